@@ -1,0 +1,126 @@
+package io.github.reflink4j;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.CopyOption;
+import java.nio.file.Path;
+
+import io.github.reflink4j.engine.CopyEngine;
+import io.github.reflink4j.engine.CopyRequest;
+import io.github.reflink4j.engine.SupportProbe;
+
+/**
+ * Copy-on-write clones ("reflinks") of files: the copy shares the source's data blocks, takes
+ * microseconds whatever the size, and costs no space until one of the two files is written.
+ * Where the file system cannot share blocks (ext4, tmpfs, or across file systems), AUTO falls
+ * back to the fastest real copy, keeping holes.
+ *
+ * <pre>{@code
+ * // clone or fail: a ReflinkFailedException names both paths and the errno
+ * Reflink.always(Path.of("/data/vm.img"), Path.of("/data/vm-before-upgrade.img"));
+ *
+ * // clone where possible, else copy; replace an existing target all at once, keep metadata
+ * CopyResult r = Reflink.auto(source, target, StandardCopyOption.REPLACE_EXISTING,
+ *                             StandardCopyOption.COPY_ATTRIBUTES);
+ * System.out.println(r.method() + " " + r.bytes());   // CLONE 53687091200
+ * }</pre>
+ *
+ * <p>The path methods take the options {@link java.nio.file.Files#copy(Path, Path, CopyOption...)}
+ * takes, with the same meaning, and keep its contract: directories become empty directories,
+ * links are copied as links with NOFOLLOW_LINKS, a copy onto the same file does nothing. They
+ * never lose data: the source is only read, an existing target is replaced by renaming a
+ * complete new file over it (so it is wholly old or wholly new), and a failed copy leaves no new
+ * or temporary file behind. All methods are thread-safe.
+ */
+public final class Reflink {
+    private Reflink() {
+    }
+
+    /**
+     * Clones {@code source} to {@code target} or fails.
+     *
+     * @throws ReflinkFailedException      the file system or these files cannot be cloned
+     * @throws ReflinkUnsupportedException this platform or runtime cannot clone at all
+     * @throws IllegalArgumentException    the options hold a ReflinkCopyOption other than ALWAYS
+     */
+    public static CopyResult always(Path source, Path target, CopyOption... options) throws IOException {
+        return copyIn(ReflinkCopyOption.ALWAYS, source, target, options);
+    }
+
+    /** Clones {@code source} to {@code target} where possible, else copies it. */
+    public static CopyResult auto(Path source, Path target, CopyOption... options) throws IOException {
+        return copyIn(ReflinkCopyOption.AUTO, source, target, options);
+    }
+
+    /**
+     * Copies {@code source} to {@code target} in the mode of the ReflinkCopyOption among the
+     * options, AUTO when there is none.
+     *
+     * @throws IllegalArgumentException      for more than one ReflinkCopyOption
+     * @throws UnsupportedOperationException for ATOMIC_MOVE or an option Files.copy does not know
+     */
+    public static CopyResult copy(Path source, Path target, CopyOption... options) throws IOException {
+        return CopyEngine.copy(source, target, CopyRequest.parse(ReflinkCopyOption.AUTO, options));
+    }
+
+    /**
+     * The whole source channel into the target channel, which ends with exactly the source's
+     * size. The channels' positions are not used and not changed. The target is written in
+     * place: an ALWAYS that cannot clone leaves it unchanged, but a copy that fails half way
+     * leaves it half written (use the path methods for all-or-nothing).
+     *
+     * <p>Needs the channels' file descriptors, which the JVM hands out only when started with
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED};
+     * without them ALWAYS throws {@link ReflinkUnsupportedException} and AUTO uses
+     * {@link FileChannel#transferTo}.
+     */
+    public static CopyResult reflink(FileChannel source, FileChannel target, ReflinkCopyOption mode)
+            throws IOException {
+        return CopyEngine.copy(source, target, mode);
+    }
+
+    /**
+     * {@code length} bytes of the source at {@code sourceOffset} into the target at
+     * {@code targetOffset}. Block-aligned ranges are cloned (FICLONERANGE); ALWAYS fails on a
+     * range the kernel cannot clone, AUTO copies it instead, or clones the aligned middle and
+     * copies the unaligned edges. A range past the source's end copies what exists.
+     *
+     * <pre>{@code
+     * // share 1 MiB at offset 2 MiB of the source at offset 0 of the target
+     * Reflink.partial(src, 2 << 20, dst, 0, 1 << 20, ReflinkCopyOption.ALWAYS);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException negative values or an overflowing range, before anything
+     *                                  is written; overlapping ranges of the same file
+     */
+    public static CopyResult partial(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
+                                     long length, ReflinkCopyOption mode) throws IOException {
+        return CopyEngine.range(source, sourceOffset, target, targetOffset, length, mode);
+    }
+
+    /** As {@link #partial(FileChannel, long, FileChannel, long, long, ReflinkCopyOption)}; an absent target is created. */
+    public static CopyResult partial(Path source, long sourceOffset, Path target, long targetOffset, long length,
+                                     ReflinkCopyOption mode) throws IOException {
+        return CopyEngine.range(source, sourceOffset, target, targetOffset, length, mode);
+    }
+
+    /**
+     * Whether files in {@code directory} can be cloned, found by really cloning a scratch file
+     * there (removed again); the answer is cached per file store.
+     *
+     * @throws java.nio.file.NotDirectoryException when {@code directory} is not a directory
+     */
+    public static boolean isSupported(Path directory) throws IOException {
+        return SupportProbe.isSupported(directory);
+    }
+
+    private static CopyResult copyIn(ReflinkCopyOption mode, Path source, Path target, CopyOption... options)
+            throws IOException {
+        CopyRequest request = CopyRequest.parse(mode, options);
+        if (request.mode() != mode) {
+            throw new IllegalArgumentException(mode.name().toLowerCase(java.util.Locale.ROOT)
+                    + "() does not take ReflinkCopyOption." + request.mode());
+        }
+        return CopyEngine.copy(source, target, request);
+    }
+}

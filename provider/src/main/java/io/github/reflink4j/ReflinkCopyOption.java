@@ -1,0 +1,37 @@
+package io.github.reflink4j;
+
+import java.nio.file.CopyOption;
+
+/**
+ * How a copy may move data: whether it must, may or must not share the source's blocks.
+ *
+ * <p>Pass one to {@link Reflink#copy} or, through a reflink file system, to
+ * {@link java.nio.file.Files#copy(java.nio.file.Path, java.nio.file.Path, CopyOption...)}:
+ *
+ * <pre>{@code
+ * Reflink.copy(Path.of("vm.img"), Path.of("vm-snapshot.img"), ReflinkCopyOption.ALWAYS);
+ * }</pre>
+ *
+ * <p>At most one of them may be given to a copy; none means {@link #AUTO}.
+ */
+public enum ReflinkCopyOption implements CopyOption {
+    /**
+     * Clone or fail: the target shares every block with the source, or the copy throws
+     * {@link ReflinkFailedException} (this file system or these files cannot be cloned) or
+     * {@link ReflinkUnsupportedException} (this platform cannot clone at all), and nothing is
+     * left behind.
+     */
+    ALWAYS,
+    /**
+     * Clone where the file system can; otherwise the fastest real copy (copy_file_range, then
+     * read and write), keeping holes. Errors that a different method cannot mend (no space, I/O
+     * error, read-only file system) fail the copy instead of falling back.
+     */
+    AUTO,
+    /**
+     * A real copy whose blocks are not shared with the source, for when the target must not
+     * depend on the source's extents (for example before the source is overwritten in place by
+     * a program that does not expect copy-on-write). Holes are kept.
+     */
+    NEVER
+}

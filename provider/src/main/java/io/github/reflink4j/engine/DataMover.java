@@ -1,0 +1,274 @@
+package io.github.reflink4j.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+
+import io.github.reflink4j.CopyMethod;
+import io.github.reflink4j.CopyResult;
+import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.linux.LinuxSyscalls;
+import io.github.reflink4j.linux.NativeException;
+
+/**
+ * Moves data between two open descriptors according to a {@link ReflinkCopyOption}: clone,
+ * else copy_file_range, else read and write. This is the only copy loop in reflink4j.
+ *
+ * <p>Falling back from one method to the next happens only while nothing has been written to
+ * the target, and never after a terminal error (see {@link Failures#isTerminal}). Holes in the
+ * source stay holes in a new target: only the data segments that SEEK_DATA/SEEK_HOLE report
+ * are copied. One instance serves one copy and is not thread-safe.
+ */
+final class DataMover {
+    /** copy_file_range is asked for at most this much per call (glibc miscounts above INT_MAX). */
+    private static final long MAX_COPY_FILE_RANGE = 1L << 30;
+    private static final int BUFFER_SIZE = 1 << 20;
+    private static final ThreadLocal<ByteBuffer> BUFFERS =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
+
+    private final int source;
+    private final int target;
+    private final Path sourcePath;
+    private final Path targetPath;
+
+    private boolean copyFileRangeAllowed;
+    private boolean wroteAnything;
+    private boolean readWriteUsed;
+
+    DataMover(int source, Path sourcePath, int target, Path targetPath) {
+        this.source = source;
+        this.target = target;
+        this.sourcePath = sourcePath;
+        this.targetPath = targetPath;
+    }
+
+    /**
+     * The whole source (of {@code size} bytes by fstat) into an empty target; the target ends
+     * with the source's size. A source whose size is 0 is read to its end, since procfs and
+     * sysfs files report 0 and still have content.
+     */
+    CopyResult wholeFileIntoEmptyTarget(long size, ReflinkCopyOption mode) throws IOException {
+        if (mode != ReflinkCopyOption.NEVER) {
+            try {
+                LinuxSyscalls.cloneFile(source, target);
+                long cloned = LinuxSyscalls.status(target).size();
+                if (cloned == size) {
+                    return CopyResult.cloned(size);
+                }
+                // success but short: seen on some file systems; never trust a clone blindly
+                if (mode == ReflinkCopyOption.ALWAYS) {
+                    throw shortClone(cloned, size);
+                }
+                LinuxSyscalls.truncate(target, 0);
+            } catch (NativeException e) {
+                if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
+                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                }
+            }
+        }
+        return copyWholeFile(size, mode == ReflinkCopyOption.AUTO);
+    }
+
+    /**
+     * The whole source over an existing target that may be longer: the FileChannel API, where
+     * the caller owns the target. The target is only changed once a clone has begun to succeed,
+     * so an ALWAYS that cannot clone leaves it as it was.
+     */
+    CopyResult wholeFileOverExistingTarget(long size, long targetSize, int blockSize, ReflinkCopyOption mode)
+            throws IOException {
+        if (targetSize == 0) {
+            return wholeFileIntoEmptyTarget(size, mode);
+        }
+        if (mode != ReflinkCopyOption.NEVER) {
+            try {
+                if (targetSize <= size) {
+                    LinuxSyscalls.cloneFile(source, target);
+                } else {
+                    // FICLONE onto a longer file keeps its old tail, or fails with EINVAL when
+                    // the source's last block is partial: clone the whole blocks, cut, then
+                    // clone the partial block, which now ends at the target's end.
+                    long whole = size - size % blockSize;
+                    if (whole > 0) {
+                        LinuxSyscalls.cloneRange(source, 0, whole, target, 0);
+                    }
+                    LinuxSyscalls.truncate(target, size);
+                    if (whole < size) {
+                        LinuxSyscalls.cloneRange(source, whole, 0, target, whole);
+                    }
+                }
+                long cloned = LinuxSyscalls.status(target).size();
+                if (cloned == size) {
+                    return CopyResult.cloned(size);
+                }
+                if (mode == ReflinkCopyOption.ALWAYS) {
+                    throw shortClone(cloned, size);
+                }
+            } catch (NativeException e) {
+                if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
+                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                }
+            }
+        }
+        try {
+            LinuxSyscalls.truncate(target, 0);
+        } catch (NativeException e) {
+            throw Failures.translate(e, targetPath, sourcePath);
+        }
+        return copyWholeFile(size, mode == ReflinkCopyOption.AUTO);
+    }
+
+    /**
+     * A range: clone it where the kernel can, copy it where it cannot (AUTO), or fail (ALWAYS).
+     * Under AUTO, when both offsets sit at the same place within a block, the block-aligned
+     * middle is cloned and only the unaligned edges are copied. {@code length} has already been
+     * cut to what the source holds; it is not 0.
+     */
+    CopyResult range(long sourceOffset, long targetOffset, long length, long sourceSize, int blockSize,
+                     ReflinkCopyOption mode) throws IOException {
+        boolean toSourceEnd = sourceOffset + length == sourceSize;
+        if (mode == ReflinkCopyOption.ALWAYS) {
+            try {
+                LinuxSyscalls.cloneRange(source, sourceOffset, length, target, targetOffset);
+                return CopyResult.cloned(length);
+            } catch (NativeException e) {
+                throw Failures.cloneFailed(e, sourcePath, targetPath);
+            }
+        }
+        copyFileRangeAllowed = mode == ReflinkCopyOption.AUTO;
+        if (mode == ReflinkCopyOption.NEVER || sourceOffset % blockSize != targetOffset % blockSize) {
+            long copied = copyRange(sourceOffset, targetOffset, length);
+            return CopyResult.copied(copyMethod(), copied);
+        }
+        long head = Math.min(length, (blockSize - sourceOffset % blockSize) % blockSize);
+        long middle = toSourceEnd ? length - head : (length - head) / blockSize * blockSize;
+        long tail = length - head - middle;
+        long cloned = 0;
+        if (middle > 0) {
+            try {
+                LinuxSyscalls.cloneRange(source, sourceOffset + head, middle, target, targetOffset + head);
+                cloned = middle;
+            } catch (NativeException e) {
+                if (Failures.isTerminal(e)) {
+                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                }
+            }
+        }
+        long copied = 0;
+        if (cloned == 0) {
+            copied = copyRange(sourceOffset, targetOffset, length);
+        } else {
+            copied += copyRange(sourceOffset, targetOffset, head);
+            copied += copyRange(sourceOffset + head + middle, targetOffset + head + middle, tail);
+        }
+        if (cloned == length) {
+            return CopyResult.cloned(length);
+        }
+        return new CopyResult(copyMethod(), cloned + copied, cloned);
+    }
+
+    /** Copies every data segment of the source into the empty target and sets its size. */
+    private CopyResult copyWholeFile(long size, boolean allowCopyFileRange) throws IOException {
+        copyFileRangeAllowed = allowCopyFileRange;
+        if (size == 0) {
+            return CopyResult.copied(CopyMethod.READ_WRITE, readWrite(0, 0, Long.MAX_VALUE));
+        }
+        long offset = 0;
+        while (offset < size) {
+            long dataStart;
+            long dataEnd;
+            try {
+                dataStart = LinuxSyscalls.seek(source, offset, LinuxSyscalls.SEEK_DATA);
+                if (dataStart < 0 || dataStart >= size) {
+                    break;
+                }
+                long hole = LinuxSyscalls.seek(source, dataStart, LinuxSyscalls.SEEK_HOLE);
+                dataEnd = hole < 0 ? size : Math.min(hole, size);
+            } catch (NativeException e) {
+                // a file system without SEEK_DATA: the whole rest is data
+                dataStart = offset;
+                dataEnd = size;
+            }
+            copyRange(dataStart, dataStart, dataEnd - dataStart);
+            offset = dataEnd;
+        }
+        try {
+            LinuxSyscalls.truncate(target, size);
+        } catch (NativeException e) {
+            throw Failures.translate(e, targetPath, sourcePath);
+        }
+        return CopyResult.copied(copyMethod(), size);
+    }
+
+    private CopyMethod copyMethod() {
+        return readWriteUsed || !copyFileRangeAllowed ? CopyMethod.READ_WRITE : CopyMethod.COPY_FILE_RANGE;
+    }
+
+    /** copy_file_range while it works, then read/write; returns the bytes copied (less at EOF). */
+    private long copyRange(long sourceOffset, long targetOffset, long length) throws IOException {
+        long done = 0;
+        while (done < length && copyFileRangeAllowed) {
+            long chunk = Math.min(length - done, MAX_COPY_FILE_RANGE);
+            long n;
+            try {
+                n = LinuxSyscalls.copyFileRange(source, sourceOffset + done, target, targetOffset + done, chunk);
+            } catch (NativeException e) {
+                if (wroteAnything || Failures.isTerminal(e)) {
+                    throw Failures.translate(e, sourcePath, targetPath);
+                }
+                copyFileRangeAllowed = false; // EXDEV, EOPNOTSUPP, EINVAL...: read and write instead
+                break;
+            }
+            if (n == 0) {
+                if (!wroteAnything) {
+                    copyFileRangeAllowed = false; // procfs, overlayfs: 0 does not mean "done" here
+                    break;
+                }
+                return done; // the source ended early
+            }
+            done += n;
+            wroteAnything = true;
+        }
+        if (done < length) {
+            done += readWrite(sourceOffset + done, targetOffset + done, length - done);
+        }
+        return done;
+    }
+
+    /** pread/pwrite through a direct buffer until {@code length} bytes or the source's end. */
+    private long readWrite(long sourceOffset, long targetOffset, long length) throws IOException {
+        readWriteUsed = true;
+        ByteBuffer buffer = BUFFERS.get();
+        long done = 0;
+        while (done < length) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
+            int read;
+            try {
+                read = LinuxSyscalls.pread(source, buffer, sourceOffset + done);
+            } catch (NativeException e) {
+                throw Failures.translate(e, sourcePath, targetPath);
+            }
+            if (read == 0) {
+                break;
+            }
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                try {
+                    LinuxSyscalls.pwrite(target, buffer, targetOffset + done + buffer.position());
+                } catch (NativeException e) {
+                    throw Failures.translate(e, targetPath, sourcePath);
+                }
+            }
+            wroteAnything = true;
+            done += read;
+        }
+        return done;
+    }
+
+    private FileSystemException shortClone(long cloned, long size) {
+        return new ReflinkFailedException(Failures.string(sourcePath), Failures.string(targetPath),
+                "ioctl(FICLONE)", 0, null, "the clone reported success but the target has " + cloned
+                + " bytes instead of " + size);
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.reflink4j.engine;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.linux.NativeException;
+import jnr.constants.platform.Errno;
+
+/**
+ * The one place where errno becomes a decision (fall back or fail) and an exception (the typed
+ * NIO exception naming the paths, the operation and the errno).
+ */
+final class Failures {
+    private Failures() {
+    }
+
+    /**
+     * Errors no other copy method can mend: falling back would only fail again later, or
+     * hide a failing disk. They fail the copy in every mode.
+     */
+    static boolean isTerminal(NativeException e) {
+        return e.is(Errno.ENOSPC, Errno.EDQUOT, Errno.EIO, Errno.ENOMEM, Errno.EROFS, Errno.EFBIG);
+    }
+
+    /** A failed clone: ReflinkFailedException, or the plain I/O error when it is terminal. */
+    static IOException cloneFailed(NativeException e, Path source, Path target) {
+        if (isTerminal(e)) {
+            return translate(e, source, target);
+        }
+        return new ReflinkFailedException(string(source), string(target), e.operation(), e.errnoValue(),
+                e.errno() == null ? null : e.errno().name(), NativeException.describe(e.errnoValue()) + ": " + why(e));
+    }
+
+    /** Any other failed system call, as the NIO exception {@code Files.copy} would throw. */
+    static IOException translate(NativeException e, Path file, Path other) {
+        String reason = e.operation() + ": " + NativeException.describe(e.errnoValue());
+        String f = string(file);
+        String o = string(other);
+        if (e.is(Errno.ENOENT)) {
+            return new NoSuchFileException(f, o, reason);
+        }
+        if (e.is(Errno.EACCES, Errno.EPERM)) {
+            return new AccessDeniedException(f, o, reason);
+        }
+        if (e.is(Errno.EEXIST)) {
+            return new FileAlreadyExistsException(f, o, reason);
+        }
+        if (e.is(Errno.ENOTEMPTY)) {
+            return new DirectoryNotEmptyException(f);
+        }
+        if (e.is(Errno.ENOTDIR)) {
+            return new NotDirectoryException(f);
+        }
+        if (e.is(Errno.ELOOP)) {
+            return new FileSystemException(f, o, reason + " (NOFOLLOW_LINKS was given and the path is a link)");
+        }
+        return new FileSystemException(f, o, reason);
+    }
+
+    private static String why(NativeException e) {
+        if (e.is(Errno.EOPNOTSUPP, Errno.ENOTSUP)) {
+            return "this file system cannot share blocks (btrfs, and xfs made with reflink=1, can)";
+        }
+        if (e.is(Errno.EXDEV)) {
+            return "source and target are on different file systems; a clone stays on one";
+        }
+        if (e.is(Errno.EINVAL)) {
+            return "the kernel refused this clone: a range not aligned to the file system block size, "
+                    + "a btrfs nodatacow file paired with a copy-on-write one, or not a regular file";
+        }
+        if (e.is(Errno.EBADF)) {
+            return "the source is not open for reading or the target not for writing (or is in append mode)";
+        }
+        if (e.is(Errno.EPERM, Errno.EACCES)) {
+            return "the target is immutable or append-only, or a security policy forbids the clone";
+        }
+        if (e.is(Errno.ETXTBSY)) {
+            return "a file is an active swap file";
+        }
+        if (e.is(Errno.ENOTTY, Errno.ENOSYS)) {
+            return "this kernel or file system has no clone operation";
+        }
+        return "the clone was refused";
+    }
+
+    static String string(Path path) {
+        return path == null ? null : path.toString();
+    }
+}

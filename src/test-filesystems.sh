@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Creates and loop-mounts the four filesystems the reflink4j tests run against:
+#   btrfs (reflinks), xfs with reflink=1 (reflinks), ext4 (no reflinks), tmpfs (no reflinks).
+# Idempotent: a filesystem already mounted at its mount point is reused as it is.
+# Needs root; installs btrfs-progs and xfsprogs from Debian's packages when they are missing.
+#
+# Usage:  sudo src/test-filesystems.sh            # set up, print REFLINK4J_TEST_FS=...
+#         eval "$(sudo src/test-filesystems.sh --export)"   # set up and export the variable
+#         sudo src/test-filesystems.sh --unmount  # unmount and delete the images
+#
+# Environment: REFLINK4J_FS_ROOT (default /var/tmp/reflink4j-fs) holds the images and the
+# mount points; REFLINK4J_FS_SIZE (default 3G) is each image's apparent size (sparse).
+set -euo pipefail
+
+root=${REFLINK4J_FS_ROOT:-/var/tmp/reflink4j-fs}
+size=${REFLINK4J_FS_SIZE:-3G}
+kinds=(btrfs xfs ext4 tmpfs)
+
+die() { echo "test-filesystems: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (it creates loop devices and mounts them)"
+
+if [ "${1:-}" = "--unmount" ]; then
+  for kind in "${kinds[@]}"; do
+    mountpoint -q "$root/mnt/$kind" && umount "$root/mnt/$kind"
+    rm -f "$root/$kind.img"
+  done
+  echo "unmounted and removed the images under $root" >&2
+  exit 0
+fi
+
+need_packages=()
+command -v mkfs.btrfs >/dev/null || need_packages+=(btrfs-progs)
+command -v mkfs.xfs   >/dev/null || need_packages+=(xfsprogs)
+command -v mkfs.ext4  >/dev/null || need_packages+=(e2fsprogs)
+command -v filefrag   >/dev/null || need_packages+=(e2fsprogs)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "installing ${need_packages[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need_packages[@]}" >&2
+fi
+
+mkfs_for() {
+  case "$1" in
+    btrfs) mkfs.btrfs -q -f "$2" ;;
+    xfs)   mkfs.xfs -q -f -m reflink=1 "$2" ;;
+    ext4)  mkfs.ext4 -q -F "$2" ;;
+  esac
+}
+
+for kind in "${kinds[@]}"; do
+  mnt="$root/mnt/$kind"
+  mkdir -p "$mnt"
+  if mountpoint -q "$mnt"; then
+    actual=$(findmnt -n -o FSTYPE --target "$mnt")
+    [ "$actual" = "$kind" ] || die "$mnt is mounted but is $actual, not $kind"
+    echo "reusing $kind at $mnt" >&2
+  elif [ "$kind" = tmpfs ]; then
+    mount -t tmpfs -o size="$size" reflink4j-tmpfs "$mnt"
+    echo "mounted tmpfs at $mnt" >&2
+  else
+    img="$root/$kind.img"
+    if [ ! -f "$img" ]; then
+      truncate -s "$size" "$img"
+      mkfs_for "$kind" "$img" >&2
+    fi
+    mount -o loop "$img" "$mnt"
+    echo "mounted $kind ($img) at $mnt" >&2
+  fi
+  chmod 1777 "$mnt"
+done
+
+value=$(IFS=,; for kind in "${kinds[@]}"; do printf '%s=%s\n' "$kind" "$root/mnt/$kind"; done | paste -sd, -)
+if [ "${1:-}" = "--export" ]; then
+  echo "export REFLINK4J_TEST_FS='$value'"
+else
+  echo "REFLINK4J_TEST_FS=$value"
+fi
