@@ -174,6 +174,31 @@ final class DataMover {
         if (size == 0) {
             return CopyResult.copied(CopyMethod.READ_WRITE, readWrite(0, 0, Long.MAX_VALUE));
         }
+        long position = savedPosition();
+        try {
+            copyDataSegments(size);
+        } catch (IOException | RuntimeException failure) {
+            try {
+                restorePosition(position);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
+        }
+        restorePosition(position);
+        try {
+            LinuxSyscalls.truncate(target, size);
+        } catch (NativeException e) {
+            throw Failures.translate(e, targetPath, sourcePath);
+        }
+        return CopyResult.copied(copyMethod(), size);
+    }
+
+    /**
+     * Copies the data segments SEEK_DATA/SEEK_HOLE find. lseek moves the source descriptor's
+     * offset, which a caller's FileChannel shares: the caller restores it.
+     */
+    private void copyDataSegments(long size) throws IOException {
         long offset = 0;
         while (offset < size) {
             long dataStart;
@@ -193,12 +218,22 @@ final class DataMover {
             copyRange(dataStart, dataStart, dataEnd - dataStart);
             offset = dataEnd;
         }
+    }
+
+    private long savedPosition() throws IOException {
         try {
-            LinuxSyscalls.truncate(target, size);
+            return LinuxSyscalls.position(source);
         } catch (NativeException e) {
-            throw Failures.translate(e, targetPath, sourcePath);
+            throw Failures.translate(e, sourcePath, targetPath);
         }
-        return CopyResult.copied(copyMethod(), size);
+    }
+
+    private void restorePosition(long position) throws IOException {
+        try {
+            LinuxSyscalls.setPosition(source, position);
+        } catch (NativeException e) {
+            throw Failures.translate(e, sourcePath, targetPath);
+        }
     }
 
     private CopyMethod copyMethod() {
@@ -215,7 +250,7 @@ final class DataMover {
                 n = LinuxSyscalls.copyFileRange(source, sourceOffset + done, target, targetOffset + done, chunk);
             } catch (NativeException e) {
                 if (wroteAnything || Failures.isTerminal(e)) {
-                    throw Failures.translate(e, sourcePath, targetPath);
+                    throw Failures.translateCopyFailure(e, sourcePath, targetPath);
                 }
                 copyFileRangeAllowed = false; // EXDEV, EOPNOTSUPP, EINVAL...: read and write instead
                 break;

@@ -38,6 +38,15 @@ final class Failures {
                 e.errno() == null ? null : e.errno().name(), NativeException.describe(e.errnoValue()) + ": " + why(e));
     }
 
+    /**
+     * A failed copy_file_range, which reads one file and writes the other: the file the errno
+     * concerns is named first (the target for "no space", "quota", "too big", "read-only").
+     */
+    static IOException translateCopyFailure(NativeException e, Path source, Path target) {
+        boolean aboutTarget = e.is(Errno.ENOSPC, Errno.EDQUOT, Errno.EFBIG, Errno.EROFS);
+        return aboutTarget ? translate(e, target, source) : translate(e, source, target);
+    }
+
     /** Any other failed system call, as the NIO exception {@code Files.copy} would throw. */
     static IOException translate(NativeException e, Path file, Path other) {
         String reason = e.operation() + ": " + NativeException.describe(e.errnoValue());

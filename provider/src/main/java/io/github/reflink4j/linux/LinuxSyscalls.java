@@ -230,6 +230,16 @@ public final class LinuxSyscalls {
         }
     }
 
+    /** The descriptor's file offset (lseek SEEK_CUR). */
+    public static long position(int fd) throws NativeException {
+        return call("lseek(SEEK_CUR)", () -> libc().lseek(fd, 0, 1));
+    }
+
+    /** Sets the descriptor's file offset (lseek SEEK_SET). */
+    public static void setPosition(int fd, long position) throws NativeException {
+        call("lseek(SEEK_SET)", () -> libc().lseek(fd, position, 0));
+    }
+
     /** pread into the buffer's remaining space; returns bytes read, 0 at EOF. */
     public static int pread(int fd, ByteBuffer buffer, long offset) throws NativeException {
         int position = buffer.position();

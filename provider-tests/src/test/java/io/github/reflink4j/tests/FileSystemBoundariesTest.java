@@ -1,0 +1,83 @@
+package io.github.reflink4j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.github.reflink4j.CopyMethod;
+import io.github.reflink4j.CopyResult;
+import io.github.reflink4j.Reflink;
+import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Copies across file systems, from procfs, and the support probe. */
+class FileSystemBoundariesTest extends RealFileSystemTest {
+
+    @Test
+    void always_fromBtrfsToXfs_failsWithExdev_andLeavesNoTarget() throws IOException {
+        Path source = writeRandomFile(directoryOn(TestFileSystem.BTRFS).resolve("source"), 100_000, 1);
+        Path target = directoryOn(TestFileSystem.XFS).resolve("target");
+
+        ReflinkFailedException e = assertThrows(ReflinkFailedException.class, () -> Reflink.always(source, target));
+
+        assertEquals("EXDEV", e.errnoName());
+        assertFalse(Files.exists(target));
+    }
+
+    @ParameterizedTest(name = "btrfs to {0}")
+    @EnumSource(value = TestFileSystem.class, names = {"XFS", "EXT4", "TMPFS"})
+    void auto_acrossFileSystems_copies(TestFileSystem fs) throws IOException {
+        Path source = writeRandomFile(directoryOn(TestFileSystem.BTRFS).resolve("source"), 2_000_000, 2);
+        Path target = directoryOn(fs).resolve("target");
+
+        CopyResult result = Reflink.auto(source, target);
+
+        assertNotEquals(CopyMethod.CLONE, result.method());
+        assertEquals(2_000_000, result.bytes());
+        assertSameContent(source, target);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void procfsSource_reportsSizeZero_yetItsContentIsCopied(TestFileSystem fs) throws IOException {
+        Path source = Path.of("/proc/self/mountinfo");
+        assertEquals(0, Files.size(source), "procfs reports size 0");
+        Path dir = directoryOn(fs);
+
+        CopyResult auto = Reflink.auto(source, dir.resolve("auto"));
+        CopyResult never = Reflink.copy(source, dir.resolve("never"), ReflinkCopyOption.NEVER);
+        ReflinkFailedException always = assertThrows(ReflinkFailedException.class,
+                () -> Reflink.always(source, dir.resolve("always")));
+
+        String copied = Files.readString(dir.resolve("auto"));
+        assertTrue(copied.contains(dir.getParent().toString()), "mountinfo copy lacks the test mount: " + copied);
+        assertEquals(Files.size(dir.resolve("auto")), auto.bytes());
+        assertEquals(CopyMethod.READ_WRITE, auto.method());
+        assertTrue(never.bytes() > 0);
+        assertEquals("EXDEV", always.errnoName());
+        assertFalse(Files.exists(dir.resolve("always")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void isSupported_answersByReallyCloning_andLeavesNothing(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+
+        assertEquals(fs.clones(), Reflink.isSupported(dir));
+        assertEquals(fs.clones(), Reflink.isSupported(dir), "cached answer");
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.count(), "the probe left files behind");
+        }
+    }
+}

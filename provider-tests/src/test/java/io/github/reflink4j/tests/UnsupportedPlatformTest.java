@@ -1,0 +1,84 @@
+package io.github.reflink4j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import io.github.reflink4j.CopyMethod;
+import io.github.reflink4j.Reflink;
+import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkUnsupportedException;
+import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where reflink4j cannot go native: a non-default file system (Jimfs), and a JVM that refuses
+ * access to channel descriptors (a forked JVM without --add-opens).
+ */
+class UnsupportedPlatformTest extends RealFileSystemTest {
+
+    @Test
+    void jimfsPaths_always_throwsUnsupported_auto_and_never_copyThroughTheJdk() throws IOException {
+        try (FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path source = Files.write(jimfs.getPath("/source"), new byte[] {1, 2, 3});
+
+            ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
+                    () -> Reflink.always(source, jimfs.getPath("/always")));
+            assertTrue(e.getMessage().contains("jimfs"), e.getMessage());
+            assertFalse(Files.exists(jimfs.getPath("/always")));
+
+            assertEquals(CopyMethod.READ_WRITE, Reflink.auto(source, jimfs.getPath("/auto")).method());
+            assertEquals(3, Reflink.copy(source, jimfs.getPath("/never"), ReflinkCopyOption.NEVER).bytes());
+            assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(jimfs.getPath("/never")));
+            assertFalse(Reflink.isSupported(jimfs.getPath("/")));
+        }
+    }
+
+    @Test
+    void channelsWithoutAddOpens_btrfs_alwaysNamesTheFlag_autoUsesTransferTo() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = writeRandomFile(dir.resolve("source"), 100_000, 1);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                ChannelsWithoutAddOpens.class.getName(), source.toString(), dir.resolve("target").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+
+        assertEquals(0, process.waitFor(), output);
+        assertTrue(output.contains("ALWAYS: ReflinkUnsupportedException"), output);
+        assertTrue(output.contains("--add-opens java.base/sun.nio.ch=ALL-UNNAMED"), output);
+        assertTrue(output.contains("AUTO: READ_WRITE 100000"), output);
+        assertSameContent(source, dir.resolve("target"));
+    }
+
+    /** Run in a JVM started without --add-opens. */
+    public static final class ChannelsWithoutAddOpens {
+        public static void main(String[] args) throws IOException {
+            try (FileChannel in = FileChannel.open(Path.of(args[0]));
+                 FileChannel out = FileChannel.open(Path.of(args[1]), StandardOpenOption.CREATE_NEW,
+                         StandardOpenOption.WRITE)) {
+                try {
+                    Reflink.reflink(in, out, ReflinkCopyOption.ALWAYS);
+                    System.out.println("ALWAYS: cloned, but the descriptor should have been refused");
+                } catch (ReflinkUnsupportedException e) {
+                    System.out.println("ALWAYS: ReflinkUnsupportedException " + e.getMessage());
+                }
+                var result = Reflink.reflink(in, out, ReflinkCopyOption.AUTO);
+                System.out.println("AUTO: " + result.method() + " " + result.bytes());
+            }
+        }
+    }
+
+}

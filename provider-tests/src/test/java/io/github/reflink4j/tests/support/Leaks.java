@@ -1,0 +1,49 @@
+package io.github.reflink4j.tests.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What a copy must never leave behind: open descriptors on the test file systems, and
+ * temporary files.
+ */
+public final class Leaks {
+    private Leaks() {
+    }
+
+    /** This JVM's open descriptors that point into one of the test file systems. */
+    public static List<String> openDescriptorsOnTestFileSystems() {
+        List<String> open = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (IOException e) {
+                    continue; // closed while we listed
+                }
+                for (Path mount : TestFileSystem.knownMounts()) {
+                    if (target.startsWith(mount)) {
+                        open.add(fd.getFileName() + " -> " + target);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return open;
+    }
+
+    /** Names in the directory that look like a reflink4j temporary or probe file. */
+    public static List<String> temporaryFiles(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".reflink4j-")).toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
