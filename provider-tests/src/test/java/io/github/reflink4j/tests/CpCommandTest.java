@@ -1,0 +1,92 @@
+package io.github.reflink4j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.github.reflink4j.tests.support.CommandRun;
+import io.github.reflink4j.tests.support.Extents;
+import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** {@code java -jar reflink.jar cp}, run as a subprocess: exit codes, messages, clones. */
+class CpCommandTest extends RealFileSystemTest {
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void cp_default_clonesWhereItCan_elseCopies_silently(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 1);
+
+        CommandRun run = CommandRun.reflink("cp", source.toString(), dir.resolve("target").toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("", run.stdout());
+        assertEquals("", run.stderr(), "no JVM warnings, no noise");
+        assertSameContent(source, dir.resolve("target"));
+        assertEquals(fs.clones(), Extents.allShared(dir.resolve("target")), Extents.of(dir.resolve("target")).toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    void cp_always_onNonCloningFileSystem_exits1_withOneLineNamingBothPaths(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = writeRandomFile(dir.resolve("source"), 5000, 2);
+        Path target = dir.resolve("target");
+
+        CommandRun run = CommandRun.reflink("cp", "--reflink=always", source.toString(), target.toString());
+
+        assertEquals(1, run.exitCode());
+        assertEquals(1, run.stderr().lines().count(), run.stderr());
+        assertTrue(run.stderr().contains("'" + source + "'") && run.stderr().contains("'" + target + "'"), run.stderr());
+        assertTrue(run.stderr().contains("EOPNOTSUPP") || run.stderr().contains("ENOTSUP"), run.stderr());
+        assertFalse(Files.exists(target));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    void cp_force_replacesExistingTarget_withAClone_verboseSaysSo(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = writeRandomFile(dir.resolve("source"), 100_000, 3);
+        Path target = writeRandomFile(dir.resolve("target"), 300_000, 4);
+
+        CommandRun refused = CommandRun.reflink("cp", source.toString(), target.toString());
+        CommandRun forced = CommandRun.reflink("cp", "-v", "-f", "--reflink=always", source.toString(), target.toString());
+
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.stderr().contains("already exists"), refused.stderr());
+        assertEquals(0, forced.exitCode(), forced.stderr());
+        assertTrue(forced.stdout().contains("CLONE"), forced.stdout());
+        assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(target));
+        assertTrue(Extents.allShared(target));
+    }
+
+    @Test
+    void cp_usageErrors_exit2_andSayWhatIsWrong() {
+        CommandRun badMode = CommandRun.reflink("cp", "--reflink=sometimes", "a", "b");
+        CommandRun missingTarget = CommandRun.reflink("cp", "a");
+        CommandRun noCommand = CommandRun.reflink();
+
+        assertEquals(2, badMode.exitCode());
+        assertTrue(badMode.stderr().contains("'sometimes' is not one of always, auto, never"), badMode.stderr());
+        assertEquals(2, missingTarget.exitCode());
+        assertTrue(missingTarget.stderr().contains("TARGET"), missingTarget.stderr());
+        assertEquals(2, noCommand.exitCode());
+    }
+
+    @Test
+    void cp_help_showsExamples() {
+        CommandRun help = CommandRun.reflink("cp", "--help");
+
+        assertEquals(0, help.exitCode());
+        assertTrue(help.stdout().contains("--reflink=WHEN") && help.stdout().contains("Examples:"), help.stdout());
+    }
+}

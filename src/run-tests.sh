@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real btrfs, xfs, ext4 and tmpfs file systems.
+# As root it first creates and loop-mounts them (src/test-filesystems.sh, idempotent); as
+# another user it uses REFLINK4J_TEST_FS if set, and the file-system tests skip otherwise.
+#
+# Usage:  sudo src/run-tests.sh [extra maven arguments]
+#         JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 sudo -E src/run-tests.sh
+#         REFLINK4J_REQUIRE_FS=1 makes a missing file system fail the build instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then
+  eval "$(src/test-filesystems.sh --export)"
+elif [ -z "${REFLINK4J_TEST_FS:-}" ]; then
+  echo "run-tests: not root and REFLINK4J_TEST_FS unset: the file-system tests will be skipped" >&2
+fi
+export REFLINK4J_TEST_FS="${REFLINK4J_TEST_FS:-}"
+
+java_version=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java.specification.version = //p')
+if [ "${java_version%%.*}" -ge 23 ] 2>/dev/null; then
+  # Maven's own Guava uses sun.misc.Unsafe; keep the JDK's warning about it out of the log.
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
+
+echo "run-tests: java $java_version, REFLINK4J_TEST_FS=$REFLINK4J_TEST_FS" >&2
+mvn -B verify "$@"
+tally=provider-tests/target/filesystem-tally.txt
+[ -f "$tally" ] && cat "$tally"
