@@ -3,6 +3,7 @@ package io.github.reflink4j;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.CopyOption;
+import java.nio.file.FileSystem;
 import java.nio.file.Path;
 
 import io.github.reflink4j.engine.CopyEngine;
@@ -60,7 +61,8 @@ public final class Reflink {
      * @throws UnsupportedOperationException for ATOMIC_MOVE or an option Files.copy does not know
      */
     public static CopyResult copy(Path source, Path target, CopyOption... options) throws IOException {
-        return CopyEngine.copy(source, target, CopyRequest.parse(ReflinkCopyOption.AUTO, options));
+        return CopyEngine.copy(platformPath(source), platformPath(target),
+                CopyRequest.parse(ReflinkCopyOption.AUTO, options));
     }
 
     /**
@@ -101,7 +103,35 @@ public final class Reflink {
     /** As {@link #partial(FileChannel, long, FileChannel, long, long, ReflinkCopyOption)}; an absent target is created. */
     public static CopyResult partial(Path source, long sourceOffset, Path target, long targetOffset, long length,
                                      ReflinkCopyOption mode) throws IOException {
-        return CopyEngine.range(source, sourceOffset, target, targetOffset, length, mode);
+        return CopyEngine.range(platformPath(source), sourceOffset, platformPath(target), targetOffset, length, mode);
+    }
+
+    /**
+     * Wraps a path so that {@code Files.copy} with it clones: the result is a path of a
+     * {@link ReflinkFileSystem} around the path's file system (mode AUTO), and every path
+     * derived from it is one too. Works for any file system; on one other than the platform's
+     * (Jimfs, a zip file system), ALWAYS throws {@link ReflinkUnsupportedException} and AUTO and
+     * NEVER copy through that file system.
+     *
+     * <pre>{@code
+     * Path source = Reflink.wrap(Path.of("/data/vm.img"));
+     * Files.copy(source, source.resolveSibling("vm-copy.img"));                  // AUTO: clones on btrfs
+     * Files.copy(source, source.resolveSibling("vm-2.img"), ReflinkCopyOption.ALWAYS);
+     * }</pre>
+     *
+     * <p>Both paths of a {@code Files.copy} must be wrapped: between a wrapped and a plain path
+     * the JDK copies through streams without asking reflink4j.
+     */
+    public static Path wrap(Path path) {
+        if (path instanceof ReflinkPath) {
+            return path;
+        }
+        return wrap(path.getFileSystem()).wrap(path);
+    }
+
+    /** The {@link ReflinkFileSystem} around {@code fileSystem} (one per file system); see {@link #wrap(Path)}. */
+    public static ReflinkFileSystem wrap(FileSystem fileSystem) {
+        return ReflinkFileSystemProvider.installed().wrap(fileSystem);
     }
 
     /**
@@ -111,7 +141,7 @@ public final class Reflink {
      * @throws java.nio.file.NotDirectoryException when {@code directory} is not a directory
      */
     public static boolean isSupported(Path directory) throws IOException {
-        return SupportProbe.isSupported(directory);
+        return SupportProbe.isSupported(platformPath(directory));
     }
 
     private static CopyResult copyIn(ReflinkCopyOption mode, Path source, Path target, CopyOption... options)
@@ -121,6 +151,11 @@ public final class Reflink {
             throw new IllegalArgumentException(mode.name().toLowerCase(java.util.Locale.ROOT)
                     + "() does not take ReflinkCopyOption." + request.mode());
         }
-        return CopyEngine.copy(source, target, request);
+        return CopyEngine.copy(platformPath(source), platformPath(target), request);
+    }
+
+    /** Reflink paths enter the engine as the paths they wrap. */
+    private static Path platformPath(Path path) {
+        return ReflinkFileSystemProvider.unwrapAny(path);
     }
 }

@@ -33,5 +33,17 @@ public enum ReflinkCopyOption implements CopyOption {
      * depend on the source's extents (for example before the source is overwritten in place by
      * a program that does not expect copy-on-write). Holes are kept.
      */
-    NEVER
+    NEVER;
+
+    /**
+     * The option's name, and what to do when the JDK rejects it. The JDK puts this text into
+     * the exception it throws when a {@code Files.copy} is given paths of two different providers
+     * (a reflink path and a plain one): it copies through streams then, without asking either
+     * provider, and knows no ReflinkCopyOption.
+     */
+    @Override
+    public String toString() {
+        return "ReflinkCopyOption." + name() + " (needs both paths of the copy from one reflink file system:"
+                + " wrap both with Reflink.wrap(path), or call Reflink.copy(source, target, options))";
+    }
 }

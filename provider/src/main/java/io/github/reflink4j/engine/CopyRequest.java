@@ -39,8 +39,8 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
             }
             if (option instanceof ReflinkCopyOption reflink) {
                 if (mode != null && mode != reflink) {
-                    throw new IllegalArgumentException("at most one ReflinkCopyOption per copy, got " + mode
-                            + " and " + reflink);
+                    throw new IllegalArgumentException("at most one ReflinkCopyOption per copy, got " + mode.name()
+                            + " and " + reflink.name());
                 }
                 mode = reflink;
             } else if (option == StandardCopyOption.REPLACE_EXISTING) {

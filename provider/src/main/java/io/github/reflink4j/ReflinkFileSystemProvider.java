@@ -1,0 +1,435 @@
+package io.github.reflink4j;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessMode;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.ProviderMismatchException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+import io.github.reflink4j.engine.CopyEngine;
+import io.github.reflink4j.engine.CopyRequest;
+
+/**
+ * A file system provider that wraps another and makes {@code Files.copy} clone: existing code
+ * that copies with {@link Files#copy(Path, Path, CopyOption...)} gains reflinks without a
+ * change. Only {@code copy} is intercepted, and only for regular files; every other operation,
+ * and the copy of directories and links, is the wrapped provider's, unchanged.
+ *
+ * <p>Three ways in:
+ * <pre>{@code
+ * // 1. the "reflink" scheme, over the platform's file system
+ * FileSystem fs = FileSystems.newFileSystem(URI.create("reflink:///"), Map.of("mode", "auto"));
+ * Files.copy(fs.getPath("/data/a.img"), fs.getPath("/data/b.img"), ReflinkCopyOption.ALWAYS);
+ * Path p = Path.of(URI.create("reflink:///data/a.img"));
+ *
+ * // 2. any file system or path, wrapped
+ * Path source = Reflink.wrap(Path.of("/data/a.img"));
+ *
+ * // 3. as the JVM's default provider: every Files.copy of the JVM clones where it can
+ * //    java -Djava.nio.file.spi.DefaultFileSystemProvider=io.github.reflink4j.ReflinkFileSystemProvider
+ * //         -Dreflink4j.mode=auto ...
+ * }</pre>
+ *
+ * <p>The {@code mode} of a file system ({@code always}, {@code auto}, the default, or
+ * {@code never}) is what a {@code Files.copy} without a {@link ReflinkCopyOption} does there.
+ * Both paths of a copy must come from this provider: the JDK copies between paths of two
+ * providers itself, through streams, without asking either.
+ */
+public final class ReflinkFileSystemProvider extends FileSystemProvider {
+    /** The scheme of the file systems the installed provider creates. */
+    public static final String SCHEME = "reflink";
+    /** The system property that sets the mode in default-provider mode. */
+    public static final String MODE_PROPERTY = "reflink4j.mode";
+    /** The key of the mode in {@code newFileSystem}'s environment. */
+    public static final String MODE_KEY = "mode";
+
+    private static final URI PLATFORM_ROOT = URI.create("file:///");
+
+    private final String scheme;
+    private final FileSystemProvider platformDelegate;
+    private final Map<FileSystem, ReflinkFileSystem> wrappers = new ConcurrentHashMap<>();
+    private ReflinkFileSystem platformWrapper;
+
+    /** The installed provider, found by ServiceLoader: the "reflink" scheme over the platform's file system. */
+    public ReflinkFileSystemProvider() {
+        this.scheme = SCHEME;
+        this.platformDelegate = null;
+    }
+
+    /**
+     * The JVM's default provider ({@code -Djava.nio.file.spi.DefaultFileSystemProvider}), wrapping
+     * the built-in one; scheme "file". Touches nothing of the file system while being built,
+     * since the JDK is still bootstrapping it.
+     */
+    public ReflinkFileSystemProvider(FileSystemProvider builtIn) {
+        this.scheme = "file";
+        this.platformDelegate = java.util.Objects.requireNonNull(builtIn, "builtIn");
+    }
+
+    @Override
+    public String getScheme() {
+        return scheme;
+    }
+
+    // ---------------------------------------------------------------- file systems
+
+    private FileSystemProvider platformProvider() {
+        if (platformDelegate != null) {
+            return platformDelegate;
+        }
+        FileSystemProvider provider = FileSystems.getDefault().provider();
+        return provider instanceof ReflinkFileSystemProvider reflink ? reflink.platformProvider() : provider;
+    }
+
+    private void checkUri(URI uri) {
+        if (!scheme.equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("URI scheme is not '" + scheme + "': " + uri);
+        }
+    }
+
+    @Override
+    public synchronized FileSystem newFileSystem(URI uri, Map<String, ?> env) {
+        checkUri(uri);
+        String path = uri.getPath();
+        if (path != null && !path.isEmpty() && !path.equals("/")) {
+            throw new IllegalArgumentException("a reflink file system URI has the path '/', not '" + path + "': " + uri);
+        }
+        ReflinkCopyOption mode = parseMode(env.get(MODE_KEY), "the '" + MODE_KEY + "' of newFileSystem");
+        for (String key : env.keySet()) {
+            if (!key.equals(MODE_KEY)) {
+                throw new IllegalArgumentException("unknown reflink file system option '" + key + "'; the only one is '"
+                        + MODE_KEY + "' (always, auto or never)");
+            }
+        }
+        if (platformWrapper != null && platformWrapper.isOpen()) {
+            throw new FileSystemAlreadyExistsException(uri.toString());
+        }
+        platformWrapper = new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT), mode, true);
+        return platformWrapper;
+    }
+
+    @Override
+    public synchronized FileSystem getFileSystem(URI uri) {
+        checkUri(uri);
+        if (platformWrapper == null && platformDelegate != null) {
+            // default-provider mode: the JDK asks for the default file system while bootstrapping
+            platformWrapper = new ReflinkFileSystem(this, platformDelegate.getFileSystem(uri),
+                    parseMode(System.getProperty(MODE_PROPERTY), "-D" + MODE_PROPERTY), true);
+        }
+        if (platformWrapper == null || !platformWrapper.isOpen()) {
+            throw new FileSystemNotFoundException(uri + ": create it with FileSystems.newFileSystem(URI.create(\""
+                    + SCHEME + ":///\"), Map.of(\"mode\", \"auto\"))");
+        }
+        return platformWrapper;
+    }
+
+    /** A path of the platform wrapper; creates that file system with the default mode if needed. */
+    @Override
+    public Path getPath(URI uri) {
+        checkUri(uri);
+        ReflinkFileSystem fileSystem;
+        synchronized (this) {
+            if (platformWrapper == null || !platformWrapper.isOpen()) {
+                platformWrapper = platformDelegate != null ? (ReflinkFileSystem) getFileSystem(uri)
+                        : new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT),
+                        ReflinkCopyOption.AUTO, true);
+            }
+            fileSystem = platformWrapper;
+        }
+        URI platformUri = scheme.equals("file") ? uri : URI.create("file:" + uri.getRawSchemeSpecificPart());
+        return fileSystem.wrap(platformProvider().getPath(platformUri));
+    }
+
+    /** The wrapper of {@code fileSystem} with mode AUTO (one per file system), or itself when already one. */
+    synchronized ReflinkFileSystem wrap(FileSystem fileSystem) {
+        if (fileSystem instanceof ReflinkFileSystem reflink) {
+            return reflink;
+        }
+        if (fileSystem.provider() == platformProvider() && fileSystem == platformProvider().getFileSystem(PLATFORM_ROOT)) {
+            if (platformWrapper == null || !platformWrapper.isOpen()) {
+                platformWrapper = new ReflinkFileSystem(this, fileSystem, ReflinkCopyOption.AUTO, true);
+            }
+            return platformWrapper;
+        }
+        return wrappers.computeIfAbsent(fileSystem, fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false));
+    }
+
+    synchronized void closed(ReflinkFileSystem fileSystem) {
+        if (platformWrapper == fileSystem) {
+            platformWrapper = null;
+        }
+        wrappers.remove(fileSystem.delegate(), fileSystem);
+    }
+
+    static ReflinkCopyOption parseMode(Object value, String where) {
+        if (value == null) {
+            return ReflinkCopyOption.AUTO;
+        }
+        if (value instanceof ReflinkCopyOption mode) {
+            return mode;
+        }
+        try {
+            return ReflinkCopyOption.valueOf(value.toString().trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " is '" + value + "'; it must be always, auto or never", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- paths in and out
+
+    private static ReflinkPath cast(Path path) {
+        if (path instanceof ReflinkPath reflinkPath) {
+            return reflinkPath;
+        }
+        if (path == null) {
+            throw new NullPointerException();
+        }
+        throw new ProviderMismatchException("not a reflink path: " + path.getClass().getName() + " " + path
+                + "; wrap it with Reflink.wrap(path)");
+    }
+
+    private ReflinkPath own(Path path) {
+        ReflinkPath reflinkPath = cast(path);
+        if (reflinkPath.getFileSystem().provider() != this) {
+            throw new ProviderMismatchException("a path of another reflink provider: " + path);
+        }
+        return reflinkPath;
+    }
+
+    private Path delegate(Path path) {
+        return own(path).delegate();
+    }
+
+    private static FileSystemProvider providerOf(Path delegate) {
+        return delegate.getFileSystem().provider();
+    }
+
+    /** The platform path behind a reflink path, or the path itself: where the engine is called from outside. */
+    static Path unwrapAny(Path path) {
+        return path instanceof ReflinkPath reflinkPath ? reflinkPath.delegate() : path;
+    }
+
+    // ---------------------------------------------------------------- the one intercepted operation
+
+    /**
+     * Copies through the reflink engine in the mode of the ReflinkCopyOption among the options,
+     * or the file system's mode; directories, links and the attribute work stay the wrapped
+     * provider's. ReflinkCopyOption never reaches the wrapped provider.
+     */
+    @Override
+    public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        ReflinkPath from = own(source);
+        Path to = delegate(target);
+        CopyEngine.copy(from.delegate(), to, CopyRequest.parse(from.getFileSystem().defaultMode(), options));
+    }
+
+    // ---------------------------------------------------------------- everything else: delegated
+
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        CopyOption[] standard = Arrays.stream(options).filter(o -> !(o instanceof ReflinkCopyOption))
+                .toArray(CopyOption[]::new);
+        Files.move(delegate(source), delegate(target), standard);
+    }
+
+    @Override
+    public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).newByteChannel(d, options, attrs);
+    }
+
+    @Override
+    public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).newFileChannel(d, options, attrs);
+    }
+
+    @Override
+    public AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
+                                                              ExecutorService executor, FileAttribute<?>... attrs)
+            throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).newAsynchronousFileChannel(d, options, executor, attrs);
+    }
+
+    @Override
+    public InputStream newInputStream(Path path, OpenOption... options) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).newInputStream(d, options);
+    }
+
+    @Override
+    public OutputStream newOutputStream(Path path, OpenOption... options) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).newOutputStream(d, options);
+    }
+
+    @Override
+    public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
+            throws IOException {
+        ReflinkFileSystem fileSystem = own(dir).getFileSystem();
+        Path d = delegate(dir);
+        DirectoryStream<Path> stream = providerOf(d).newDirectoryStream(d,
+                entry -> filter.accept(fileSystem.wrap(entry)));
+        return new DirectoryStream<>() {
+            @Override
+            public Iterator<Path> iterator() {
+                Iterator<Path> entries = stream.iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return entries.hasNext();
+                    }
+
+                    @Override
+                    public Path next() {
+                        return fileSystem.wrap(entries.next());
+                    }
+                };
+            }
+
+            @Override
+            public void close() throws IOException {
+                stream.close();
+            }
+        };
+    }
+
+    @Override
+    public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        Path d = delegate(dir);
+        providerOf(d).createDirectory(d, attrs);
+    }
+
+    @Override
+    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+        Path d = delegate(link);
+        providerOf(d).createSymbolicLink(d, delegate(target), attrs);
+    }
+
+    @Override
+    public void createLink(Path link, Path existing) throws IOException {
+        Path d = delegate(link);
+        providerOf(d).createLink(d, delegate(existing));
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        Path d = delegate(path);
+        providerOf(d).delete(d);
+    }
+
+    @Override
+    public boolean deleteIfExists(Path path) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).deleteIfExists(d);
+    }
+
+    @Override
+    public Path readSymbolicLink(Path link) throws IOException {
+        ReflinkPath l = own(link);
+        return l.getFileSystem().wrap(providerOf(l.delegate()).readSymbolicLink(l.delegate()));
+    }
+
+    @Override
+    public boolean isSameFile(Path path, Path other) throws IOException {
+        if (path.equals(other)) {
+            return true;
+        }
+        if (!(other instanceof ReflinkPath otherPath) || otherPath.getFileSystem().provider() != this) {
+            return false;
+        }
+        Path a = delegate(path);
+        Path b = otherPath.delegate();
+        return providerOf(a) == providerOf(b) && providerOf(a).isSameFile(a, b);
+    }
+
+    @Override
+    public boolean isHidden(Path path) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).isHidden(d);
+    }
+
+    @Override
+    public FileStore getFileStore(Path path) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).getFileStore(d);
+    }
+
+    @Override
+    public void checkAccess(Path path, AccessMode... modes) throws IOException {
+        Path d = delegate(path);
+        providerOf(d).checkAccess(d, modes);
+    }
+
+    @Override
+    public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+        Path d = delegate(path);
+        return providerOf(d).getFileAttributeView(d, type, options);
+    }
+
+    @Override
+    public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options)
+            throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).readAttributes(d, type, options);
+    }
+
+    @Override
+    public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+        Path d = delegate(path);
+        return providerOf(d).readAttributes(d, attributes, options);
+    }
+
+    @Override
+    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+        Path d = delegate(path);
+        providerOf(d).setAttribute(d, attribute, value, options);
+    }
+
+    /** The provider ServiceLoader installed for the "reflink" scheme, or this class's own when none was. */
+    static ReflinkFileSystemProvider installed() {
+        return Installed.INSTANCE;
+    }
+
+    private static final class Installed {
+        static final ReflinkFileSystemProvider INSTANCE = find();
+
+        private static ReflinkFileSystemProvider find() {
+            for (FileSystemProvider provider : FileSystemProvider.installedProviders()) {
+                if (provider instanceof ReflinkFileSystemProvider reflink && SCHEME.equals(reflink.getScheme())) {
+                    return reflink;
+                }
+            }
+            return new ReflinkFileSystemProvider();
+        }
+    }
+}
