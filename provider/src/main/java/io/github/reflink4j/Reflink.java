@@ -149,7 +149,7 @@ public final class Reflink {
         CopyRequest request = CopyRequest.parse(mode, options);
         if (request.mode() != mode) {
             throw new IllegalArgumentException(mode.name().toLowerCase(java.util.Locale.ROOT)
-                    + "() does not take ReflinkCopyOption." + request.mode());
+                    + "() does not take ReflinkCopyOption." + request.mode().name());
         }
         return CopyEngine.copy(platformPath(source), platformPath(target), request);
     }

@@ -36,14 +36,14 @@ public enum ReflinkCopyOption implements CopyOption {
     NEVER;
 
     /**
-     * The option's name, and what to do when the JDK rejects it. The JDK puts this text into
+     * The option's name (use {@link #name()} for the name alone), and what to do when the JDK
+     * rejects it. The JDK puts this text into
      * the exception it throws when a {@code Files.copy} is given paths of two different providers
      * (a reflink path and a plain one): it copies through streams then, without asking either
      * provider, and knows no ReflinkCopyOption.
      */
     @Override
     public String toString() {
-        return "ReflinkCopyOption." + name() + " (needs both paths of the copy from one reflink file system:"
-                + " wrap both with Reflink.wrap(path), or call Reflink.copy(source, target, options))";
+        return name() + " (a ReflinkCopyOption: both paths need one reflink file system, see Reflink.wrap)";
     }
 }

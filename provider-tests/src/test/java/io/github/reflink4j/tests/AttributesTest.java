@@ -41,7 +41,7 @@ class AttributesTest extends RealFileSystemTest {
             if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
                 continue;
             }
-            Path target = dir.resolve("target-" + mode);
+            Path target = dir.resolve("target-" + mode.name());
             Files.setAttribute(source, "lastAccessTime", ACCESSED); // the previous copy read the source
             Reflink.copy(source, target, mode, COPY_ATTRIBUTES);
 

@@ -135,7 +135,7 @@ class CopyModesTest extends RealFileSystemTest {
             if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
                 continue;
             }
-            Path target = dir.resolve("target-" + mode);
+            Path target = dir.resolve("target-" + mode.name());
             CopyResult result = Reflink.copy(source, target, mode);
             assertEquals(0, result.bytes(), mode.toString());
             assertEquals(0, Files.size(target), mode.toString());
@@ -150,7 +150,7 @@ class CopyModesTest extends RealFileSystemTest {
             Path source = writeRandomFile(dir.resolve("source-" + permissions), 5000, 7);
             Files.setPosixFilePermissions(source, PosixFilePermissions.fromString(permissions));
             for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
-                Path target = dir.resolve("target-" + permissions + "-" + mode);
+                Path target = dir.resolve("target-" + permissions + "-" + mode.name());
                 Reflink.copy(source, target, mode);
                 assertEquals(permissions, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
                         mode + " " + target);

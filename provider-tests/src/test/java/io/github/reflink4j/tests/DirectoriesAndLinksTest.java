@@ -29,7 +29,7 @@ class DirectoriesAndLinksTest extends RealFileSystemTest {
         Files.createFile(source.resolve("inside"));
 
         for (ReflinkCopyOption mode : ReflinkCopyOption.values()) {
-            Path target = dir.resolve("copy-" + mode);
+            Path target = dir.resolve("copy-" + mode.name());
             assertEquals(CopyResult.none(), Reflink.copy(source, target, mode));
             assertTrue(Files.isDirectory(target));
             try (var entries = Files.list(target)) {
@@ -46,13 +46,13 @@ class DirectoriesAndLinksTest extends RealFileSystemTest {
         Path link = Files.createSymbolicLink(dir.resolve("link"), file.getFileName());
 
         for (ReflinkCopyOption mode : ReflinkCopyOption.values()) {
-            Path linkCopy = dir.resolve("link-copy-" + mode);
+            Path linkCopy = dir.resolve("link-copy-" + mode.name());
             assertEquals(CopyResult.none(), Reflink.copy(link, linkCopy, mode, NOFOLLOW_LINKS));
             assertTrue(Files.isSymbolicLink(linkCopy));
             assertEquals(file.getFileName(), Files.readSymbolicLink(linkCopy));
 
             if (mode != ReflinkCopyOption.ALWAYS || fs.clones()) {
-                Path followed = dir.resolve("followed-" + mode);
+                Path followed = dir.resolve("followed-" + mode.name());
                 Reflink.copy(link, followed, mode);
                 assertTrue(Files.isRegularFile(followed, NOFOLLOW_LINKS));
                 assertSameContent(file, followed);

@@ -90,7 +90,7 @@ class PartialCopyTest extends RealFileSystemTest {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SOURCE_SIZE, 7);
         for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
-            Path target = writeRandomFile(dir.resolve("target-" + mode), 8 * BLOCK, 8);
+            Path target = writeRandomFile(dir.resolve("target-" + mode.name()), 8 * BLOCK, 8);
             byte[] expected = expectedAfter(source, 3, target, 1000, 20 * BLOCK);
 
             CopyResult result = Reflink.partial(source, 3, target, 1000, 20 * BLOCK, mode);
@@ -114,7 +114,7 @@ class PartialCopyTest extends RealFileSystemTest {
             if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
                 continue;
             }
-            Path target = dir.resolve("new-" + mode);
+            Path target = dir.resolve("new-" + mode.name());
             CopyResult result = Reflink.partial(source, 60 * BLOCK, target, 0, 1 << 30, mode);
 
             byte[] all = Files.readAllBytes(source);

@@ -37,7 +37,7 @@ class SparseAndLargeFileTest extends RealFileSystemTest {
         Path source = writeSparseFile(dir.resolve("sparse"));
 
         for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
-            Path target = dir.resolve("copy-" + mode);
+            Path target = dir.resolve("copy-" + mode.name());
             CopyResult result = Reflink.copy(source, target, mode);
 
             assertEquals(SIZE, result.bytes(), mode.toString());
@@ -67,7 +67,7 @@ class SparseAndLargeFileTest extends RealFileSystemTest {
             if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
                 continue;
             }
-            Path target = dir.resolve("copy-" + mode);
+            Path target = dir.resolve("copy-" + mode.name());
             Reflink.copy(source, target, mode);
 
             assertEquals(3 * GIB, Files.size(target), mode.toString());
