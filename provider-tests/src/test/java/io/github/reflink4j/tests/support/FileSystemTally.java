@@ -16,8 +16,8 @@ import org.junit.platform.launcher.TestPlan;
 /**
  * Counts, per file system, the tests that passed, failed and were skipped, so that a green run
  * shows that the btrfs and xfs tests really ran. A test belongs to a file system when its
- * display name names it (parameterized tests are named after their file system). Printed at
- * the end of the run and written to target/filesystem-tally.txt.
+ * display name names it (parameterized tests are named after their file system). Written at
+ * the end of the run to target/filesystem-tally.txt, which src/run-tests.sh prints.
  */
 public final class FileSystemTally implements TestExecutionListener {
     private final Map<String, int[]> counts = new TreeMap<>();
@@ -54,7 +54,6 @@ public final class FileSystemTally implements TestExecutionListener {
         StringBuilder text = new StringBuilder("reflink4j tests per file system (java "
                 + Runtime.version().feature() + "):\n");
         counts.forEach((fs, c) -> text.append(String.format("  %-6s %4d passed, %d failed, %d skipped%n", fs, c[0], c[1], c[2])));
-        System.out.print(text);
         try {
             Files.writeString(Path.of("target", "filesystem-tally.txt"), text);
         } catch (IOException e) {
