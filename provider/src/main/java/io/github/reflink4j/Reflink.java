@@ -8,6 +8,9 @@ import java.nio.file.Path;
 
 import io.github.reflink4j.engine.CopyEngine;
 import io.github.reflink4j.engine.CopyRequest;
+import io.github.reflink4j.engine.Deduplicator;
+import io.github.reflink4j.engine.SharingInspector;
+import io.github.reflink4j.engine.TreeCopier;
 import io.github.reflink4j.engine.SupportProbe;
 
 /**
@@ -104,6 +107,68 @@ public final class Reflink {
     public static CopyResult partial(Path source, long sourceOffset, Path target, long targetOffset, long length,
                                      ReflinkCopyOption mode) throws IOException {
         return CopyEngine.range(platformPath(source), sourceOffset, platformPath(target), targetOffset, length, mode);
+    }
+
+    /**
+     * Copies a directory tree, cloning its files in parallel (one worker per core); see
+     * {@link #copyTree(Path, Path, TreeCopy)}.
+     */
+    public static TreeCopySummary copyTree(Path source, Path target, CopyOption... options) throws IOException {
+        return copyTree(source, target, TreeCopy.options().copyOptions(options));
+    }
+
+    /**
+     * Copies the directory tree {@code source} to {@code target}: directories first, then files
+     * (cloned where the file system can, in the mode among the copy options) and symbolic links
+     * (as links, never followed, so nothing outside the tree is read), in parallel; with
+     * COPY_ATTRIBUTES, directories get their attributes last. {@code target} may exist as a
+     * directory: the tree is merged into it (existing files need REPLACE_EXISTING). A failed
+     * entry does not stop the copy: it is reported to the listener and in the summary.
+     *
+     * <pre>{@code
+     * TreeCopySummary s = Reflink.copyTree(Path.of("build"), Path.of("build-snapshot"),
+     *         TreeCopy.options().copyOptions(ReflinkCopyOption.ALWAYS));
+     * if (!s.succeeded()) s.failures().forEach(f -> System.err.println(f.error().getMessage()));
+     * }</pre>
+     *
+     * @throws java.nio.file.NotDirectoryException when {@code source} is not a directory
+     * @throws java.nio.file.FileSystemException   when {@code target} is inside {@code source}
+     */
+    public static TreeCopySummary copyTree(Path source, Path target, TreeCopy settings) throws IOException {
+        return TreeCopier.copy(platformPath(source), platformPath(target), settings);
+    }
+
+    /**
+     * How much of {@code file} shares blocks with other files, is exclusive to it, or is a hole,
+     * from the file system's extent map.
+     *
+     * <pre>{@code
+     * Reflink.always(a, b);
+     * assert Reflink.sharing(b).sharedBytes() == Files.size(b);   // on btrfs or xfs
+     * }</pre>
+     *
+     * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
+     */
+    public static SharingReport sharing(Path file) throws IOException {
+        return SharingInspector.inspect(platformPath(file));
+    }
+
+    /**
+     * Makes {@code target} share {@code source}'s blocks wherever their contents are identical
+     * (FIDEDUPERANGE). The kernel compares the data under lock, so this never changes a byte of
+     * either file, even if one is being written: a file that differs simply stays unshared
+     * where it differs.
+     *
+     * <pre>{@code
+     * DedupeResult r = Reflink.dedupe(Path.of("release-1.iso"), Path.of("release-1-copy.iso"));
+     * System.out.println(r.bytesDeduplicated() + " bytes now stored once; differs: " + r.differs());
+     * }</pre>
+     *
+     * @throws ReflinkFailedException      the file system cannot dedupe (ext4, tmpfs) or the files are on two
+     * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
+     */
+    public static DedupeResult dedupe(Path source, Path target) throws IOException {
+        return Deduplicator.dedupe(platformPath(source), platformPath(target));
     }
 
     /**

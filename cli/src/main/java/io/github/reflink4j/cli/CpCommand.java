@@ -1,93 +1,197 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.CopyOption;
-import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.TreeCopy;
+import io.github.reflink4j.TreeCopyFailure;
+import io.github.reflink4j.TreeCopySummary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code reflink cp}: one file, cloned where possible. */
-@Command(name = "cp", mixinStandardHelpOptions = true,
-        description = "Copy SOURCE to TARGET, cloning its blocks where the file system can.",
+/** {@code reflink cp}: files and trees, cloned where the file system can, like GNU cp. */
+@Command(name = "cp", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Copy SOURCE to TARGET, or SOURCEs into the directory TARGET, cloning blocks where the "
+                + "file system can (btrfs, xfs with reflink=1) and copying them elsewhere.",
+                "A failed file is reported on stderr and the copy goes on; the exit status is then 1."},
         footer = {"", "Examples:",
                   "  reflink cp vm.img vm-copy.img                  clone, else copy",
                   "  reflink cp --reflink=always vm.img snap.img    clone or fail",
-                  "  reflink cp -f new.conf app.conf                replace app.conf all at once"})
+                  "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
+                  "  reflink cp a.img b.img backups/                into a directory",
+                  "  reflink cp -r --json src dst                   figures as JSON on stdout"})
 final class CpCommand implements Callable<Integer> {
 
-    @Option(names = "--reflink", paramLabel = "WHEN", defaultValue = "auto",
-            converter = ModeConverter.class,
+    @Option(names = "--reflink", paramLabel = "WHEN", defaultValue = "auto", converter = ModeConverter.class,
             description = "always: clone or fail; auto: clone, else copy (default); never: a real copy")
     ReflinkCopyOption mode;
 
-    @Option(names = {"-f", "--force"}, description = "replace an existing TARGET (atomically)")
+    @Option(names = {"-r", "-R", "--recursive"}, description = "copy directories and everything in them")
+    boolean recursive;
+
+    @Option(names = {"-f", "--force"}, description = "replace existing targets (each atomically)")
     boolean force;
+
+    @Option(names = {"-p", "--preserve"}, description = "keep mode, owner, timestamps and extended attributes")
+    boolean preserve;
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "files copied at once (default: one per core)")
+    Integer jobs;
+
+    @Option(names = "--progress", description = "show a progress bar on stderr (automatic on a terminal after 1 s)")
+    boolean progress;
+
+    @Option(names = "--json", description = "print the figures as one JSON object on stdout")
+    boolean json;
 
     @Option(names = {"-v", "--verbose"}, description = "say how each file was copied")
     boolean verbose;
 
-    @Parameters(index = "0", paramLabel = "SOURCE")
-    Path source;
-
-    @Parameters(index = "1", paramLabel = "TARGET")
-    Path target;
+    @Parameters(arity = "2..*", paramLabel = "PATH", description = "SOURCE... TARGET")
+    List<Path> paths;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private long files;
+    private long directories;
+    private long symlinks;
+    private long cloned;
+    private long copied;
+    private final JsonArray failures = new JsonArray();
+
     @Override
     public Integer call() {
+        long start = System.nanoTime();
+        List<Path> sources = paths.subList(0, paths.size() - 1);
+        Path target = paths.get(paths.size() - 1);
+        boolean intoDirectory = Files.isDirectory(target);
+        if (sources.size() > 1 && !intoDirectory) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "target '" + target + "' is not a directory, and there are " + sources.size() + " sources");
+        }
+        if (jobs != null && jobs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
+        }
+        Output output = new Output(spec);
+        try (ProgressDisplay display = ProgressDisplay.create(progress, json)) {
+            for (Path source : sources) {
+                Path destination = intoDirectory && source.getFileName() != null
+                        ? target.resolve(source.getFileName().toString()) : target;
+                copyOne(source, destination, display, output);
+            }
+        }
+        if (json) {
+            JsonObject figures = new JsonObject();
+            figures.addProperty("files", files);
+            figures.addProperty("directories", directories);
+            figures.addProperty("symlinks", symlinks);
+            figures.addProperty("cloned_bytes", cloned);
+            figures.addProperty("copied_bytes", copied);
+            figures.addProperty("failed", output.failures());
+            figures.addProperty("seconds", Output.seconds(start));
+            figures.add("failures", failures);
+            output.json(figures);
+        }
+        return output.exitCode();
+    }
+
+    private void copyOne(Path source, Path destination, ProgressDisplay display, Output output) {
+        if (Files.isDirectory(source)) {
+            if (!recursive) {
+                recordFailure(output, source, destination, "-r not given; omitting directory '" + source + "'");
+                return;
+            }
+            copyTree(source, destination, display, output);
+            return;
+        }
+        try {
+            if (display != null) {
+                display.addWork(1, Files.size(source));
+            }
+            CopyResult result = Reflink.copy(source, destination, copyOptions());
+            if (display != null) {
+                display.fileCopied(source, destination, result);
+            }
+            if (result.method() != CopyMethod.NONE) {
+                files++;
+            }
+            cloned += result.clonedBytes();
+            copied += result.copiedBytes();
+            if (verbose && !json) {
+                output.out().printf("'%s' -> '%s': %s, %d bytes%n", source, destination, result.method(), result.bytes());
+            }
+        } catch (IOException | RuntimeException e) {
+            recordFailure(output, source, destination, "cannot copy '" + source + "' to '" + destination + "': "
+                    + Output.reason(e, source, destination));
+        }
+    }
+
+    private void copyTree(Path source, Path destination, ProgressDisplay display, Output output) {
+        TreeCopy settings = TreeCopy.options().copyOptions(copyOptions());
+        if (jobs != null) {
+            settings = settings.parallelism(jobs);
+        }
+        if (display != null) {
+            settings = settings.listener(display);
+        }
+        try {
+            TreeCopySummary summary = Reflink.copyTree(source, destination, settings);
+            files += summary.files();
+            directories += summary.directories();
+            symlinks += summary.symlinks();
+            cloned += summary.clonedBytes();
+            copied += summary.copiedBytes();
+            for (TreeCopyFailure failure : summary.failures()) {
+                recordFailure(output, failure.source(), failure.target(), "cannot copy '" + failure.source() + "' to '"
+                        + failure.target() + "': " + Output.reason(failure.error(), failure.source(), failure.target()));
+            }
+            if (verbose && !json) {
+                output.out().printf("'%s' -> '%s': %d files, %d directories, %d links, %s cloned, %s copied%n",
+                        source, destination, summary.files(), summary.directories(), summary.symlinks(),
+                        Output.human(summary.clonedBytes()), Output.human(summary.copiedBytes()));
+            }
+        } catch (IOException | RuntimeException e) {
+            recordFailure(output, source, destination, "cannot copy '" + source + "' to '" + destination + "': "
+                    + Output.reason(e, source, destination));
+        }
+    }
+
+    private void recordFailure(Output output, Path source, Path destination, String message) {
+        output.fail(message);
+        JsonObject failure = new JsonObject();
+        failure.addProperty("source", source.toString());
+        failure.addProperty("target", destination.toString());
+        failure.addProperty("error", message);
+        failures.add(failure);
+    }
+
+    private CopyOption[] copyOptions() {
         List<CopyOption> options = new ArrayList<>(List.of(mode));
         if (force) {
             options.add(StandardCopyOption.REPLACE_EXISTING);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            CopyResult result = Reflink.copy(source, target, options.toArray(new CopyOption[0]));
-            if (verbose) {
-                out.printf("%s -> %s: %s, %d bytes%n", source, target, result.method(), result.bytes());
-            }
-            return 0;
-        } catch (IOException | RuntimeException e) {
-            err.println("reflink cp: " + describe(e, source, target));
-            return ReflinkCommand.EXIT_FAILED;
-        } finally {
-            out.flush();
-            err.flush();
+        if (preserve) {
+            options.add(StandardCopyOption.COPY_ATTRIBUTES);
         }
+        return options.toArray(new CopyOption[0]);
     }
 
-    /** One line naming both paths and the reason. */
-    static String describe(Exception e, Path source, Path target) {
-        String message;
-        if (e instanceof FileSystemException fse) {
-            String reason = fse.getReason();
-            String kind = e.getClass().getSimpleName().replaceAll("(Exception)$", "").replaceAll("([a-z])([A-Z])", "$1 $2")
-                    .toLowerCase(java.util.Locale.ROOT);
-            message = reason != null ? reason : kind + ": " + fse.getFile();
-            if (reason != null && fse.getFile() != null && !fse.getFile().equals(source.toString())
-                    && !fse.getFile().equals(target.toString())) {
-                message = fse.getFile() + ": " + message;
-            }
-        } else {
-            message = String.valueOf(e.getMessage());
-        }
-        return "cannot copy '" + source + "' to '" + target + "': " + message;
-    }
-
+    /** always, auto, never. */
     static final class ModeConverter implements CommandLine.ITypeConverter<ReflinkCopyOption> {
         @Override
         public ReflinkCopyOption convert(String value) {

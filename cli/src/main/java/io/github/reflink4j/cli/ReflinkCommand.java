@@ -14,9 +14,14 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "reflink", mixinStandardHelpOptions = true, versionProvider = ReflinkCommand.Version.class,
         description = "Copy-on-write file copies (reflinks) on btrfs and xfs, the fastest real copy elsewhere.",
-        subcommands = {CpCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CpCommand.class, ProbeCommand.class, DuCommand.class, DedupeCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  reflink cp --reflink=always vm.img vm-snapshot.img",
-                  "  reflink cp -f build.log build.log.bak"})
+                  "  reflink cp -r build build-copy",
+                  "  reflink probe /data",
+                  "  reflink du -s build build-copy",
+                  "  reflink dedupe -r /data",
+                  "", "Exit status: 0 success, 1 something failed (reported on stderr), 2 usage error."})
 public final class ReflinkCommand implements Runnable {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
@@ -26,7 +31,7 @@ public final class ReflinkCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (cp)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: cp, probe, du or dedupe");
     }
 
     public static void main(String[] args) {

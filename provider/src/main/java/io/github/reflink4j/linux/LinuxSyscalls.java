@@ -38,6 +38,8 @@ public final class LinuxSyscalls {
     public static final int SEEK_HOLE = 4;
 
     private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int FIEMAP_FLAG_SYNC = 0x1;
+    private static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_SIZE = 256;
     private static final long UTIME_OMIT = (1L << 30) - 2;
@@ -174,7 +176,7 @@ public final class LinuxSyscalls {
         return (int) call("open(O_CREAT|O_EXCL)", () -> libc().open(path, flags, mode));
     }
 
-    /** Opens an existing file for writing without truncating it, never following a final link. */
+    /** Opens an existing file for writing without truncating it. */
     public static int openForWriting(String path) throws NativeException {
         int flags = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
         return (int) call("open(O_WRONLY)", () -> libc().open(path, flags, 0));
@@ -266,6 +268,55 @@ public final class LinuxSyscalls {
                 b.getLong(40), b.getInt(4), b.getLong(48),
                 new FileStatus.Timestamp(b.getLong(64), b.getInt(72)),
                 new FileStatus.Timestamp(b.getLong(112), b.getInt(120)));
+    }
+
+    /**
+     * One page of FS_IOC_FIEMAP: at most {@code maxExtents} extents that overlap
+     * [{@code start}, end of file), after syncing the file (FIEMAP_FLAG_SYNC) so that delayed
+     * allocations are mapped.
+     */
+    public static List<Extent> extents(int fd, long start, int maxExtents) throws NativeException {
+        int header = 32;
+        int extentSize = 56;
+        ByteBuffer request = struct(header + maxExtents * extentSize);
+        request.putLong(0, start).putLong(8, Long.MAX_VALUE - start).putInt(16, FIEMAP_FLAG_SYNC)
+                .putInt(24, maxExtents);
+        byte[] raw = request.array();
+        call("ioctl(FS_IOC_FIEMAP)", () -> libc().ioctl(fd, FS_IOC_FIEMAP, raw));
+        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        int mapped = reply.getInt(20);
+        List<Extent> extents = new ArrayList<>(mapped);
+        for (int i = 0; i < mapped; i++) {
+            int at = header + i * extentSize;
+            extents.add(new Extent(reply.getLong(at), reply.getLong(at + 8), reply.getLong(at + 16), reply.getInt(at + 40)));
+        }
+        return extents;
+    }
+
+    /**
+     * One FIDEDUPERANGE request, issued on the source: the kernel compares {@code length} bytes
+     * of both files and, where they are the same, makes the target share the source's blocks.
+     */
+    public static DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd,
+                                            long targetOffset) throws NativeException {
+        ByteBuffer request = struct(24 + 32);
+        request.putLong(0, sourceOffset).putLong(8, length).putShort(16, (short) 1)
+                .putLong(24, targetFd).putLong(32, targetOffset);
+        byte[] raw = request.array();
+        call("ioctl(FIDEDUPERANGE)", () -> libc().ioctl(sourceFd, FIDEDUPERANGE, raw));
+        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        long deduplicated = reply.getLong(40);
+        int status = reply.getInt(48);
+        if (status < 0) {
+            throw new NativeException("ioctl(FIDEDUPERANGE) on the target", -status);
+        }
+        return new DedupeOutcome(deduplicated, status == FILE_DEDUPE_RANGE_DIFFERS);
+    }
+
+    /** Opens an existing file for reading and writing (a dedupe target). */
+    public static int openForUpdate(String path) throws NativeException {
+        int flags = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue();
+        return (int) call("open(O_RDWR)", () -> libc().open(path, flags, 0));
     }
 
     /** The file system's magic number ({@code f_type} of fstatfs), such as 0x9123683e for btrfs. */

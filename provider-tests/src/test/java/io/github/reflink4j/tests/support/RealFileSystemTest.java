@@ -29,10 +29,28 @@ public abstract class RealFileSystemTest {
     }
 
     @AfterEach
-    void nothingLeftBehind() {
-        assertEquals(List.of(), Leaks.openDescriptorsOnTestFileSystems(), "descriptors left open");
-        for (Path directory : directories) {
-            assertEquals(List.of(), Leaks.temporaryFiles(directory), "temporary files left in " + directory);
+    void nothingLeftBehind() throws IOException {
+        try {
+            assertEquals(List.of(), Leaks.openDescriptorsOnTestFileSystems(), "descriptors left open");
+            for (Path directory : directories) {
+                assertEquals(List.of(), Leaks.temporaryFiles(directory), "temporary files left in " + directory);
+            }
+        } finally {
+            for (Path directory : directories) {
+                deleteTree(directory);
+            }
+        }
+    }
+
+    /** Removes a test's directory, so that runs do not fill the small test file systems. */
+    private static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(directory)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
@@ -43,9 +61,10 @@ public abstract class RealFileSystemTest {
         return bytes;
     }
 
-    /** Writes a file of {@code size} pseudo-random bytes. */
+    /** Writes a file of {@code size} pseudo-random bytes, creating its directory if needed. */
     public static Path writeRandomFile(Path file, int size, long seed) {
         try {
+            Files.createDirectories(file.getParent());
             return Files.write(file, randomBytes(size, seed));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,0 +1,134 @@
+package io.github.reflink4j.cli;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.reflink4j.Reflink;
+import io.github.reflink4j.SharingReport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code reflink du}: size, shared, exclusive and hole bytes of files and trees. */
+@Command(name = "du", mixinStandardHelpOptions = true,
+        description = {"Show how much of each file shares blocks with other files, how much is its own, and how "
+                + "much is holes, from the file system's extent map (FIEMAP).",
+                "A directory stands for every regular file under it (links are not followed); -s prints one "
+                + "summed line per PATH. A block shared by two files counts as shared for each."},
+        footer = {"", "Examples:", "  reflink du vm-copy.img             did the clone work?",
+                  "  reflink du -s build-*/              how much space do these trees really use?",
+                  "  reflink du -s --json /data          figures for a script"})
+final class DuCommand implements Callable<Integer> {
+
+    @Option(names = {"-s", "--summarize"}, description = "one summed line per PATH")
+    boolean summarize;
+
+    @Option(names = {"-b", "--bytes"}, description = "exact byte counts instead of 1.5K, 3.2G")
+    boolean bytes;
+
+    @Option(names = "--json", description = "print the figures as one JSON object on stdout")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH")
+    List<Path> paths;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final JsonArray entries = new JsonArray();
+    private Output output;
+
+    @Override
+    public Integer call() {
+        output = new Output(spec);
+        if (!json) {
+            output.out().printf("%10s %10s %10s %10s  %s%n", "SIZE", "SHARED", "EXCLUSIVE", "HOLES", "PATH");
+        }
+        SharingReport total = SharingReport.empty();
+        for (Path path : paths) {
+            SharingReport sum = measure(path);
+            total = total.plus(sum);
+            if (summarize) {
+                print(path, sum);
+            }
+        }
+        if (json) {
+            JsonObject result = new JsonObject();
+            result.add("entries", entries);
+            result.add("total", figures(null, total));
+            result.addProperty("failed", output.failures());
+            output.json(result);
+        } else if (paths.size() > 1 || !summarize) {
+            print(null, total);
+        }
+        return output.exitCode();
+    }
+
+    private SharingReport measure(Path path) {
+        SharingReport[] sum = {SharingReport.empty()};
+        try {
+            Files.walkFileTree(path, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile()) {
+                        try {
+                            SharingReport report = Reflink.sharing(file);
+                            sum[0] = sum[0].plus(report);
+                            if (!summarize) {
+                                print(file, report);
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            output.fail(file, null, e);
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    output.fail(file, null, e);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            output.fail(path, null, e);
+        }
+        return sum[0];
+    }
+
+    private void print(Path path, SharingReport report) {
+        if (json) {
+            if (path != null) {
+                entries.add(figures(path, report));
+            }
+            return;
+        }
+        output.out().printf("%10s %10s %10s %10s  %s%n", size(report.size()), size(report.sharedBytes()),
+                size(report.exclusiveBytes()), size(report.holeBytes()), path == null ? "total" : path);
+    }
+
+    private static JsonObject figures(Path path, SharingReport report) {
+        JsonObject figures = new JsonObject();
+        if (path != null) {
+            figures.addProperty("path", path.toString());
+        }
+        figures.addProperty("size", report.size());
+        figures.addProperty("shared", report.sharedBytes());
+        figures.addProperty("exclusive", report.exclusiveBytes());
+        figures.addProperty("holes", report.holeBytes());
+        return figures;
+    }
+
+    private String size(long value) {
+        return bytes ? Long.toString(value) : Output.human(value);
+    }
+}

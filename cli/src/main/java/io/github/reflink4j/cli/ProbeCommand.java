@@ -1,0 +1,68 @@
+package io.github.reflink4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.reflink4j.Reflink;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code reflink probe}: can files in these directories be cloned? */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = {"Say for each DIR whether files there can be cloned, by really cloning a scratch file "
+                + "(removed again), and which file system it is on.",
+                "Exit status 0 only if every DIR can clone."},
+        footer = {"", "Examples:", "  reflink probe /data /home          which of these can clone?",
+                  "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true}"})
+final class ProbeCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "print the answers as one JSON object on stdout")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "DIR")
+    List<Path> directories;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Output output = new Output(spec);
+        JsonArray answers = new JsonArray();
+        boolean all = true;
+        for (Path directory : directories) {
+            try {
+                boolean clones = Reflink.isSupported(directory);
+                String type = Files.getFileStore(directory).type();
+                all &= clones;
+                if (json) {
+                    JsonObject answer = new JsonObject();
+                    answer.addProperty("path", directory.toString());
+                    answer.addProperty("filesystem", type);
+                    answer.addProperty("reflink", clones);
+                    answers.add(answer);
+                } else {
+                    output.out().printf("%s: %s (%s)%n", directory, clones ? "reflinks supported" : "no reflinks", type);
+                }
+            } catch (IOException | RuntimeException e) {
+                all = false;
+                output.fail(directory, null, e);
+            }
+        }
+        if (json) {
+            JsonObject result = new JsonObject();
+            result.add("directories", answers);
+            result.addProperty("all_supported", all);
+            output.json(result);
+        }
+        output.exitCode();
+        return all ? 0 : ReflinkCommand.EXIT_FAILED;
+    }
+}

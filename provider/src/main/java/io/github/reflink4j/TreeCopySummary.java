@@ -1,0 +1,31 @@
+package io.github.reflink4j;
+
+import java.util.List;
+
+/**
+ * What a {@link Reflink#copyTree tree copy} did.
+ *
+ * <pre>{@code
+ * TreeCopySummary s = Reflink.copyTree(Path.of("build"), Path.of("build-copy"));
+ * System.out.println(s.files() + " files, " + s.clonedBytes() + " bytes cloned, "
+ *         + s.copiedBytes() + " copied, " + s.failures().size() + " failed");
+ * }</pre>
+ *
+ * @param files       regular files copied
+ * @param directories directories created
+ * @param symlinks    symbolic links copied as links
+ * @param clonedBytes bytes that share the source's blocks
+ * @param copiedBytes bytes really copied
+ * @param failures    entries that could not be copied
+ */
+public record TreeCopySummary(long files, long directories, long symlinks, long clonedBytes, long copiedBytes,
+                              List<TreeCopyFailure> failures) {
+    public TreeCopySummary {
+        failures = List.copyOf(failures);
+    }
+
+    /** True when every entry was copied. */
+    public boolean succeeded() {
+        return failures.isEmpty();
+    }
+}

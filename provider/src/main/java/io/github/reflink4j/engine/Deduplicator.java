@@ -1,0 +1,119 @@
+package io.github.reflink4j.engine;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+
+import io.github.reflink4j.DedupeResult;
+import io.github.reflink4j.ReflinkUnsupportedException;
+import io.github.reflink4j.linux.DedupeOutcome;
+import io.github.reflink4j.linux.FileStatus;
+import io.github.reflink4j.linux.LinuxSyscalls;
+import io.github.reflink4j.linux.NativeException;
+
+/**
+ * Makes a target share a source's blocks where their contents are identical, through
+ * FIDEDUPERANGE: the kernel locks both ranges, compares them and shares only what is equal, so
+ * no byte of either file changes, even if one is written meanwhile.
+ */
+public final class Deduplicator {
+    /** The kernel caps one request (btrfs at 16 MiB); larger ones are cut. */
+    private static final long REQUEST = 16L << 20;
+    /** A differing request is split down to this size, so one changed byte costs little sharing. */
+    private static final long SMALLEST_SPLIT = 128L << 10;
+
+    private Deduplicator() {
+    }
+
+    public static DedupeResult dedupe(Path source, Path target) throws IOException {
+        String refusal = CopyEngine.nativeRefusal(source, target);
+        if (refusal != null) {
+            throw new ReflinkUnsupportedException(source.toString(), target.toString(), "FIDEDUPERANGE", refusal);
+        }
+        try (OpenFile in = OpenFile.forReading(source, true, target)) {
+            int out;
+            try {
+                out = LinuxSyscalls.openForUpdate(target.toAbsolutePath().toString());
+            } catch (NativeException e) {
+                throw Failures.translate(e, target, source);
+            }
+            DedupeResult result;
+            try {
+                result = dedupe(in.fd, out, source, target);
+            } catch (IOException | RuntimeException failure) {
+                try {
+                    LinuxSyscalls.close(out);
+                } catch (NativeException e) {
+                    failure.addSuppressed(e);
+                }
+                throw failure;
+            }
+            try {
+                LinuxSyscalls.close(out);
+            } catch (NativeException e) {
+                throw Failures.translate(e, target, source);
+            }
+            return result;
+        }
+    }
+
+    private static DedupeResult dedupe(int in, int out, Path source, Path target) throws IOException {
+        FileStatus from;
+        FileStatus to;
+        try {
+            from = LinuxSyscalls.status(in);
+            to = LinuxSyscalls.status(out);
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        }
+        if (!from.isRegularFile() || !to.isRegularFile()) {
+            throw new FileSystemException(source.toString(), target.toString(), "dedupe needs two regular files");
+        }
+        if (from.isSameFileAs(to)) {
+            return new DedupeResult(0, 0, false);
+        }
+        boolean sameSize = from.size() == to.size();
+        long common = Math.min(from.size(), to.size());
+        // an unaligned last block may only be shared when it ends both files
+        long limit = sameSize ? common : common - common % to.blockSize();
+        Progress progress = new Progress();
+        progress.differs = !sameSize;
+        try {
+            for (long offset = 0; offset < limit; offset += REQUEST) {
+                dedupeRange(in, out, offset, Math.min(REQUEST, limit - offset), to.blockSize(), progress);
+            }
+        } catch (NativeException e) {
+            throw Failures.cloneFailed(e, source, target);
+        }
+        return new DedupeResult(limit, progress.deduplicated, progress.differs);
+    }
+
+    private static final class Progress {
+        long deduplicated;
+        boolean differs;
+    }
+
+    private static void dedupeRange(int in, int out, long offset, long length, int blockSize, Progress progress)
+            throws NativeException {
+        long done = 0;
+        while (done < length) {
+            DedupeOutcome outcome = LinuxSyscalls.dedupeRange(in, offset + done, length - done, out, offset + done);
+            if (outcome.differs()) {
+                long rest = length - done;
+                if (rest <= SMALLEST_SPLIT) {
+                    progress.differs = true;
+                    return;
+                }
+                long half = rest / 2 - (rest / 2) % blockSize;
+                dedupeRange(in, out, offset + done, half, blockSize, progress);
+                dedupeRange(in, out, offset + done + half, rest - half, blockSize, progress);
+                return;
+            }
+            if (outcome.bytesDeduplicated() <= 0) {
+                return; // nothing more the kernel will share here
+            }
+            progress.deduplicated += outcome.bytesDeduplicated();
+            done += outcome.bytesDeduplicated();
+        }
+    }
+}
