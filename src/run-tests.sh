@@ -3,8 +3,8 @@
 # As root it first creates and loop-mounts them (src/test-filesystems.sh, idempotent); as
 # another user it uses REFLINK4J_TEST_FS if set, and the file-system tests skip otherwise.
 #
-# Usage:  sudo src/run-tests.sh [extra maven arguments]
-#         JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 sudo -E src/run-tests.sh
+# Usage (as root):  src/run-tests.sh [extra maven arguments]
+#                   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 src/run-tests.sh
 #         REFLINK4J_REQUIRE_FS=1 makes a missing file system fail the build instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,9 +4,9 @@
 # Idempotent: a filesystem already mounted at its mount point is reused as it is.
 # Needs root; installs btrfs-progs and xfsprogs from Debian's packages when they are missing.
 #
-# Usage:  sudo src/test-filesystems.sh            # set up, print REFLINK4J_TEST_FS=...
-#         eval "$(sudo src/test-filesystems.sh --export)"   # set up and export the variable
-#         sudo src/test-filesystems.sh --unmount  # unmount and delete the images
+# Usage (as root):  src/test-filesystems.sh                        # set up, print REFLINK4J_TEST_FS=...
+#                   eval "$(src/test-filesystems.sh --export)"   # set up and export the variable
+#                   src/test-filesystems.sh --unmount              # unmount and delete the images
 #
 # Environment: REFLINK4J_FS_ROOT (default /var/tmp/reflink4j-fs) holds the images and the
 # mount points; REFLINK4J_FS_SIZE (default 3G) is each image's apparent size (sparse).

@@ -2,11 +2,8 @@ package io.github.reflink4j.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -132,25 +129,11 @@ final class DedupeCommand implements Callable<Integer> {
     private List<List<Path>> duplicateGroups(Output output) {
         Map<Long, List<Path>> bySize = new TreeMap<>();
         for (Path root : paths) {
-            try {
-                Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                        if (attributes.isRegularFile() && attributes.size() > 0) {
-                            bySize.computeIfAbsent(attributes.size(), size -> new ArrayList<>()).add(file);
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException e) {
-                        output.fail(file, null, e);
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-            } catch (IOException e) {
-                output.fail(root, null, e);
-            }
+            RegularFiles.forEach(root, output, (file, attributes) -> {
+                if (attributes.size() > 0) {
+                    bySize.computeIfAbsent(attributes.size(), size -> new ArrayList<>()).add(file);
+                }
+            });
         }
         List<List<Path>> groups = new ArrayList<>();
         for (List<Path> sameSize : bySize.values()) {

@@ -1,11 +1,7 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -75,33 +71,17 @@ final class DuCommand implements Callable<Integer> {
 
     private SharingReport measure(Path path) {
         SharingReport[] sum = {SharingReport.empty()};
-        try {
-            Files.walkFileTree(path, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                    if (attributes.isRegularFile()) {
-                        try {
-                            SharingReport report = Reflink.sharing(file);
-                            sum[0] = sum[0].plus(report);
-                            if (!summarize) {
-                                print(file, report);
-                            }
-                        } catch (IOException | RuntimeException e) {
-                            output.fail(file, null, e);
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
+        RegularFiles.forEach(path, output, (file, attributes) -> {
+            try {
+                SharingReport report = Reflink.sharing(file);
+                sum[0] = sum[0].plus(report);
+                if (!summarize) {
+                    print(file, report);
                 }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    output.fail(file, null, e);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            output.fail(path, null, e);
-        }
+            } catch (IOException | RuntimeException e) {
+                output.fail(file, null, e);
+            }
+        });
         return sum[0];
     }
 
