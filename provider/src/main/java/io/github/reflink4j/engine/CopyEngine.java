@@ -51,14 +51,20 @@ public final class CopyEngine {
             Files.copy(source, target, request.standardOptions());
             return CopyResult.none();
         }
-        ExistingTarget existing = settleExistingTarget(source, target, sourceAttributes, request);
-        if (existing == ExistingTarget.SAME_FILE) {
-            return CopyResult.none();
-        }
         try (OpenFile in = OpenFile.forReading(source, request.followLinks(), target)) {
             FileStatus status = status(in.fd, source, target);
-            TargetFile out = TargetFile.create(target, source, status.permissionBits() & 0777,
-                    existing == ExistingTarget.REPLACE);
+            int mode = status.permissionBits() & 0777;
+            TargetFile out;
+            try {
+                // the common case first: a new target, created with O_EXCL, no stat beforehand
+                out = TargetFile.create(target, source, mode, false);
+            } catch (FileAlreadyExistsException e) {
+                ExistingTarget existing = settleExistingTarget(target, sourceAttributes, request);
+                if (existing == ExistingTarget.SAME_FILE) {
+                    return CopyResult.none();
+                }
+                out = TargetFile.create(target, source, mode, existing == ExistingTarget.REPLACE);
+            }
             try {
                 CopyResult result = new DataMover(in.fd, source, out.fd(), target)
                         .wholeFileIntoEmptyTarget(status.size(), request.mode());
@@ -233,13 +239,18 @@ public final class CopyEngine {
 
     private enum ExistingTarget { NONE, SAME_FILE, REPLACE }
 
-    private static ExistingTarget settleExistingTarget(Path source, Path target, BasicFileAttributes sourceAttributes,
+    /**
+     * The target exists (O_EXCL said so): the same file as the source (nothing to do), an error
+     * without REPLACE_EXISTING, an empty directory to remove first (as Files.copy does), or a
+     * file to replace by renaming the new one over it.
+     */
+    private static ExistingTarget settleExistingTarget(Path target, BasicFileAttributes sourceAttributes,
                                                        CopyRequest request) throws IOException {
         BasicFileAttributes targetAttributes;
         try {
             targetAttributes = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return ExistingTarget.NONE;
+            return ExistingTarget.NONE; // removed meanwhile: create it
         }
         Object key = sourceAttributes.fileKey();
         if (key != null && key.equals(targetAttributes.fileKey())) {
