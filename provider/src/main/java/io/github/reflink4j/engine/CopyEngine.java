@@ -14,6 +14,7 @@ import java.util.Objects;
 
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.LinuxSyscalls;
 import io.github.reflink4j.linux.NativeException;
@@ -45,6 +46,7 @@ public final class CopyEngine {
         if (refusal != null) {
             return PortableCopy.files(source, target, request, refusal);
         }
+        // a stat before any open: special files (devices, FIFOs) must never be opened here
         BasicFileAttributes sourceAttributes =
                 Files.readAttributes(source, BasicFileAttributes.class, request.linkOptions());
         if (!sourceAttributes.isRegularFile()) {
@@ -127,7 +129,7 @@ public final class CopyEngine {
         String refusal = nativeRefusal(source, target);
         if (refusal != null) {
             if (mode == ReflinkCopyOption.ALWAYS) {
-                return PortableCopy.channelRange(null, 0, null, 0, 0, mode, refusal);
+                throw new ReflinkUnsupportedException(source.toString(), target.toString(), "clone", refusal);
             }
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                  FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {

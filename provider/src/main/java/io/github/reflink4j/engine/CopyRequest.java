@@ -56,11 +56,6 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
         return new CopyRequest(mode == null ? defaultMode : mode, replace, attributes, follow);
     }
 
-    /** The same request with another mode. */
-    public CopyRequest withMode(ReflinkCopyOption newMode) {
-        return new CopyRequest(newMode, replaceExisting, copyAttributes, followLinks);
-    }
-
     /** The options as {@code Files.copy} takes them, without the reflink mode. */
     public CopyOption[] standardOptions() {
         List<CopyOption> standard = new ArrayList<>(3);

@@ -10,9 +10,6 @@ package io.github.reflink4j.linux;
  */
 public record Extent(long logical, long physical, long length, int flags) {
     public static final int LAST = 0x1;
-    public static final int UNKNOWN = 0x2;
-    public static final int DELALLOC = 0x4;
-    public static final int UNWRITTEN = 0x800;
     public static final int SHARED = 0x2000;
 
     public boolean isShared() {

@@ -65,8 +65,6 @@ public final class LinuxSyscalls {
 
         int statx(int dirfd, String path, int flags, int mask, @Out byte[] buffer);
 
-        int fstatfs(int fd, @Out byte[] buffer);
-
         int ftruncate(int fd, @off_t long length);
 
         int fchmod(int fd, int mode);
@@ -317,13 +315,6 @@ public final class LinuxSyscalls {
     public static int openForUpdate(String path) throws NativeException {
         int flags = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue();
         return (int) call("open(O_RDWR)", () -> libc().open(path, flags, 0));
-    }
-
-    /** The file system's magic number ({@code f_type} of fstatfs), such as 0x9123683e for btrfs. */
-    public static long fileSystemType(int fd) throws NativeException {
-        byte[] raw = new byte[256];
-        call("fstatfs", () -> libc().fstatfs(fd, raw));
-        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(0);
     }
 
     public static void truncate(int fd, long length) throws NativeException {
