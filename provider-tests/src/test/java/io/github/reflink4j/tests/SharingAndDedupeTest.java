@@ -53,6 +53,30 @@ class SharingAndDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    void sharing_ofACloneWithOver1000Extents_pagesThroughFiemap_andMatchesFilefrag(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        int blocks = 1200;
+        Path source = writeRandomFile(dir.resolve("source"), blocks * BLOCK, 11);
+        Path clone = dir.resolve("clone");
+        Reflink.always(source, clone);
+        try (FileChannel channel = FileChannel.open(clone, StandardOpenOption.WRITE)) {
+            for (int block = 0; block < blocks; block += 2) {
+                channel.write(ByteBuffer.wrap(randomBytes(BLOCK, block)), (long) block * BLOCK);
+                channel.force(false); // one extent per rewritten block
+            }
+        }
+
+        SharingReport report = Reflink.sharing(clone);
+
+        assertTrue(Extents.of(clone).size() > 1000, "only " + Extents.of(clone).size() + " extents");
+        assertEquals(filefragSharedBytes(clone), report.sharedBytes());
+        assertEquals(blocks / 2 * BLOCK, report.sharedBytes());
+        assertEquals(blocks / 2 * BLOCK, report.exclusiveBytes());
+    }
+
+    @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
     void sharing_countsHoles(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);

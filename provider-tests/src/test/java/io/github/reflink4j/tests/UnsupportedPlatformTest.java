@@ -63,6 +63,43 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         assertSameContent(source, dir.resolve("target"));
     }
 
+    @Test
+    void nativeBindingThatCannotLoad_btrfs_alwaysThrowsUnsupported_autoAndNeverCopyWithTheJdk() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = writeRandomFile(dir.resolve("source"), 100_000, 2);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process process = new ProcessBuilder(java, "-Djnr.ffi.provider=no.such.Provider",
+                "-cp", System.getProperty("java.class.path"), WithoutNativeBinding.class.getName(),
+                source.toString(), dir.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+
+        assertEquals(0, process.waitFor(), output);
+        assertTrue(output.contains("ALWAYS: ReflinkUnsupportedException") && output.contains("native binding is unavailable"),
+                output);
+        assertTrue(output.contains("AUTO: READ_WRITE 100000") && output.contains("NEVER: READ_WRITE 100000"), output);
+        assertFalse(Files.exists(dir.resolve("always")));
+        assertSameContent(source, dir.resolve("auto"));
+        assertSameContent(source, dir.resolve("never"));
+    }
+
+    /** Run in a JVM whose jnr-ffi cannot load (a provider class that does not exist). */
+    public static final class WithoutNativeBinding {
+        public static void main(String[] args) throws IOException {
+            Path source = Path.of(args[0]);
+            Path dir = Path.of(args[1]);
+            try {
+                Reflink.always(source, dir.resolve("always"));
+                System.out.println("ALWAYS: cloned, but the binding should not have loaded");
+            } catch (ReflinkUnsupportedException e) {
+                System.out.println("ALWAYS: ReflinkUnsupportedException " + e.getMessage());
+            }
+            var auto = Reflink.auto(source, dir.resolve("auto"));
+            var never = Reflink.copy(source, dir.resolve("never"), ReflinkCopyOption.NEVER);
+            System.out.println("AUTO: " + auto.method() + " " + auto.bytes());
+            System.out.println("NEVER: " + never.method() + " " + never.bytes());
+        }
+    }
+
     /** Run in a JVM started without --add-opens. */
     public static final class ChannelsWithoutAddOpens {
         public static void main(String[] args) throws IOException {
