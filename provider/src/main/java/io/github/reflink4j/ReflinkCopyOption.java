@@ -36,6 +36,26 @@ public enum ReflinkCopyOption implements CopyOption {
     NEVER;
 
     /**
+     * The mode named {@code always}, {@code auto} or {@code never} (any case, surrounding blanks
+     * ignored), as the file system's {@code mode}, {@code -Dreflink4j.mode} and the command
+     * line's {@code --reflink} take it.
+     *
+     * <pre>{@code
+     * ReflinkCopyOption mode = ReflinkCopyOption.fromName(System.getenv().getOrDefault("COPY_MODE", "auto"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for any other name, saying which are allowed
+     */
+    public static ReflinkCopyOption fromName(String name) {
+        for (ReflinkCopyOption mode : values()) {
+            if (mode.name().equalsIgnoreCase(name.trim())) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("'" + name + "' is not one of always, auto, never");
+    }
+
+    /**
      * The option's name (use {@link #name()} for the name alone), and what to do when the JDK
      * rejects it. The JDK puts this text into
      * the exception it throws when a {@code Files.copy} is given paths of two different providers

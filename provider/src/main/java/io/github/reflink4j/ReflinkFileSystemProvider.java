@@ -26,7 +26,6 @@ import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.spi.FileSystemProvider;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -195,7 +194,7 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             return mode;
         }
         try {
-            return ReflinkCopyOption.valueOf(value.toString().trim().toUpperCase(Locale.ROOT));
+            return ReflinkCopyOption.fromName(value.toString());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + " is '" + value + "'; it must be always, auto or never", e);
         }

@@ -191,17 +191,15 @@ final class CpCommand implements Callable<Integer> {
         return options.toArray(new CopyOption[0]);
     }
 
-    /** always, auto, never. */
+    /** always, auto, never: the library's own parser, its message as the usage error. */
     static final class ModeConverter implements CommandLine.ITypeConverter<ReflinkCopyOption> {
         @Override
         public ReflinkCopyOption convert(String value) {
-            return switch (value) {
-                case "always" -> ReflinkCopyOption.ALWAYS;
-                case "auto" -> ReflinkCopyOption.AUTO;
-                case "never" -> ReflinkCopyOption.NEVER;
-                default -> throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not one of always, auto, never");
-            };
+            try {
+                return ReflinkCopyOption.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

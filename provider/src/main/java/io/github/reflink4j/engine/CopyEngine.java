@@ -90,14 +90,12 @@ public final class CopyEngine {
         }
         int in = ChannelDescriptors.of(source);
         int out = ChannelDescriptors.of(target);
-        Path sourcePath = ChannelDescriptors.pathOf(in);
-        Path targetPath = ChannelDescriptors.pathOf(out);
-        FileStatus sourceStatus = status(in, sourcePath, targetPath);
-        FileStatus targetStatus = status(out, targetPath, sourcePath);
+        FileStatus sourceStatus = channelStatus(in, out);
+        FileStatus targetStatus = channelStatus(out, in);
         if (sourceStatus.isSameFileAs(targetStatus)) {
             return CopyResult.none();
         }
-        return new DataMover(in, sourcePath, out, targetPath)
+        return new DataMover(in, out)
                 .wholeFileOverExistingTarget(sourceStatus.size(), targetStatus.size(), targetStatus.blockSize(), mode);
     }
 
@@ -115,8 +113,7 @@ public final class CopyEngine {
         }
         int in = ChannelDescriptors.of(source);
         int out = ChannelDescriptors.of(target);
-        return range(in, ChannelDescriptors.pathOf(in), sourceOffset, out, ChannelDescriptors.pathOf(out), targetOffset,
-                length, mode);
+        return range(channelStatus(in, out), new DataMover(in, out), in, sourceOffset, out, targetOffset, length, mode);
     }
 
     /** A range between files; an absent target is created with the source's permission bits. */
@@ -152,7 +149,8 @@ public final class CopyEngine {
             }
             boolean open = true;
             try {
-                CopyResult result = range(in.fd, source, sourceOffset, out, target, targetOffset, length, mode);
+                CopyResult result = range(sourceStatus, new DataMover(in.fd, source, out, target), in.fd, sourceOffset,
+                        out, targetOffset, length, mode);
                 open = false;
                 closeTarget(out, target, source);
                 return result;
@@ -196,10 +194,14 @@ public final class CopyEngine {
         }
     }
 
-    private static CopyResult range(int in, Path sourcePath, long sourceOffset, int out, Path targetPath,
+    private static CopyResult range(FileStatus sourceStatus, DataMover mover, int in, long sourceOffset, int out,
                                     long targetOffset, long length, ReflinkCopyOption mode) throws IOException {
-        FileStatus sourceStatus = status(in, sourcePath, targetPath);
-        FileStatus targetStatus = status(out, targetPath, sourcePath);
+        FileStatus targetStatus;
+        try {
+            targetStatus = LinuxSyscalls.status(out);
+        } catch (NativeException e) {
+            throw Failures.translate(e, ChannelDescriptors.pathOf(out), ChannelDescriptors.pathOf(in));
+        }
         long effective = Math.min(length, Math.max(0, sourceStatus.size() - sourceOffset));
         if (effective == 0) {
             return CopyResult.none();
@@ -207,10 +209,19 @@ public final class CopyEngine {
         if (sourceStatus.isSameFileAs(targetStatus)
                 && sourceOffset < targetOffset + effective && targetOffset < sourceOffset + effective) {
             throw new IllegalArgumentException("source range [" + sourceOffset + ", +" + effective
-                    + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file " + sourcePath);
+                    + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file "
+                    + ChannelDescriptors.pathOf(in));
         }
-        return new DataMover(in, sourcePath, out, targetPath)
-                .range(sourceOffset, targetOffset, effective, sourceStatus.size(), targetStatus.blockSize(), mode);
+        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), targetStatus.blockSize(), mode);
+    }
+
+    /** statx of a channel's descriptor; its path is read only if the error has to name it. */
+    private static FileStatus channelStatus(int fd, int other) throws IOException {
+        try {
+            return LinuxSyscalls.status(fd);
+        } catch (NativeException e) {
+            throw Failures.translate(e, ChannelDescriptors.pathOf(fd), ChannelDescriptors.pathOf(other));
+        }
     }
 
     /**

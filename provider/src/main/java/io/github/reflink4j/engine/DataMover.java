@@ -30,8 +30,9 @@ final class DataMover {
 
     private final int source;
     private final int target;
-    private final Path sourcePath;
-    private final Path targetPath;
+    private Path sourcePath;
+    private Path targetPath;
+    private final boolean namesFromDescriptors;
 
     private boolean copyFileRangeAllowed;
     private boolean wroteAnything;
@@ -42,6 +43,28 @@ final class DataMover {
         this.target = target;
         this.sourcePath = sourcePath;
         this.targetPath = targetPath;
+        this.namesFromDescriptors = false;
+    }
+
+    /** For channels: the paths are read from the descriptors only if an error has to name them. */
+    DataMover(int source, int target) {
+        this.source = source;
+        this.target = target;
+        this.namesFromDescriptors = true;
+    }
+
+    private Path sourcePath() {
+        if (namesFromDescriptors && sourcePath == null) {
+            sourcePath = ChannelDescriptors.pathOf(source);
+        }
+        return sourcePath;
+    }
+
+    private Path targetPath() {
+        if (namesFromDescriptors && targetPath == null) {
+            targetPath = ChannelDescriptors.pathOf(target);
+        }
+        return targetPath;
     }
 
     /**
@@ -64,7 +87,7 @@ final class DataMover {
                 LinuxSyscalls.truncate(target, 0);
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
-                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                    throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
             }
         }
@@ -107,14 +130,14 @@ final class DataMover {
                 }
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
-                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                    throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
             }
         }
         try {
             LinuxSyscalls.truncate(target, 0);
         } catch (NativeException e) {
-            throw Failures.translate(e, targetPath, sourcePath);
+            throw Failures.translate(e, targetPath(), sourcePath());
         }
         return copyWholeFile(size, mode == ReflinkCopyOption.AUTO);
     }
@@ -133,7 +156,7 @@ final class DataMover {
                 LinuxSyscalls.cloneRange(source, sourceOffset, length, target, targetOffset);
                 return CopyResult.cloned(length);
             } catch (NativeException e) {
-                throw Failures.cloneFailed(e, sourcePath, targetPath);
+                throw Failures.cloneFailed(e, sourcePath(), targetPath());
             }
         }
         copyFileRangeAllowed = mode == ReflinkCopyOption.AUTO;
@@ -151,7 +174,7 @@ final class DataMover {
                 cloned = middle;
             } catch (NativeException e) {
                 if (Failures.isTerminal(e)) {
-                    throw Failures.cloneFailed(e, sourcePath, targetPath);
+                    throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
             }
         }
@@ -189,7 +212,7 @@ final class DataMover {
         try {
             LinuxSyscalls.truncate(target, size);
         } catch (NativeException e) {
-            throw Failures.translate(e, targetPath, sourcePath);
+            throw Failures.translate(e, targetPath(), sourcePath());
         }
         return CopyResult.copied(copyMethod(), size);
     }
@@ -224,7 +247,7 @@ final class DataMover {
         try {
             return LinuxSyscalls.position(source);
         } catch (NativeException e) {
-            throw Failures.translate(e, sourcePath, targetPath);
+            throw Failures.translate(e, sourcePath(), targetPath());
         }
     }
 
@@ -232,7 +255,7 @@ final class DataMover {
         try {
             LinuxSyscalls.setPosition(source, position);
         } catch (NativeException e) {
-            throw Failures.translate(e, sourcePath, targetPath);
+            throw Failures.translate(e, sourcePath(), targetPath());
         }
     }
 
@@ -250,7 +273,7 @@ final class DataMover {
                 n = LinuxSyscalls.copyFileRange(source, sourceOffset + done, target, targetOffset + done, chunk);
             } catch (NativeException e) {
                 if (wroteAnything || Failures.isTerminal(e)) {
-                    throw Failures.translateCopyFailure(e, sourcePath, targetPath);
+                    throw Failures.translateCopyFailure(e, sourcePath(), targetPath());
                 }
                 copyFileRangeAllowed = false; // EXDEV, EOPNOTSUPP, EINVAL...: read and write instead
                 break;
@@ -282,7 +305,7 @@ final class DataMover {
             try {
                 read = LinuxSyscalls.pread(source, buffer, sourceOffset + done);
             } catch (NativeException e) {
-                throw Failures.translate(e, sourcePath, targetPath);
+                throw Failures.translate(e, sourcePath(), targetPath());
             }
             if (read == 0) {
                 break;
@@ -292,7 +315,7 @@ final class DataMover {
                 try {
                     LinuxSyscalls.pwrite(target, buffer, targetOffset + done + buffer.position());
                 } catch (NativeException e) {
-                    throw Failures.translate(e, targetPath, sourcePath);
+                    throw Failures.translate(e, targetPath(), sourcePath());
                 }
             }
             wroteAnything = true;
@@ -302,7 +325,7 @@ final class DataMover {
     }
 
     private FileSystemException shortClone(long cloned, long size) {
-        return new ReflinkFailedException(Failures.string(sourcePath), Failures.string(targetPath),
+        return new ReflinkFailedException(Failures.string(sourcePath()), Failures.string(targetPath()),
                 "ioctl(FICLONE)", 0, null, "the clone reported success but the target has " + cloned
                 + " bytes instead of " + size);
     }
