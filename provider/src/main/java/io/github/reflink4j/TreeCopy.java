@@ -5,31 +5,34 @@ import java.util.Objects;
 
 /**
  * The settings of a {@link Reflink#copyTree tree copy}, beyond its copy options: how many files
- * are copied at once and who follows the progress. Immutable; each setter returns a new value.
+ * are copied at once, who follows the progress, and whether hard links are kept. Immutable; each
+ * setter returns a new value.
  *
  * <pre>{@code
  * Reflink.copyTree(source, target, TreeCopy.options()
  *         .parallelism(8)
  *         .listener(progress)
+ *         .preserveHardLinks(true)
  *         .copyOptions(ReflinkCopyOption.ALWAYS, StandardCopyOption.COPY_ATTRIBUTES));
  * }</pre>
  */
 public final class TreeCopy {
-    private static final TreeCopyListener SILENT = new TreeCopyListener() { };
-
     private final int parallelism;
     private final TreeCopyListener listener;
     private final CopyOption[] copyOptions;
+    private final boolean preserveHardLinks;
 
-    private TreeCopy(int parallelism, TreeCopyListener listener, CopyOption[] copyOptions) {
+    private TreeCopy(int parallelism, TreeCopyListener listener, CopyOption[] copyOptions, boolean preserveHardLinks) {
         this.parallelism = parallelism;
         this.listener = listener;
         this.copyOptions = copyOptions;
+        this.preserveHardLinks = preserveHardLinks;
     }
 
-    /** One worker per core, no listener, mode AUTO. */
+    /** One worker per core, no listener, mode AUTO, hard links not kept. */
     public static TreeCopy options() {
-        return new TreeCopy(Runtime.getRuntime().availableProcessors(), SILENT, new CopyOption[0]);
+        return new TreeCopy(Runtime.getRuntime().availableProcessors(), TreeCopyListener.SILENT, new CopyOption[0],
+                false);
     }
 
     /** How many files are copied at once (at least 1). */
@@ -37,16 +40,29 @@ public final class TreeCopy {
         if (workers < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + workers);
         }
-        return new TreeCopy(workers, listener, copyOptions);
+        return new TreeCopy(workers, listener, copyOptions, preserveHardLinks);
     }
 
     public TreeCopy listener(TreeCopyListener progress) {
-        return new TreeCopy(parallelism, Objects.requireNonNull(progress, "listener"), copyOptions);
+        return new TreeCopy(parallelism, Objects.requireNonNull(progress, "listener"), copyOptions, preserveHardLinks);
     }
 
     /** The options of each copy: a ReflinkCopyOption, REPLACE_EXISTING, COPY_ATTRIBUTES. */
     public TreeCopy copyOptions(CopyOption... options) {
-        return new TreeCopy(parallelism, listener, options.clone());
+        return new TreeCopy(parallelism, listener, options.clone(), preserveHardLinks);
+    }
+
+    /**
+     * Whether names that share one inode in the source (hard links) become names of one inode in
+     * the target, its data copied once, as {@code cp -a} and {@code --preserve=links} do. Off by
+     * default, as in {@code Files.copy}: each name becomes a file of its own.
+     */
+    public TreeCopy preserveHardLinks(boolean keep) {
+        return new TreeCopy(parallelism, listener, copyOptions, keep);
+    }
+
+    public boolean preservesHardLinks() {
+        return preserveHardLinks;
     }
 
     public int parallelism() {

@@ -7,6 +7,10 @@ import java.nio.file.Path;
  * Follows a {@link Reflink#copyTree tree copy} as it goes, for a progress bar or a log. Called
  * from the copying threads, concurrently: implementations must be thread-safe and quick.
  *
+ * <p>A tree copy streams: it starts copying at once, while it is still listing the source, so
+ * no total is known up front. A progress display shows what is done (files, bytes, rate) and,
+ * where it wants an estimate of what is left, counts the source concurrently itself.
+ *
  * <pre>{@code
  * LongAdder done = new LongAdder();
  * TreeCopyListener listener = new TreeCopyListener() {
@@ -18,8 +22,15 @@ import java.nio.file.Path;
  * }</pre>
  */
 public interface TreeCopyListener {
-    /** The tree was scanned: this many files with this many bytes will be copied. */
-    default void started(long files, long bytes) {
+    /** A listener that is told nothing: the default of {@link TreeCopy#options()}. */
+    TreeCopyListener SILENT = new TreeCopyListener() { };
+
+    /**
+     * A directory of the target was created (or an existing one is merged into), before anything
+     * is copied into it. Until the copy is done with it, its permissions are the source's limited
+     * to the owner; it gets its final mode, owner and times after its contents.
+     */
+    default void directoryCreated(Path source, Path target) {
     }
 
     /** A regular file was copied. */

@@ -14,7 +14,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 import io.github.reflink4j.engine.CopyRequest;
-import io.github.reflink4j.linux.LinuxSyscalls;
+import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.linux.Syscalls;
 import org.junit.jupiter.api.Test;
 
 /** Options are parsed once, and rejected as Files.copy rejects them, before anything is touched. */
@@ -61,18 +62,27 @@ class OptionsAndArgumentsTest {
 
     @Test
     void ioctlNumbers_matchTheKernelHeaders() {
-        assertEquals(0x40049409L, LinuxSyscalls.FICLONE);
-        assertEquals(0x4020940dL, LinuxSyscalls.FICLONERANGE);
-        assertEquals(0xc0189436L, LinuxSyscalls.FIDEDUPERANGE);
-        assertEquals(0xc020660bL, LinuxSyscalls.FS_IOC_FIEMAP);
-        assertEquals(3, LinuxSyscalls.SEEK_DATA);
-        assertEquals(4, LinuxSyscalls.SEEK_HOLE);
+        assertEquals(0x40049409L, Syscalls.FICLONE);
+        assertEquals(0x4020940dL, Syscalls.FICLONERANGE);
+        assertEquals(0xc0189436L, Syscalls.FIDEDUPERANGE);
+        assertEquals(0xc020660bL, Syscalls.FS_IOC_FIEMAP);
+        assertEquals(3, Syscalls.SEEK_DATA);
+        assertEquals(4, Syscalls.SEEK_HOLE);
+    }
+
+    @Test
+    void errnoVocabulary_hasLinuxValues_andNamesUnknownOnesByNumber() {
+        assertEquals(95, Errno.EOPNOTSUPP.value());
+        assertEquals(18, Errno.EXDEV.value());
+        assertEquals(Errno.ENOSPC, Errno.of(28));
+        assertEquals("Operation not supported (EOPNOTSUPP, errno 95)", Errno.describe(95));
+        assertEquals("errno 200", Errno.describe(200));
     }
 
     @Test
     void nativeBinding_loadsOnLinux() {
-        assertTrue(LinuxSyscalls.isAvailable(), () -> "binding failed: " + LinuxSyscalls.unavailableReason());
-        assertFalse(LinuxSyscalls.unavailableReason() != null);
+        assertTrue(Syscalls.isAvailable(), () -> "binding failed: " + Syscalls.unavailableReason());
+        assertFalse(Syscalls.unavailableReason() != null);
     }
 
     @Test

@@ -54,11 +54,6 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
     }
 
     @Override
-    public void started(long fileCount, long byteCount) {
-        addWork(fileCount, byteCount);
-    }
-
-    @Override
     public void fileCopied(Path source, Path target, CopyResult result) {
         files.incrementAndGet();
         bytes.addAndGet(result.bytes());

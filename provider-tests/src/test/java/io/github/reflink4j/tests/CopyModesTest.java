@@ -144,14 +144,33 @@ class CopyModesTest extends RealFileSystemTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
-    void target_getsTheSourcesPermissionBits_includingExecute(TestFileSystem fs) throws IOException {
+    void target_getsTheSourcesPermissionBits_filteredByTheUmask_exactlyAsFilesCopyDoes(TestFileSystem fs)
+            throws IOException {
         Path dir = directoryOn(fs);
-        for (String permissions : new String[] {"rwxr-x--x", "r--------", "rw-rw-r--"}) {
+        for (String permissions : new String[] {"rwxr-x--x", "r--------", "rw-rw-r--", "rwxrwxrwx"}) {
+            Path source = writeRandomFile(dir.resolve("source-" + permissions), 5000, 7);
+            Files.setPosixFilePermissions(source, PosixFilePermissions.fromString(permissions));
+            Path byTheJdk = Files.copy(source, dir.resolve("jdk-" + permissions));
+            String expected = PosixFilePermissions.toString(Files.getPosixFilePermissions(byTheJdk));
+            for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
+                Path target = dir.resolve("target-" + permissions + "-" + mode.name());
+                Reflink.copy(source, target, mode);
+                assertEquals(expected, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+                        mode + " " + target);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void copyAttributes_givesTheSourcesExactPermissionBits_includingExecute(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        for (String permissions : new String[] {"rwxr-x--x", "r--------", "rw-rw-rw-"}) {
             Path source = writeRandomFile(dir.resolve("source-" + permissions), 5000, 7);
             Files.setPosixFilePermissions(source, PosixFilePermissions.fromString(permissions));
             for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
                 Path target = dir.resolve("target-" + permissions + "-" + mode.name());
-                Reflink.copy(source, target, mode);
+                Reflink.copy(source, target, mode, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
                 assertEquals(permissions, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
                         mode + " " + target);
             }

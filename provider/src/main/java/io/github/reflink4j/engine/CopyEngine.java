@@ -3,22 +3,20 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.linux.FileStatus;
-import io.github.reflink4j.linux.LinuxSyscalls;
 import io.github.reflink4j.linux.NativeException;
-import jnr.constants.platform.Errno;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * The one engine every entry point calls (the {@code Reflink} facade, the file system provider,
@@ -26,11 +24,13 @@ import jnr.constants.platform.Errno;
  * and guarantees that a failed copy loses nothing.
  *
  * <p>The order of a file copy follows the JDK's own: read the source's attributes; dispatch
- * directories, links and special files to {@code Files.copy}; settle an existing target (same
- * file: nothing to do; no REPLACE_EXISTING: FileAlreadyExistsException; an empty directory:
- * removed, as the JDK does); create the new file with O_EXCL (beside an existing target, to be
- * renamed over it); move the data; apply attributes; commit. Public only because the facade
- * lives in another package: not part of the API.
+ * directories, links and special files to {@code Files.copy}; create the new file with O_EXCL
+ * and the source's permission bits; only when the name is taken, settle the existing target
+ * (same file: nothing to do; no REPLACE_EXISTING: FileAlreadyExistsException; an empty
+ * directory: removed, as the JDK does; a file: replaced by a new one renamed over it); move the
+ * data; apply attributes; commit. Files are reached by their paths' raw bytes, and an existing
+ * target is replaced through a descriptor of its directory. Public only because the facade lives
+ * in another package: not part of the API.
  */
 public final class CopyEngine {
     private static final String NATIVE_PROVIDER = "sun.nio.fs.LinuxFileSystemProvider";
@@ -46,37 +46,73 @@ public final class CopyEngine {
         if (refusal != null) {
             return PortableCopy.files(source, target, request, refusal);
         }
-        // a stat before any open: special files (devices, FIFOs) must never be opened here
-        BasicFileAttributes sourceAttributes =
-                Files.readAttributes(source, BasicFileAttributes.class, request.linkOptions());
-        if (!sourceAttributes.isRegularFile()) {
-            Files.copy(source, target, request.standardOptions());
+        Syscalls sys = Syscalls.linux();
+        byte[] sourceBytes = NativePaths.bytes(source);
+        Supplier<Path> sourcePath = () -> source;
+        Supplier<Path> targetPath = () -> target;
+        FileStatus status;
+        int in;
+        try {
+            // a stat before any open: special files (devices, FIFOs) must never be opened here
+            status = sys.statusAt(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
+            if (status == null) {
+                throw new NoSuchFileException(source.toString());
+            }
+            if (!status.isRegularFile()) {
+                Files.copy(source, target, request.standardOptions());
+                return CopyResult.none();
+            }
+            in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        }
+        CopyResult result;
+        try {
+            result = copyOpenFile(sys, in, status, Syscalls.AT_FDCWD, NativePaths.bytes(target), request, sourcePath,
+                    targetPath);
+        } catch (Throwable failure) {
+            closeSource(sys, in, failure);
+            throw failure;
+        }
+        try {
+            sys.close(in);
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        }
+        return result;
+    }
+
+    /**
+     * The engine's file copy, for single files and trees alike: the source is open, its status
+     * read; the target is {@code targetName} relative to {@code targetDirectory}. Creates the
+     * target with O_EXCL and the source's permission bits (so the umask applies, as with
+     * {@code Files.copy}), settles an existing one, moves the data, applies attributes, commits.
+     */
+    static CopyResult copyOpenFile(Syscalls sys, int sourceFd, FileStatus status, int targetDirectory,
+                                   byte[] targetName, CopyRequest request, Supplier<Path> sourcePath,
+                                   Supplier<Path> targetPath) throws IOException {
+        TargetFile out = TargetFile.create(sys, targetDirectory, targetName, status.permissionBits() & 0777, status,
+                request.replaceExisting(), sourcePath, targetPath);
+        if (out == null) {
             return CopyResult.none();
         }
-        try (OpenFile in = OpenFile.forReading(source, request.followLinks(), target)) {
-            FileStatus status = status(in.fd, source, target);
-            int mode = status.permissionBits() & 0777;
-            TargetFile out;
-            try {
-                // the common case first: a new target, created with O_EXCL, no stat beforehand
-                out = TargetFile.create(target, source, mode, false);
-            } catch (FileAlreadyExistsException e) {
-                ExistingTarget existing = settleExistingTarget(target, sourceAttributes, request);
-                if (existing == ExistingTarget.SAME_FILE) {
-                    return CopyResult.none();
-                }
-                out = TargetFile.create(target, source, mode, existing == ExistingTarget.REPLACE);
-            }
-            try {
-                CopyResult result = new DataMover(in.fd, source, out.fd(), target)
-                        .wholeFileIntoEmptyTarget(status.size(), request.mode());
-                AttributeCopier.apply(in.fd, status, out.fd(), request.copyAttributes(), source, target);
-                out.commit();
-                return result;
-            } catch (Throwable failure) {
-                out.abort(failure);
-                throw failure;
-            }
+        try {
+            CopyResult result = new DataMover(sys, sourceFd, sourcePath, out.fd(), targetPath)
+                    .wholeFileIntoEmptyTarget(status.size(), status.device(), request.mode());
+            AttributeCopier.apply(sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath, targetPath);
+            out.commit();
+            return result;
+        } catch (Throwable failure) {
+            out.abort(failure);
+            throw failure;
+        }
+    }
+
+    private static void closeSource(Syscalls sys, int fd, Throwable failure) {
+        try {
+            sys.close(fd);
+        } catch (NativeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -88,15 +124,16 @@ public final class CopyEngine {
         if (refusal != null) {
             return PortableCopy.wholeChannel(source, target, mode, refusal);
         }
+        Syscalls sys = Syscalls.linux();
         int in = ChannelDescriptors.of(source);
         int out = ChannelDescriptors.of(target);
-        FileStatus sourceStatus = channelStatus(in, out);
-        FileStatus targetStatus = channelStatus(out, in);
+        FileStatus sourceStatus = channelStatus(sys, in, out);
+        FileStatus targetStatus = channelStatus(sys, out, in);
         if (sourceStatus.isSameFileAs(targetStatus)) {
             return CopyResult.none();
         }
-        return new DataMover(in, out)
-                .wholeFileOverExistingTarget(sourceStatus.size(), targetStatus.size(), targetStatus.blockSize(), mode);
+        return new DataMover(sys, in, out).wholeFileOverExistingTarget(sourceStatus.size(), sourceStatus.device(),
+                targetStatus.size(), targetStatus.blockSize(), mode);
     }
 
     /** A range between channels; see {@code Reflink.partial}. */
@@ -111,9 +148,11 @@ public final class CopyEngine {
             return PortableCopy.channelRange(source, sourceOffset, target, targetOffset,
                     Math.min(length, available), mode, refusal);
         }
+        Syscalls sys = Syscalls.linux();
         int in = ChannelDescriptors.of(source);
         int out = ChannelDescriptors.of(target);
-        return range(channelStatus(in, out), new DataMover(in, out), in, sourceOffset, out, targetOffset, length, mode);
+        return range(sys, channelStatus(sys, in, out), new DataMover(sys, in, out), in, sourceOffset, out, targetOffset,
+                length, mode);
     }
 
     /** A range between files; an absent target is created with the source's permission bits. */
@@ -133,72 +172,83 @@ public final class CopyEngine {
                 return range(in, sourceOffset, out, targetOffset, length, mode);
             }
         }
-        try (OpenFile in = OpenFile.forReading(source, true, target)) {
-            FileStatus sourceStatus = status(in.fd, source, target);
-            String targetName = target.toAbsolutePath().toString();
+        Syscalls sys = Syscalls.linux();
+        Supplier<Path> sourcePath = () -> source;
+        Supplier<Path> targetPath = () -> target;
+        int in;
+        FileStatus sourceStatus;
+        try {
+            in = sys.openForReading(Syscalls.AT_FDCWD, NativePaths.bytes(source), true);
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        }
+        try {
+            sourceStatus = sys.status(in);
+        } catch (NativeException e) {
+            IOException failure = Failures.translate(e, source, target);
+            closeSource(sys, in, failure);
+            throw failure;
+        }
+        try {
+            if (!sourceStatus.isRegularFile()) {
+                throw new FileSystemException(source.toString(), target.toString(), "not a regular file");
+            }
+            byte[] targetBytes = NativePaths.bytes(target);
             boolean created = true;
             int out;
             try {
-                out = LinuxSyscalls.createExclusive(targetName, sourceStatus.permissionBits() & 0777);
-            } catch (NativeException e) {
-                if (!e.is(Errno.EEXIST)) {
-                    throw Failures.translate(e, target, source);
+                out = sys.createExclusive(Syscalls.AT_FDCWD, targetBytes, sourceStatus.permissionBits() & 0777);
+                if (out == Syscalls.ALREADY_EXISTS) {
+                    created = false;
+                    out = sys.openForWriting(Syscalls.AT_FDCWD, targetBytes);
                 }
-                created = false;
-                out = openExisting(targetName, target, source);
+            } catch (NativeException e) {
+                throw Failures.translate(e, target, source);
             }
-            boolean open = true;
+            CopyResult result;
             try {
-                CopyResult result = range(sourceStatus, new DataMover(in.fd, source, out, target), in.fd, sourceOffset,
+                result = range(sys, sourceStatus, new DataMover(sys, in, sourcePath, out, targetPath), in, sourceOffset,
                         out, targetOffset, length, mode);
-                open = false;
-                closeTarget(out, target, source);
-                return result;
             } catch (Throwable failure) {
-                cleanUpRangeTarget(open ? out : -1, created ? target : null, failure);
+                cleanUpRangeTarget(sys, out, created ? targetBytes : null, failure);
                 throw failure;
             }
-        }
-    }
-
-    private static void closeTarget(int fd, Path target, Path source) throws IOException {
-        try {
-            LinuxSyscalls.close(fd);
-        } catch (NativeException e) {
-            throw Failures.translate(e, target, source);
-        }
-    }
-
-    private static int openExisting(String targetName, Path target, Path source) throws IOException {
-        try {
-            return LinuxSyscalls.openForWriting(targetName);
-        } catch (NativeException e) {
-            throw Failures.translate(e, target, source);
-        }
-    }
-
-    private static void cleanUpRangeTarget(int fd, Path createdTarget, Throwable failure) {
-        if (fd >= 0) {
             try {
-                LinuxSyscalls.close(fd);
+                sys.close(out);
             } catch (NativeException e) {
-                failure.addSuppressed(e);
+                throw Failures.translate(e, target, source);
             }
+            sys.close(in);
+            return result;
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        } catch (Throwable failure) {
+            closeSource(sys, in, failure);
+            throw failure;
+        }
+    }
+
+    private static void cleanUpRangeTarget(Syscalls sys, int fd, byte[] createdTarget, Throwable failure) {
+        try {
+            sys.close(fd);
+        } catch (NativeException e) {
+            failure.addSuppressed(e);
         }
         if (createdTarget != null) {
             try {
-                Files.deleteIfExists(createdTarget);
-            } catch (IOException e) {
+                sys.unlink(Syscalls.AT_FDCWD, createdTarget, false);
+            } catch (NativeException e) {
                 failure.addSuppressed(e);
             }
         }
     }
 
-    private static CopyResult range(FileStatus sourceStatus, DataMover mover, int in, long sourceOffset, int out,
-                                    long targetOffset, long length, ReflinkCopyOption mode) throws IOException {
+    private static CopyResult range(Syscalls sys, FileStatus sourceStatus, DataMover mover, int in, long sourceOffset,
+                                    int out, long targetOffset, long length, ReflinkCopyOption mode)
+            throws IOException {
         FileStatus targetStatus;
         try {
-            targetStatus = LinuxSyscalls.status(out);
+            targetStatus = sys.status(out);
         } catch (NativeException e) {
             throw Failures.translate(e, ChannelDescriptors.pathOf(out), ChannelDescriptors.pathOf(in));
         }
@@ -216,9 +266,9 @@ public final class CopyEngine {
     }
 
     /** statx of a channel's descriptor; its path is read only if the error has to name it. */
-    private static FileStatus channelStatus(int fd, int other) throws IOException {
+    private static FileStatus channelStatus(Syscalls sys, int fd, int other) throws IOException {
         try {
-            return LinuxSyscalls.status(fd);
+            return sys.status(fd);
         } catch (NativeException e) {
             throw Failures.translate(e, ChannelDescriptors.pathOf(fd), ChannelDescriptors.pathOf(other));
         }
@@ -229,9 +279,8 @@ public final class CopyEngine {
      * loaded and both paths must belong to the platform's own file system.
      */
     static String nativeRefusal(Path source, Path target) {
-        if (!LinuxSyscalls.isAvailable()) {
-            Throwable reason = LinuxSyscalls.unavailableReason();
-            return "the native binding is unavailable: " + reason;
+        if (!Syscalls.isAvailable()) {
+            return "the native binding is unavailable: " + Syscalls.unavailableReason();
         }
         for (Path path : new Path[] {source, target}) {
             String provider = path.getFileSystem().provider().getClass().getName();
@@ -243,48 +292,11 @@ public final class CopyEngine {
     }
 
     private static String channelRefusal(FileChannel source, FileChannel target) {
-        if (!LinuxSyscalls.isAvailable()) {
-            return "the native binding is unavailable: " + LinuxSyscalls.unavailableReason();
+        if (!Syscalls.isAvailable()) {
+            return "the native binding is unavailable: " + Syscalls.unavailableReason();
         }
         String refusal = ChannelDescriptors.refusal(source);
         return refusal != null ? refusal : ChannelDescriptors.refusal(target);
-    }
-
-    private enum ExistingTarget { NONE, SAME_FILE, REPLACE }
-
-    /**
-     * The target exists (O_EXCL said so): the same file as the source (nothing to do), an error
-     * without REPLACE_EXISTING, an empty directory to remove first (as Files.copy does), or a
-     * file to replace by renaming the new one over it.
-     */
-    private static ExistingTarget settleExistingTarget(Path target, BasicFileAttributes sourceAttributes,
-                                                       CopyRequest request) throws IOException {
-        BasicFileAttributes targetAttributes;
-        try {
-            targetAttributes = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return ExistingTarget.NONE; // removed meanwhile: create it
-        }
-        Object key = sourceAttributes.fileKey();
-        if (key != null && key.equals(targetAttributes.fileKey())) {
-            return ExistingTarget.SAME_FILE;
-        }
-        if (!request.replaceExisting()) {
-            throw new FileAlreadyExistsException(target.toString());
-        }
-        if (targetAttributes.isDirectory()) {
-            Files.delete(target); // as Files.copy does: DirectoryNotEmptyException unless empty
-            return ExistingTarget.NONE;
-        }
-        return ExistingTarget.REPLACE;
-    }
-
-    private static FileStatus status(int fd, Path path, Path other) throws IOException {
-        try {
-            return LinuxSyscalls.status(fd);
-        } catch (NativeException e) {
-            throw Failures.translate(e, path, other);
-        }
     }
 
     private static void checkRange(long sourceOffset, long targetOffset, long length) {

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkFailedException;
-import io.github.reflink4j.linux.LinuxSyscalls;
 import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * Moves data between two open descriptors according to a {@link ReflinkCopyOption}: clone,
@@ -28,41 +31,49 @@ final class DataMover {
     private static final ThreadLocal<ByteBuffer> BUFFERS =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
 
+    /**
+     * Per device: whether a successful FICLONE can be trusted to have cloned the whole file.
+     * btrfs and xfs clone all or nothing; elsewhere (OpenZFS has been seen to succeed short) the
+     * target's size is checked after the clone, at the cost of one statx.
+     */
+    private static final Map<Long, Boolean> WHOLE_CLONE_TRUSTED = new ConcurrentHashMap<>();
+
+    private final Syscalls sys;
     private final int source;
     private final int target;
+    private final Supplier<Path> sourceName;
+    private final Supplier<Path> targetName;
     private Path sourcePath;
     private Path targetPath;
-    private final boolean namesFromDescriptors;
 
     private boolean copyFileRangeAllowed;
     private boolean wroteAnything;
     private boolean readWriteUsed;
 
-    DataMover(int source, Path sourcePath, int target, Path targetPath) {
+    /** The paths are asked for only if an error has to name them. */
+    DataMover(Syscalls sys, int source, Supplier<Path> sourceName, int target, Supplier<Path> targetName) {
+        this.sys = sys;
         this.source = source;
         this.target = target;
-        this.sourcePath = sourcePath;
-        this.targetPath = targetPath;
-        this.namesFromDescriptors = false;
+        this.sourceName = sourceName;
+        this.targetName = targetName;
     }
 
     /** For channels: the paths are read from the descriptors only if an error has to name them. */
-    DataMover(int source, int target) {
-        this.source = source;
-        this.target = target;
-        this.namesFromDescriptors = true;
+    DataMover(Syscalls sys, int source, int target) {
+        this(sys, source, () -> ChannelDescriptors.pathOf(source), target, () -> ChannelDescriptors.pathOf(target));
     }
 
     private Path sourcePath() {
-        if (namesFromDescriptors && sourcePath == null) {
-            sourcePath = ChannelDescriptors.pathOf(source);
+        if (sourcePath == null) {
+            sourcePath = sourceName.get();
         }
         return sourcePath;
     }
 
     private Path targetPath() {
-        if (namesFromDescriptors && targetPath == null) {
-            targetPath = ChannelDescriptors.pathOf(target);
+        if (targetPath == null) {
+            targetPath = targetName.get();
         }
         return targetPath;
     }
@@ -72,11 +83,14 @@ final class DataMover {
      * with the source's size. A source whose size is 0 is read to its end, since procfs and
      * sysfs files report 0 and still have content.
      */
-    CopyResult wholeFileIntoEmptyTarget(long size, ReflinkCopyOption mode) throws IOException {
+    CopyResult wholeFileIntoEmptyTarget(long size, long device, ReflinkCopyOption mode) throws IOException {
         if (mode != ReflinkCopyOption.NEVER) {
             try {
-                LinuxSyscalls.cloneFile(source, target);
-                long cloned = LinuxSyscalls.status(target).size();
+                sys.cloneFile(source, target);
+                if (wholeCloneTrusted(device)) {
+                    return CopyResult.cloned(size);
+                }
+                long cloned = sys.status(target).size();
                 if (cloned == size) {
                     return CopyResult.cloned(size);
                 }
@@ -84,7 +98,7 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
-                LinuxSyscalls.truncate(target, 0);
+                sys.truncate(target, 0);
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
                     throw Failures.cloneFailed(e, sourcePath(), targetPath());
@@ -94,34 +108,44 @@ final class DataMover {
         return copyWholeFile(size, mode == ReflinkCopyOption.AUTO);
     }
 
+    private boolean wholeCloneTrusted(long device) throws NativeException {
+        Boolean trusted = WHOLE_CLONE_TRUSTED.get(device);
+        if (trusted == null) {
+            long type = sys.fileSystemType(target);
+            trusted = type == Syscalls.BTRFS_SUPER_MAGIC || type == Syscalls.XFS_SUPER_MAGIC;
+            WHOLE_CLONE_TRUSTED.put(device, trusted);
+        }
+        return trusted;
+    }
+
     /**
      * The whole source over an existing target that may be longer: the FileChannel API, where
      * the caller owns the target. The target is only changed once a clone has begun to succeed,
      * so an ALWAYS that cannot clone leaves it as it was.
      */
-    CopyResult wholeFileOverExistingTarget(long size, long targetSize, int blockSize, ReflinkCopyOption mode)
-            throws IOException {
+    CopyResult wholeFileOverExistingTarget(long size, long device, long targetSize, int blockSize,
+                                           ReflinkCopyOption mode) throws IOException {
         if (targetSize == 0) {
-            return wholeFileIntoEmptyTarget(size, mode);
+            return wholeFileIntoEmptyTarget(size, device, mode);
         }
         if (mode != ReflinkCopyOption.NEVER) {
             try {
                 if (targetSize <= size) {
-                    LinuxSyscalls.cloneFile(source, target);
+                    sys.cloneFile(source, target);
                 } else {
                     // FICLONE onto a longer file keeps its old tail, or fails with EINVAL when
                     // the source's last block is partial: clone the whole blocks, cut, then
                     // clone the partial block, which now ends at the target's end.
                     long whole = size - size % blockSize;
                     if (whole > 0) {
-                        LinuxSyscalls.cloneRange(source, 0, whole, target, 0);
+                        sys.cloneRange(source, 0, whole, target, 0);
                     }
-                    LinuxSyscalls.truncate(target, size);
+                    sys.truncate(target, size);
                     if (whole < size) {
-                        LinuxSyscalls.cloneRange(source, whole, 0, target, whole);
+                        sys.cloneRange(source, whole, 0, target, whole);
                     }
                 }
-                long cloned = LinuxSyscalls.status(target).size();
+                long cloned = sys.status(target).size();
                 if (cloned == size) {
                     return CopyResult.cloned(size);
                 }
@@ -135,7 +159,7 @@ final class DataMover {
             }
         }
         try {
-            LinuxSyscalls.truncate(target, 0);
+            sys.truncate(target, 0);
         } catch (NativeException e) {
             throw Failures.translate(e, targetPath(), sourcePath());
         }
@@ -153,7 +177,7 @@ final class DataMover {
         boolean toSourceEnd = sourceOffset + length == sourceSize;
         if (mode == ReflinkCopyOption.ALWAYS) {
             try {
-                LinuxSyscalls.cloneRange(source, sourceOffset, length, target, targetOffset);
+                sys.cloneRange(source, sourceOffset, length, target, targetOffset);
                 return CopyResult.cloned(length);
             } catch (NativeException e) {
                 throw Failures.cloneFailed(e, sourcePath(), targetPath());
@@ -170,7 +194,7 @@ final class DataMover {
         long cloned = 0;
         if (middle > 0) {
             try {
-                LinuxSyscalls.cloneRange(source, sourceOffset + head, middle, target, targetOffset + head);
+                sys.cloneRange(source, sourceOffset + head, middle, target, targetOffset + head);
                 cloned = middle;
             } catch (NativeException e) {
                 if (Failures.isTerminal(e)) {
@@ -210,7 +234,7 @@ final class DataMover {
         }
         restorePosition(position);
         try {
-            LinuxSyscalls.truncate(target, size);
+            sys.truncate(target, size);
         } catch (NativeException e) {
             throw Failures.translate(e, targetPath(), sourcePath());
         }
@@ -227,11 +251,11 @@ final class DataMover {
             long dataStart;
             long dataEnd;
             try {
-                dataStart = LinuxSyscalls.seek(source, offset, LinuxSyscalls.SEEK_DATA);
+                dataStart = sys.seek(source, offset, Syscalls.SEEK_DATA);
                 if (dataStart < 0 || dataStart >= size) {
                     break;
                 }
-                long hole = LinuxSyscalls.seek(source, dataStart, LinuxSyscalls.SEEK_HOLE);
+                long hole = sys.seek(source, dataStart, Syscalls.SEEK_HOLE);
                 dataEnd = hole < 0 ? size : Math.min(hole, size);
             } catch (NativeException e) {
                 // a file system without SEEK_DATA: the whole rest is data
@@ -245,7 +269,7 @@ final class DataMover {
 
     private long savedPosition() throws IOException {
         try {
-            return LinuxSyscalls.position(source);
+            return sys.position(source);
         } catch (NativeException e) {
             throw Failures.translate(e, sourcePath(), targetPath());
         }
@@ -253,7 +277,7 @@ final class DataMover {
 
     private void restorePosition(long position) throws IOException {
         try {
-            LinuxSyscalls.setPosition(source, position);
+            sys.setPosition(source, position);
         } catch (NativeException e) {
             throw Failures.translate(e, sourcePath(), targetPath());
         }
@@ -270,7 +294,7 @@ final class DataMover {
             long chunk = Math.min(length - done, MAX_COPY_FILE_RANGE);
             long n;
             try {
-                n = LinuxSyscalls.copyFileRange(source, sourceOffset + done, target, targetOffset + done, chunk);
+                n = sys.copyFileRange(source, sourceOffset + done, target, targetOffset + done, chunk);
             } catch (NativeException e) {
                 if (wroteAnything || Failures.isTerminal(e)) {
                     throw Failures.translateCopyFailure(e, sourcePath(), targetPath());
@@ -303,7 +327,7 @@ final class DataMover {
             buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
             int read;
             try {
-                read = LinuxSyscalls.pread(source, buffer, sourceOffset + done);
+                read = sys.pread(source, buffer, sourceOffset + done);
             } catch (NativeException e) {
                 throw Failures.translate(e, sourcePath(), targetPath());
             }
@@ -313,7 +337,7 @@ final class DataMover {
             buffer.flip();
             while (buffer.hasRemaining()) {
                 try {
-                    LinuxSyscalls.pwrite(target, buffer, targetOffset + done + buffer.position());
+                    sys.pwrite(target, buffer, targetOffset + done + buffer.position());
                 } catch (NativeException e) {
                     throw Failures.translate(e, targetPath(), sourcePath());
                 }

@@ -8,8 +8,8 @@ import io.github.reflink4j.DedupeResult;
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.linux.DedupeOutcome;
 import io.github.reflink4j.linux.FileStatus;
-import io.github.reflink4j.linux.LinuxSyscalls;
 import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * Makes a target share a source's blocks where their contents are identical, through
@@ -30,39 +30,56 @@ public final class Deduplicator {
         if (refusal != null) {
             throw new ReflinkUnsupportedException(source.toString(), target.toString(), "FIDEDUPERANGE", refusal);
         }
-        try (OpenFile in = OpenFile.forReading(source, true, target)) {
+        Syscalls sys = Syscalls.linux();
+        int in;
+        try {
+            in = sys.openForReading(Syscalls.AT_FDCWD, NativePaths.bytes(source), true);
+        } catch (NativeException e) {
+            throw Failures.translate(e, source, target);
+        }
+        try {
             int out;
             try {
-                out = LinuxSyscalls.openForUpdate(target.toAbsolutePath().toString());
+                out = sys.openForUpdate(Syscalls.AT_FDCWD, NativePaths.bytes(target));
             } catch (NativeException e) {
                 throw Failures.translate(e, target, source);
             }
             DedupeResult result;
             try {
-                result = dedupe(in.fd, out, source, target);
+                result = dedupe(sys, in, out, source, target);
             } catch (IOException | RuntimeException failure) {
-                try {
-                    LinuxSyscalls.close(out);
-                } catch (NativeException e) {
-                    failure.addSuppressed(e);
-                }
+                closeQuietly(sys, out, failure);
                 throw failure;
             }
             try {
-                LinuxSyscalls.close(out);
+                sys.close(out);
             } catch (NativeException e) {
                 throw Failures.translate(e, target, source);
             }
             return result;
+        } finally {
+            try {
+                sys.close(in);
+            } catch (NativeException e) {
+                // only read from: closing it cannot lose data
+            }
         }
     }
 
-    private static DedupeResult dedupe(int in, int out, Path source, Path target) throws IOException {
+    private static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
+        try {
+            sys.close(fd);
+        } catch (NativeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static DedupeResult dedupe(Syscalls sys, int in, int out, Path source, Path target) throws IOException {
         FileStatus from;
         FileStatus to;
         try {
-            from = LinuxSyscalls.status(in);
-            to = LinuxSyscalls.status(out);
+            from = sys.status(in);
+            to = sys.status(out);
         } catch (NativeException e) {
             throw Failures.translate(e, source, target);
         }
@@ -80,7 +97,7 @@ public final class Deduplicator {
         progress.differs = !sameSize;
         try {
             for (long offset = 0; offset < limit; offset += REQUEST) {
-                dedupeRange(in, out, offset, Math.min(REQUEST, limit - offset), to.blockSize(), progress);
+                dedupeRange(sys, in, out, offset, Math.min(REQUEST, limit - offset), to.blockSize(), progress);
             }
         } catch (NativeException e) {
             throw Failures.cloneFailed(e, source, target);
@@ -93,11 +110,11 @@ public final class Deduplicator {
         boolean differs;
     }
 
-    private static void dedupeRange(int in, int out, long offset, long length, int blockSize, Progress progress)
+    private static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize, Progress progress)
             throws NativeException {
         long done = 0;
         while (done < length) {
-            DedupeOutcome outcome = LinuxSyscalls.dedupeRange(in, offset + done, length - done, out, offset + done);
+            DedupeOutcome outcome = sys.dedupeRange(in, offset + done, length - done, out, offset + done);
             if (outcome.differs()) {
                 long rest = length - done;
                 if (rest <= SMALLEST_SPLIT) {
@@ -105,8 +122,8 @@ public final class Deduplicator {
                     return;
                 }
                 long half = rest / 2 - (rest / 2) % blockSize;
-                dedupeRange(in, out, offset + done, half, blockSize, progress);
-                dedupeRange(in, out, offset + done + half, rest - half, blockSize, progress);
+                dedupeRange(sys, in, out, offset + done, half, blockSize, progress);
+                dedupeRange(sys, in, out, offset + done + half, rest - half, blockSize, progress);
                 return;
             }
             if (outcome.bytesDeduplicated() <= 0) {

@@ -10,8 +10,8 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.NativeException;
-import jnr.constants.platform.Errno;
 
 /**
  * The one place where errno becomes a decision (fall back or fail) and an exception (the typed
@@ -34,8 +34,9 @@ final class Failures {
         if (isTerminal(e)) {
             return translate(e, source, target);
         }
+        Errno errno = e.errno();
         return new ReflinkFailedException(string(source), string(target), e.operation(), e.errnoValue(),
-                e.errno() == null ? null : e.errno().name(), NativeException.describe(e.errnoValue()) + ": " + why(e));
+                errno == null ? null : errno.name(), Errno.describe(e.errnoValue()) + ": " + why(e));
     }
 
     /**
@@ -49,7 +50,7 @@ final class Failures {
 
     /** Any other failed system call, as the NIO exception {@code Files.copy} would throw. */
     static IOException translate(NativeException e, Path file, Path other) {
-        String reason = e.operation() + ": " + NativeException.describe(e.errnoValue());
+        String reason = e.operation() + ": " + Errno.describe(e.errnoValue());
         String f = string(file);
         String o = string(other);
         if (e.is(Errno.ENOENT)) {
@@ -74,7 +75,7 @@ final class Failures {
     }
 
     private static String why(NativeException e) {
-        if (e.is(Errno.EOPNOTSUPP, Errno.ENOTSUP)) {
+        if (e.is(Errno.EOPNOTSUPP)) {
             return "this file system cannot share blocks (btrfs, and xfs made with reflink=1, can)";
         }
         if (e.is(Errno.EXDEV)) {

@@ -9,9 +9,9 @@ import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.SharingReport;
 import io.github.reflink4j.linux.Extent;
 import io.github.reflink4j.linux.FileStatus;
-import io.github.reflink4j.linux.LinuxSyscalls;
+import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.NativeException;
-import jnr.constants.platform.Errno;
+import io.github.reflink4j.linux.Syscalls;
 
 /** Reads a file's extent map (FS_IOC_FIEMAP, page by page) into a {@link SharingReport}. */
 public final class SharingInspector {
@@ -25,36 +25,46 @@ public final class SharingInspector {
         if (refusal != null) {
             throw new ReflinkUnsupportedException(file.toString(), null, "FS_IOC_FIEMAP", refusal);
         }
-        try (OpenFile in = OpenFile.forReading(file, true, null)) {
-            FileStatus status;
-            try {
-                status = LinuxSyscalls.status(in.fd);
-            } catch (NativeException e) {
-                throw Failures.translate(e, file, null);
-            }
+        Syscalls sys = Syscalls.linux();
+        int fd;
+        try {
+            fd = sys.openForReading(Syscalls.AT_FDCWD, NativePaths.bytes(file), true);
+        } catch (NativeException e) {
+            throw Failures.translate(e, file, null);
+        }
+        try {
+            FileStatus status = sys.status(fd);
             if (!status.isRegularFile()) {
                 throw new FileSystemException(file.toString(), null, "not a regular file");
             }
             long size = status.size();
             try {
-                return fromExtents(in.fd, size);
+                return fromExtents(sys, fd, size);
             } catch (NativeException e) {
-                if (!e.is(Errno.EOPNOTSUPP, Errno.ENOTSUP, Errno.ENOTTY)) {
-                    throw Failures.translate(e, file, null);
+                if (!e.is(Errno.EOPNOTSUPP, Errno.ENOTTY)) {
+                    throw e;
                 }
                 // no extent map (tmpfs): nothing can be shared; the allocation stands for the data
                 long allocated = Math.min(size, status.blocks() * 512);
                 return new SharingReport(size, 0, allocated, size - allocated);
             }
+        } catch (NativeException e) {
+            throw Failures.translate(e, file, null);
+        } finally {
+            try {
+                sys.close(fd);
+            } catch (NativeException e) {
+                // only read from: closing it cannot lose data
+            }
         }
     }
 
-    private static SharingReport fromExtents(int fd, long size) throws NativeException {
+    private static SharingReport fromExtents(Syscalls sys, int fd, long size) throws NativeException {
         long data = 0;
         long shared = 0;
         long start = 0;
         while (start < size) {
-            List<Extent> page = LinuxSyscalls.extents(fd, start, EXTENTS_PER_PAGE);
+            List<Extent> page = sys.extents(fd, start, EXTENTS_PER_PAGE);
             if (page.isEmpty()) {
                 break;
             }

@@ -1,76 +1,180 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
-import io.github.reflink4j.linux.LinuxSyscalls;
+import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
- * The file a copy writes into, with all-or-nothing semantics. For a target that does not exist
- * it is the target itself, created with O_EXCL; for an existing target it is a new file beside
- * it that {@link #commit()} renames over the target in one step. {@link #abort} closes and
- * removes whatever this copy created, so a failure leaves an existing target byte-for-byte and
+ * The file a copy writes into, with all-or-nothing semantics. For a name that is free it is the
+ * target itself, created with O_EXCL; for an existing target (with REPLACE_EXISTING) it is a new
+ * file beside it, in the same directory reached through the same descriptor, that
+ * {@link #commit()} renames over the target in one step. {@link #abort} closes and removes
+ * whatever this copy created, so a failure leaves an existing target byte-for-byte and
  * inode-for-inode as it was, and no new or temporary file behind.
+ *
+ * <p>The normal paths build no exception: a taken name is a return value of the syscall layer.
  */
 final class TargetFile {
-    private static final int MAX_NAME_IN_TEMP = 100;
+    /** Room for the temporary name's decoration within NAME_MAX (255 bytes). */
+    private static final int MAX_NAME_IN_TEMP = 200;
+    private static final byte[] TEMP_MARK = ".reflink4j-".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TEMP_END = ".tmp".getBytes(StandardCharsets.US_ASCII);
 
-    private final Path target;
-    private final Path created;
+    private final Syscalls sys;
+    private final int directory;
+    private final byte[] name;
+    private final byte[] created;
+    private final int ownedDirectory;
+    private final Supplier<Path> targetPath;
     private int fd;
 
-    private TargetFile(Path target, Path created, int fd) {
-        this.target = target;
+    private TargetFile(Syscalls sys, int directory, byte[] name, byte[] created, int fd, int ownedDirectory,
+                       Supplier<Path> targetPath) {
+        this.sys = sys;
+        this.directory = directory;
+        this.name = name;
         this.created = created;
         this.fd = fd;
+        this.ownedDirectory = ownedDirectory;
+        this.targetPath = targetPath;
     }
 
     /**
-     * Creates the file to write: the target itself when {@code replacing} is false, otherwise a
-     * temporary file in the target's directory.
+     * Creates the file to write for {@code name} relative to {@code directory} (or a whole path
+     * relative to {@link Syscalls#AT_FDCWD}), or returns null when the target is the source
+     * itself (nothing to do, as {@code Files.copy} does).
+     *
+     * @param mode       the permission bits to create with; the umask or a default ACL applies
+     * @param source     the source's status, to recognise the same file under another name
+     * @throws FileAlreadyExistsException when the target exists and {@code replace} is false
      */
-    static TargetFile create(Path target, Path source, int mode, boolean replacing) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        if (!replacing) {
-            try {
-                return new TargetFile(absolute, absolute, LinuxSyscalls.createExclusive(absolute.toString(), mode));
-            } catch (NativeException e) {
-                throw Failures.translate(e, target, source);
+    static TargetFile create(Syscalls sys, int directory, byte[] name, int mode, FileStatus source, boolean replace,
+                             Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException {
+        try {
+            int fd = sys.createExclusive(directory, name, mode);
+            if (fd >= 0) {
+                return new TargetFile(sys, directory, name, name, fd, -1, targetPath);
             }
+            if (directory == Syscalls.AT_FDCWD) {
+                // a whole path: from here on, work in its directory, through one descriptor
+                byte[][] parentAndName = NativePaths.split(name);
+                int parent = sys.openDirectory(Syscalls.AT_FDCWD, parentAndName[0], true);
+                try {
+                    TargetFile file = settleExisting(sys, parent, parentAndName[1], mode, source, replace, parent,
+                            targetPath);
+                    if (file == null) {
+                        sys.close(parent);
+                    }
+                    return file;
+                } catch (IOException | NativeException | RuntimeException e) {
+                    closeQuietly(sys, parent, e);
+                    throw e;
+                }
+            }
+            return settleExisting(sys, directory, name, mode, source, replace, -1, targetPath);
+        } catch (NativeException e) {
+            throw Failures.translate(e, targetPath.get(), sourcePath.get());
         }
-        Path directory = absolute.getParent();
-        String name = absolute.getFileName().toString();
-        if (name.length() > MAX_NAME_IN_TEMP) {
-            name = name.substring(0, MAX_NAME_IN_TEMP);
-        }
+    }
+
+    /**
+     * The name is taken: the same file as the source (null), an error without REPLACE_EXISTING,
+     * an empty directory to remove first (as Files.copy does), or a file to replace by renaming
+     * a new one over it. A name that disappears meanwhile is simply created.
+     */
+    private static TargetFile settleExisting(Syscalls sys, int directory, byte[] name, int mode, FileStatus source,
+                                             boolean replace, int owned, Supplier<Path> targetPath)
+            throws IOException, NativeException {
         for (;;) {
-            byte[] random = new byte[6];
-            ThreadLocalRandom.current().nextBytes(random);
-            Path temporary = directory.resolve("." + name + ".reflink4j-" + HexFormat.of().formatHex(random) + ".tmp");
-            try {
-                return new TargetFile(absolute, temporary, LinuxSyscalls.createExclusive(temporary.toString(), mode));
-            } catch (NativeException e) {
-                if (!e.is(jnr.constants.platform.Errno.EEXIST)) {
-                    throw Failures.translate(e, target, source);
+            FileStatus existing = sys.statusAt(directory, name, false);
+            if (existing == null) {
+                int fd = sys.createExclusive(directory, name, mode);
+                if (fd >= 0) {
+                    return new TargetFile(sys, directory, name, name, fd, owned, targetPath);
+                }
+                continue;
+            }
+            if (existing.isSameFileAs(source)) {
+                return null;
+            }
+            if (!replace) {
+                throw new FileAlreadyExistsException(targetPath.get().toString());
+            }
+            if (existing.isDirectory()) {
+                try {
+                    sys.unlink(directory, name, true);
+                } catch (NativeException e) {
+                    if (e.is(Errno.ENOTEMPTY)) {
+                        throw new DirectoryNotEmptyException(targetPath.get().toString());
+                    }
+                    throw e;
+                }
+                continue;
+            }
+            for (;;) {
+                byte[] temporary = temporaryName(name);
+                int fd = sys.createExclusive(directory, temporary, mode);
+                if (fd >= 0) {
+                    return new TargetFile(sys, directory, name, temporary, fd, owned, targetPath);
                 }
             }
         }
+    }
+
+    /** "." + the name (cut to fit, at a character boundary) + ".reflink4j-" + 12 hex digits + ".tmp". */
+    static byte[] temporaryName(byte[] name) {
+        int keep = Math.min(name.length, MAX_NAME_IN_TEMP);
+        while (keep > 0 && keep < name.length && (name[keep] & 0xc0) == 0x80) {
+            keep--; // do not cut a UTF-8 sequence in two
+        }
+        byte[] random = new byte[6];
+        ThreadLocalRandom.current().nextBytes(random);
+        byte[] hex = HexFormat.of().formatHex(random).getBytes(StandardCharsets.US_ASCII);
+        byte[] temporary = new byte[1 + keep + TEMP_MARK.length + hex.length + TEMP_END.length];
+        temporary[0] = '.';
+        System.arraycopy(name, 0, temporary, 1, keep);
+        System.arraycopy(TEMP_MARK, 0, temporary, 1 + keep, TEMP_MARK.length);
+        System.arraycopy(hex, 0, temporary, 1 + keep + TEMP_MARK.length, hex.length);
+        System.arraycopy(TEMP_END, 0, temporary, 1 + keep + TEMP_MARK.length + hex.length, TEMP_END.length);
+        return temporary;
     }
 
     int fd() {
         return fd;
     }
 
+    /** Whether this copy writes into a new file beside an existing target, to rename over it. */
+    boolean replaces() {
+        return created != name;
+    }
+
     /** Closes the file and, for a replacement, renames it over the target. */
     void commit() throws IOException {
-        closeDescriptor();
-        if (!created.equals(target)) {
-            Files.move(created, target, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            closeDescriptor();
+            if (replaces()) {
+                sys.rename(directory, created, directory, name);
+            }
+        } catch (NativeException e) {
+            throw Failures.translate(e, targetPath.get(), null);
+        } finally {
+            if (ownedDirectory >= 0) {
+                try {
+                    sys.close(ownedDirectory);
+                } catch (NativeException e) {
+                    // a directory opened only to be read: closing it cannot lose data
+                }
+            }
         }
     }
 
@@ -78,25 +182,40 @@ final class TargetFile {
     void abort(Throwable failure) {
         try {
             closeDescriptor();
-        } catch (IOException | RuntimeException e) {
-            failure.addSuppressed(e);
+        } catch (NativeException e) {
+            failure.addSuppressed(Failures.translate(e, targetPath.get(), null));
         }
         try {
-            Files.deleteIfExists(created);
-        } catch (IOException | RuntimeException e) {
+            sys.unlink(directory, created, false);
+        } catch (NativeException e) {
+            if (!e.is(Errno.ENOENT)) {
+                failure.addSuppressed(Failures.translate(e, targetPath.get(), null));
+            }
+        }
+        if (ownedDirectory >= 0) {
+            closeQuietly(sys, ownedDirectory, failure);
+        }
+    }
+
+    private void closeDescriptor() throws NativeException {
+        if (fd >= 0) {
+            int open = fd;
+            fd = -1;
+            sys.close(open);
+        }
+    }
+
+    private static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
+        try {
+            sys.close(fd);
+        } catch (NativeException e) {
             failure.addSuppressed(e);
         }
     }
 
-    private void closeDescriptor() throws IOException {
-        if (fd >= 0) {
-            int open = fd;
-            fd = -1;
-            try {
-                LinuxSyscalls.close(open);
-            } catch (NativeException e) {
-                throw Failures.translate(e, target, null);
-            }
-        }
+    @Override
+    public String toString() {
+        return "TargetFile[" + NativePaths.display(created) + (replaces() ? " over " + NativePaths.display(name) : "")
+                + "]";
     }
 }

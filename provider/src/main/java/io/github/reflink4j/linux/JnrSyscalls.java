@@ -1,0 +1,551 @@
+package io.github.reflink4j.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.LibraryOption;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * {@link Syscalls} bound through jnr-ffi. Names cross as NUL-terminated byte arrays; structures
+ * as little byte arrays in the platform's byte order, whose layouts are the same on every 64-bit
+ * Linux (x86-64, arm64). errno is read right after each call, and EINTR retried, in one place.
+ * Public only because jnr-ffi implements its nested {@code LibC} from another class loader.
+ */
+public final class JnrSyscalls implements Syscalls {
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int AT_REMOVEDIR = 0x200;
+    private static final int AT_SYMLINK_FOLLOW = 0x400;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int FIEMAP_FLAG_SYNC = 0x1;
+    private static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int STATX_SIZE = 256;
+    private static final int STATFS_SIZE = 120;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final byte[] EMPTY_NAME = {0};
+
+    private static final int READ = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
+    private static final int DIRECTORY = READ | OpenFlags.O_DIRECTORY.intValue();
+    private static final int READ_FILE = READ | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
+    private static final int CREATE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CREAT.intValue()
+            | OpenFlags.O_EXCL.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int WRITE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
+    private static final int PATH = 010000000 | OpenFlags.O_NOFOLLOW.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int UPDATE = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue();
+
+    /** The C library functions, as jnr-ffi binds them. Public only because jnr-ffi implements it. */
+    public interface LibC {
+        int openat(int dirfd, @In byte[] path, int flags, int mode);
+
+        int close(int fd);
+
+        int ioctl(int fd, long request, int argument);
+
+        int ioctl(int fd, long request, @In @Out byte[] argument);
+
+        @ssize_t long copy_file_range(int fdIn, @In @Out long[] offsetIn, int fdOut, @In @Out long[] offsetOut,
+                                      @size_t long length, int flags);
+
+        @off_t long lseek(int fd, @off_t long offset, int whence);
+
+        @ssize_t long pread(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
+
+        @ssize_t long pwrite(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
+
+        int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buffer);
+
+        int fstatfs(int fd, @Out byte[] buffer);
+
+        @ssize_t long getdents64(int fd, ByteBuffer buffer, @size_t long count);
+
+        int mkdirat(int dirfd, @In byte[] path, int mode);
+
+        int mknodat(int dirfd, @In byte[] path, int mode, long device);
+
+        int symlinkat(@In byte[] target, int dirfd, @In byte[] path);
+
+        @ssize_t long readlinkat(int dirfd, @In byte[] path, @Out byte[] buffer, @size_t long size);
+
+        int linkat(int fromDirfd, @In byte[] from, int toDirfd, @In byte[] to, int flags);
+
+        int unlinkat(int dirfd, @In byte[] path, int flags);
+
+        int renameat(int fromDirfd, @In byte[] from, int toDirfd, @In byte[] to);
+
+        int fchownat(int dirfd, @In byte[] path, int uid, int gid, int flags);
+
+        int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
+
+        int ftruncate(int fd, @off_t long length);
+
+        int fchmod(int fd, int mode);
+
+        int fchown(int fd, int uid, int gid);
+
+        int futimens(int fd, @In long[] times);
+
+        @ssize_t long flistxattr(int fd, @Out byte[] list, @size_t long size);
+
+        @ssize_t long fgetxattr(int fd, @In byte[] name, @Out byte[] value, @size_t long size);
+
+        int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
+        int geteuid();
+    }
+
+    private final LibC libc;
+    private final Runtime runtime;
+    private final int effectiveUserId;
+
+    private JnrSyscalls(LibC libc) {
+        this.libc = libc;
+        this.runtime = Runtime.getRuntime(libc);
+        this.effectiveUserId = libc.geteuid();
+    }
+
+    static Syscalls load() {
+        avoidUnsafeWarnings();
+        checkErrnoValues();
+        return new JnrSyscalls(LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).load("c"));
+    }
+
+    /**
+     * JDK 24 and later warn on every first use of sun.misc.Unsafe's memory methods, which jffi
+     * uses by default; its JNI implementation is as correct and fast enough for a few small
+     * structures. A choice the user made with -Djffi.unsafe.disabled is kept.
+     */
+    private static void avoidUnsafeWarnings() {
+        if (java.lang.Runtime.version().feature() >= 24 && System.getProperty("jffi.unsafe.disabled") == null) {
+            System.setProperty("jffi.unsafe.disabled", "true");
+        }
+    }
+
+    /** reflink4j's errno values must be this platform's: refuse to load where they are not. */
+    private static void checkErrnoValues() {
+        for (Errno errno : Errno.values()) {
+            jnr.constants.platform.Errno platform = jnr.constants.platform.Errno.valueOf(errno.name());
+            if (platform.defined() && platform.intValue() != errno.value()) {
+                throw new UnsupportedOperationException("this platform's " + errno.name() + " is "
+                        + platform.intValue() + ", not " + errno.value() + " as reflink4j assumes");
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        long invoke();
+    }
+
+    private long call(String operation, Call call) throws NativeException {
+        for (;;) {
+            long result = call.invoke();
+            if (result != -1) {
+                return result;
+            }
+            int errno = runtime.getLastError();
+            if (errno != Errno.EINTR.value()) {
+                throw new NativeException(operation, errno);
+            }
+        }
+    }
+
+    /** A call whose listed errnos are an answer, not a failure: returns -errno for them. */
+    private long answer(String operation, Call call, Errno... answers) throws NativeException {
+        for (;;) {
+            long result = call.invoke();
+            if (result != -1) {
+                return result;
+            }
+            int errno = runtime.getLastError();
+            if (errno == Errno.EINTR.value()) {
+                continue;
+            }
+            for (Errno answer : answers) {
+                if (answer.value() == errno) {
+                    return -errno;
+                }
+            }
+            throw new NativeException(operation, errno);
+        }
+    }
+
+    private static byte[] c(byte[] name) {
+        byte[] terminated = Arrays.copyOf(name, name.length + 1);
+        return terminated;
+    }
+
+    private static ByteBuffer struct(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public int openDirectory(int directory, byte[] name, boolean followLinks) throws NativeException {
+        byte[] path = c(name);
+        int flags = DIRECTORY | (followLinks ? 0 : NOFOLLOW);
+        return (int) call("openat(O_DIRECTORY)", () -> libc.openat(directory, path, flags, 0));
+    }
+
+    @Override
+    public int openForReading(int directory, byte[] name, boolean followLinks) throws NativeException {
+        byte[] path = c(name);
+        int flags = READ_FILE | (followLinks ? 0 : NOFOLLOW);
+        return (int) call("openat(O_RDONLY)", () -> libc.openat(directory, path, flags, 0));
+    }
+
+    @Override
+    public int createExclusive(int directory, byte[] name, int mode) throws NativeException {
+        byte[] path = c(name);
+        long fd = answer("openat(O_CREAT|O_EXCL)", () -> libc.openat(directory, path, CREATE, mode), Errno.EEXIST);
+        return fd < 0 ? ALREADY_EXISTS : (int) fd;
+    }
+
+    @Override
+    public int openForWriting(int directory, byte[] name) throws NativeException {
+        byte[] path = c(name);
+        return (int) call("openat(O_WRONLY)", () -> libc.openat(directory, path, WRITE, 0));
+    }
+
+    @Override
+    public int openForUpdate(int directory, byte[] name) throws NativeException {
+        byte[] path = c(name);
+        return (int) call("openat(O_RDWR)", () -> libc.openat(directory, path, UPDATE, 0));
+    }
+
+    @Override
+    public int openPath(int directory, byte[] name) throws NativeException {
+        byte[] path = c(name);
+        return (int) call("openat(O_PATH)", () -> libc.openat(directory, path, PATH, 0));
+    }
+
+    @Override
+    public void close(int fd) throws NativeException {
+        if (libc.close(fd) == -1) {
+            int errno = runtime.getLastError();
+            if (errno != Errno.EINTR.value()) {
+                throw new NativeException("close", errno);
+            }
+        }
+    }
+
+    @Override
+    public FileStatus status(int fd) throws NativeException {
+        byte[] raw = new byte[STATX_SIZE];
+        call("statx", () -> libc.statx(fd, EMPTY_NAME, AT_EMPTY_PATH, STATX_BASIC_STATS, raw));
+        return fileStatus(raw);
+    }
+
+    @Override
+    public FileStatus statusAt(int directory, byte[] name, boolean followLinks) throws NativeException {
+        byte[] path = c(name);
+        byte[] raw = new byte[STATX_SIZE];
+        int flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW;
+        long result = answer("statx", () -> libc.statx(directory, path, flags, STATX_BASIC_STATS, raw), Errno.ENOENT);
+        return result < 0 ? null : fileStatus(raw);
+    }
+
+    private static FileStatus fileStatus(byte[] raw) {
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        long device = ((long) b.getInt(136) << 32) | (b.getInt(140) & 0xffffffffL);
+        return new FileStatus(device, b.getLong(32), b.getShort(28) & 0xffff, b.getInt(16), b.getInt(20),
+                b.getInt(24), b.getLong(40), b.getInt(4), b.getLong(48), timestamp(b, 64), timestamp(b, 112),
+                timestamp(b, 96), deviceNumber(b.getInt(128), b.getInt(132)));
+    }
+
+    /** glibc's makedev(3). */
+    private static long deviceNumber(int major, int minor) {
+        long ma = major & 0xffffffffL;
+        long mi = minor & 0xffffffffL;
+        return (ma & 0xfffff000L) << 32 | (ma & 0xfffL) << 8 | (mi & 0xffffff00L) << 12 | (mi & 0xffL);
+    }
+
+    private static FileStatus.Timestamp timestamp(ByteBuffer b, int at) {
+        return new FileStatus.Timestamp(b.getLong(at), b.getInt(at + 8));
+    }
+
+    @Override
+    public long fileSystemType(int fd) throws NativeException {
+        byte[] raw = new byte[STATFS_SIZE];
+        call("fstatfs", () -> libc.fstatfs(fd, raw));
+        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(0) & 0xffffffffL;
+    }
+
+    @Override
+    public boolean readDirectory(int fd, ByteBuffer buffer, List<DirectoryEntry> entries) throws NativeException {
+        buffer.clear();
+        long n = call("getdents64", () -> libc.getdents64(fd, buffer, buffer.capacity()));
+        if (n == 0) {
+            return false;
+        }
+        ByteBuffer b = buffer.duplicate().order(ByteOrder.nativeOrder());
+        int at = 0;
+        while (at < n) {
+            long inode = b.getLong(at);
+            int length = b.getShort(at + 16) & 0xffff;
+            int type = b.get(at + 18) & 0xff;
+            int nameStart = at + 19;
+            int nameEnd = nameStart;
+            while (b.get(nameEnd) != 0) {
+                nameEnd++;
+            }
+            int nameLength = nameEnd - nameStart;
+            boolean dot = b.get(nameStart) == '.' && (nameLength == 1 || nameLength == 2 && b.get(nameStart + 1) == '.');
+            if (!dot) {
+                byte[] name = new byte[nameLength];
+                b.get(nameStart, name);
+                entries.add(new DirectoryEntry(name, inode, DirectoryEntry.Type.of(type)));
+            }
+            at += length;
+        }
+        return true;
+    }
+
+    @Override
+    public boolean makeDirectory(int directory, byte[] name, int mode) throws NativeException {
+        byte[] path = c(name);
+        return answer("mkdirat", () -> libc.mkdirat(directory, path, mode), Errno.EEXIST) >= 0;
+    }
+
+    @Override
+    public void makeNode(int directory, byte[] name, int mode, long device) throws NativeException {
+        byte[] path = c(name);
+        call("mknodat", () -> libc.mknodat(directory, path, mode, device));
+    }
+
+    @Override
+    public void makeSymbolicLink(byte[] linkTarget, int directory, byte[] name) throws NativeException {
+        byte[] target = c(linkTarget);
+        byte[] path = c(name);
+        call("symlinkat", () -> libc.symlinkat(target, directory, path));
+    }
+
+    @Override
+    public byte[] readSymbolicLink(int directory, byte[] name) throws NativeException {
+        byte[] path = c(name);
+        for (int size = 256; ; size *= 4) {
+            byte[] buffer = new byte[size];
+            long n = call("readlinkat", () -> libc.readlinkat(directory, path, buffer, buffer.length));
+            if (n < buffer.length) {
+                return Arrays.copyOf(buffer, (int) n);
+            }
+        }
+    }
+
+    @Override
+    public void linkOpenFile(int fd, int directory, byte[] name) throws NativeException {
+        byte[] from = c(("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII));
+        byte[] to = c(name);
+        call("linkat", () -> libc.linkat(AT_FDCWD, from, directory, to, AT_SYMLINK_FOLLOW));
+    }
+
+    @Override
+    public void unlink(int directory, byte[] name, boolean isDirectory) throws NativeException {
+        byte[] path = c(name);
+        int flags = isDirectory ? AT_REMOVEDIR : 0;
+        call("unlinkat", () -> libc.unlinkat(directory, path, flags));
+    }
+
+    @Override
+    public void rename(int fromDirectory, byte[] from, int toDirectory, byte[] to) throws NativeException {
+        byte[] source = c(from);
+        byte[] target = c(to);
+        call("renameat", () -> libc.renameat(fromDirectory, source, toDirectory, target));
+    }
+
+    @Override
+    public void changeLinkOwner(int directory, byte[] name, int uid, int gid) throws NativeException {
+        byte[] path = c(name);
+        call("fchownat", () -> libc.fchownat(directory, path, uid, gid, AT_SYMLINK_NOFOLLOW));
+    }
+
+    @Override
+    public void setLinkTimes(int directory, byte[] name, FileStatus.Timestamp access, FileStatus.Timestamp modify)
+            throws NativeException {
+        byte[] path = c(name);
+        long[] times = times(access, modify);
+        call("utimensat", () -> libc.utimensat(directory, path, times, AT_SYMLINK_NOFOLLOW));
+    }
+
+    private static long[] times(FileStatus.Timestamp access, FileStatus.Timestamp modify) {
+        return new long[] {
+            access == null ? 0 : access.seconds(), access == null ? UTIME_OMIT : access.nanos(),
+            modify == null ? 0 : modify.seconds(), modify == null ? UTIME_OMIT : modify.nanos(),
+        };
+    }
+
+    @Override
+    public void cloneFile(int sourceFd, int targetFd) throws NativeException {
+        call("ioctl(FICLONE)", () -> libc.ioctl(targetFd, FICLONE, sourceFd));
+    }
+
+    @Override
+    public void cloneRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
+            throws NativeException {
+        byte[] range = struct(32).putLong(sourceFd).putLong(sourceOffset).putLong(length).putLong(targetOffset).array();
+        call("ioctl(FICLONERANGE)", () -> libc.ioctl(targetFd, FICLONERANGE, range));
+    }
+
+    @Override
+    public long copyFileRange(int sourceFd, long sourceOffset, int targetFd, long targetOffset, long length)
+            throws NativeException {
+        long[] in = {sourceOffset};
+        long[] out = {targetOffset};
+        return call("copy_file_range", () -> libc.copy_file_range(sourceFd, in, targetFd, out, length, 0));
+    }
+
+    @Override
+    public long seek(int fd, long offset, int whence) throws NativeException {
+        long result = answer(whence == SEEK_DATA ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)",
+                () -> libc.lseek(fd, offset, whence), Errno.ENXIO);
+        return result < 0 ? -1 : result;
+    }
+
+    @Override
+    public long position(int fd) throws NativeException {
+        return call("lseek(SEEK_CUR)", () -> libc.lseek(fd, 0, 1));
+    }
+
+    @Override
+    public void setPosition(int fd, long position) throws NativeException {
+        call("lseek(SEEK_SET)", () -> libc.lseek(fd, position, 0));
+    }
+
+    @Override
+    public int pread(int fd, ByteBuffer buffer, long offset) throws NativeException {
+        int position = buffer.position();
+        long n = call("pread", () -> libc.pread(fd, buffer.slice(), buffer.remaining(), offset));
+        buffer.position(position + (int) n);
+        return (int) n;
+    }
+
+    @Override
+    public int pwrite(int fd, ByteBuffer buffer, long offset) throws NativeException {
+        int position = buffer.position();
+        long n = call("pwrite", () -> libc.pwrite(fd, buffer.slice(), buffer.remaining(), offset));
+        buffer.position(position + (int) n);
+        return (int) n;
+    }
+
+    @Override
+    public void truncate(int fd, long length) throws NativeException {
+        call("ftruncate", () -> libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public List<Extent> extents(int fd, long start, int maxExtents) throws NativeException {
+        int header = 32;
+        int extentSize = 56;
+        ByteBuffer request = struct(header + maxExtents * extentSize);
+        request.putLong(0, start).putLong(8, Long.MAX_VALUE - start).putInt(16, FIEMAP_FLAG_SYNC)
+                .putInt(24, maxExtents);
+        byte[] raw = request.array();
+        call("ioctl(FS_IOC_FIEMAP)", () -> libc.ioctl(fd, FS_IOC_FIEMAP, raw));
+        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        int mapped = reply.getInt(20);
+        List<Extent> extents = new ArrayList<>(mapped);
+        for (int i = 0; i < mapped; i++) {
+            int at = header + i * extentSize;
+            extents.add(new Extent(reply.getLong(at), reply.getLong(at + 8), reply.getLong(at + 16),
+                    reply.getInt(at + 40)));
+        }
+        return extents;
+    }
+
+    @Override
+    public DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
+            throws NativeException {
+        ByteBuffer request = struct(24 + 32);
+        request.putLong(0, sourceOffset).putLong(8, length).putShort(16, (short) 1)
+                .putLong(24, targetFd).putLong(32, targetOffset);
+        byte[] raw = request.array();
+        call("ioctl(FIDEDUPERANGE)", () -> libc.ioctl(sourceFd, FIDEDUPERANGE, raw));
+        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        long deduplicated = reply.getLong(40);
+        int status = reply.getInt(48);
+        if (status < 0) {
+            throw new NativeException("ioctl(FIDEDUPERANGE) on the target", -status);
+        }
+        return new DedupeOutcome(deduplicated, status == FILE_DEDUPE_RANGE_DIFFERS);
+    }
+
+    @Override
+    public void changeMode(int fd, int mode) throws NativeException {
+        call("fchmod", () -> libc.fchmod(fd, mode));
+    }
+
+    @Override
+    public void changeOwner(int fd, int uid, int gid) throws NativeException {
+        call("fchown", () -> libc.fchown(fd, uid, gid));
+    }
+
+    @Override
+    public void setTimes(int fd, FileStatus.Timestamp access, FileStatus.Timestamp modify) throws NativeException {
+        long[] times = times(access, modify);
+        call("futimens", () -> libc.futimens(fd, times));
+    }
+
+    @Override
+    public List<byte[]> listExtendedAttributes(int fd) throws NativeException {
+        for (;;) {
+            long size = call("flistxattr", () -> libc.flistxattr(fd, null, 0));
+            byte[] list = new byte[(int) size];
+            long actual = answer("flistxattr", () -> libc.flistxattr(fd, list, list.length), Errno.ERANGE);
+            if (actual < 0) {
+                continue; // grew between the two calls
+            }
+            List<byte[]> names = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < actual; i++) {
+                if (list[i] == 0) {
+                    names.add(Arrays.copyOfRange(list, start, i));
+                    start = i + 1;
+                }
+            }
+            return names;
+        }
+    }
+
+    @Override
+    public byte[] getExtendedAttribute(int fd, byte[] name) throws NativeException {
+        byte[] key = c(name);
+        for (;;) {
+            long size = answer("fgetxattr", () -> libc.fgetxattr(fd, key, null, 0), Errno.ENODATA);
+            if (size < 0) {
+                return null;
+            }
+            byte[] value = new byte[(int) size];
+            long actual = answer("fgetxattr", () -> libc.fgetxattr(fd, key, value, value.length),
+                    Errno.ERANGE, Errno.ENODATA);
+            if (actual == -Errno.ENODATA.value()) {
+                return null;
+            }
+            if (actual >= 0) {
+                return actual == value.length ? value : Arrays.copyOf(value, (int) actual);
+            }
+        }
+    }
+
+    @Override
+    public void setExtendedAttribute(int fd, byte[] name, byte[] value) throws NativeException {
+        byte[] key = c(name);
+        call("fsetxattr", () -> libc.fsetxattr(fd, key, value, value.length, 0));
+    }
+
+    @Override
+    public int effectiveUserId() {
+        return effectiveUserId;
+    }
+}
