@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
                   "  reflink cp vm.img vm-copy.img                  clone, else copy",
                   "  reflink cp --reflink=always vm.img snap.img    clone or fail",
                   "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
+                  "  reflink cp -a /srv/data /srv/data-snapshot     archive: metadata and hard links too",
                   "  reflink cp a.img b.img backups/                into a directory",
                   "  reflink cp -r --json src dst                   figures as JSON on stdout"})
 final class CpCommand implements Callable<Integer> {
@@ -46,8 +47,18 @@ final class CpCommand implements Callable<Integer> {
     @Option(names = {"-f", "--force"}, description = "replace existing targets (each atomically)")
     boolean force;
 
-    @Option(names = {"-p", "--preserve"}, description = "keep mode, owner, timestamps and extended attributes")
+    @Option(names = {"-a", "--archive"},
+            description = "-r, keeping links as links, mode, owner, timestamps, extended attributes and hard links")
+    boolean archive;
+
+    @Option(names = "-p", description = "keep mode, owner, timestamps and extended attributes (--preserve)")
     boolean preserve;
+
+    @Option(names = "--preserve", arity = "0..1", split = ",", paramLabel = "ATTRS",
+            fallbackValue = "mode,ownership,timestamps", converter = PreservedConverter.class,
+            description = {"keep these: mode, ownership, timestamps, xattr (any of these four keeps all four), "
+                    + "links (hard links within a tree), all; without a list, mode,ownership,timestamps"})
+    List<Preserved> preserved;
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "files copied at once (default: one per core)")
     Integer jobs;
@@ -74,9 +85,15 @@ final class CpCommand implements Callable<Integer> {
     private long copied;
     private final JsonArray failures = new JsonArray();
 
+    /** What --preserve can name. */
+    enum Preserved { MODE, OWNERSHIP, TIMESTAMPS, XATTR, LINKS, ALL }
+
     @Override
     public Integer call() {
         long start = System.nanoTime();
+        if (archive) {
+            recursive = true;
+        }
         List<Path> sources = paths.subList(0, paths.size() - 1);
         Path target = paths.get(paths.size() - 1);
         boolean intoDirectory = Files.isDirectory(target);
@@ -142,12 +159,13 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private void copyTree(Path source, Path destination, ProgressDisplay display, Output output) {
-        TreeCopy settings = TreeCopy.options().copyOptions(copyOptions());
+        TreeCopy settings = TreeCopy.options().copyOptions(copyOptions()).preserveHardLinks(keepsHardLinks());
         if (jobs != null) {
             settings = settings.parallelism(jobs);
         }
         if (display != null) {
             settings = settings.listener(display);
+            display.countInBackground(source);
         }
         try {
             TreeCopySummary summary = Reflink.copyTree(source, destination, settings);
@@ -185,10 +203,32 @@ final class CpCommand implements Callable<Integer> {
         if (force) {
             options.add(StandardCopyOption.REPLACE_EXISTING);
         }
-        if (preserve) {
+        if (keepsAttributes()) {
             options.add(StandardCopyOption.COPY_ATTRIBUTES);
         }
         return options.toArray(new CopyOption[0]);
+    }
+
+    /** The library keeps mode, owner, times and extended attributes together (COPY_ATTRIBUTES). */
+    private boolean keepsAttributes() {
+        return archive || preserve || preserved != null && preserved.stream().anyMatch(p -> p != Preserved.LINKS);
+    }
+
+    private boolean keepsHardLinks() {
+        return archive || preserved != null && (preserved.contains(Preserved.LINKS) || preserved.contains(Preserved.ALL));
+    }
+
+    /** mode, ownership, timestamps, xattr, links, all, as GNU cp names them. */
+    static final class PreservedConverter implements CommandLine.ITypeConverter<Preserved> {
+        @Override
+        public Preserved convert(String value) {
+            try {
+                return Preserved.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("unknown attribute '" + value
+                        + "' for --preserve: use mode, ownership, timestamps, xattr, links or all");
+            }
+        }
     }
 
     /** always, auto, never: the library's own parser, its message as the usage error. */

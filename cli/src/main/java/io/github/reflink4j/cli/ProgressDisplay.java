@@ -2,10 +2,17 @@ package io.github.reflink4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.reflink4j.CopyResult;
@@ -16,21 +23,26 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar on stderr (files, bytes, rate, time left), never on stdout. Shown at once with
- * --progress; otherwise only when stderr is a terminal and the copy runs for more than a second.
+ * A progress bar on stderr, never on stdout: files and bytes done, the rate, and the time left.
+ * A tree copy streams and knows no total up front, so the total is estimated by counting the
+ * source concurrently on a thread of its own (marked "+" while that count is still going); the
+ * count starts only once the bar shows. Shown at once with --progress; otherwise only when
+ * stderr is a terminal and the copy runs for more than a second.
  */
 final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
     private static final long MIB = 1 << 20;
 
     private final AtomicLong files = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong totalFiles = new AtomicLong();
+    private final AtomicLong totalBytes = new AtomicLong();
+    private final AtomicInteger countsRunning = new AtomicInteger();
     private final ScheduledExecutorService timer;
-    private volatile long totalFiles;
-    private volatile long totalBytes;
+    private final List<Path> toCount = new ArrayList<>();
     private ProgressBar bar;
 
     private ProgressDisplay(boolean immediately) {
-        timer = Executors.newSingleThreadScheduledExecutor(task -> {
+        timer = Executors.newScheduledThreadPool(1, task -> {
             Thread thread = new Thread(task, "reflink-progress");
             thread.setDaemon(true);
             return thread;
@@ -47,10 +59,53 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
         return interactive ? new ProgressDisplay(false) : null;
     }
 
+    /** One more file of known size to copy (a single-file argument). */
     void addWork(long moreFiles, long moreBytes) {
-        totalFiles += moreFiles;
-        totalBytes += moreBytes;
+        totalFiles.addAndGet(moreFiles);
+        totalBytes.addAndGet(moreBytes);
         update();
+    }
+
+    /**
+     * Counts the regular files under {@code tree} concurrently, for the estimate of what is left;
+     * once the bar shows, so a quick copy costs no count.
+     */
+    synchronized void countInBackground(Path tree) {
+        countsRunning.incrementAndGet();
+        if (bar == null) {
+            toCount.add(tree);
+        } else {
+            startCount(tree);
+        }
+    }
+
+    private void startCount(Path tree) {
+        Thread counter = new Thread(() -> {
+            try {
+                Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                        if (attributes.isRegularFile()) {
+                            totalFiles.incrementAndGet();
+                            totalBytes.addAndGet(attributes.size());
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException error) {
+                        return FileVisitResult.CONTINUE; // the copy reports it; the count only estimates
+                    }
+                });
+            } catch (IOException e) {
+                // the estimate stays what was counted; the copy reports the error
+            } finally {
+                countsRunning.decrementAndGet();
+                update();
+            }
+        }, "reflink-progress-count");
+        counter.setDaemon(true);
+        counter.start();
     }
 
     @Override
@@ -68,18 +123,22 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     private synchronized void show() {
         if (bar == null) {
-            bar = new ProgressBarBuilder().setTaskName("Copying").setInitialMax(Math.max(1, totalBytes / MIB))
+            bar = new ProgressBarBuilder().setTaskName("Copying").setInitialMax(Math.max(1, totalBytes.get() / MIB))
                     .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
                     .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+            toCount.forEach(this::startCount);
+            toCount.clear();
             update();
         }
     }
 
     private synchronized void update() {
         if (bar != null) {
-            bar.maxHint(Math.max(1, totalBytes / MIB));
-            bar.stepTo(bytes.get() / MIB);
-            bar.setExtraMessage(" " + files.get() + "/" + totalFiles + " files");
+            long done = bytes.get() / MIB;
+            bar.maxHint(Math.max(Math.max(1, done), totalBytes.get() / MIB));
+            bar.stepTo(done);
+            long total = Math.max(files.get(), totalFiles.get());
+            bar.setExtraMessage(" " + files.get() + "/" + total + (countsRunning.get() > 0 ? "+" : "") + " files");
         }
     }
 
@@ -87,7 +146,9 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
     public synchronized void close() {
         timer.shutdownNow();
         if (bar != null) {
-            bar.stepTo(Math.max(1, totalBytes / MIB));
+            bar.maxHint(Math.max(1, bytes.get() / MIB));
+            bar.stepTo(Math.max(1, bytes.get() / MIB));
+            bar.setExtraMessage(" " + files.get() + " files");
             bar.close();
         }
     }

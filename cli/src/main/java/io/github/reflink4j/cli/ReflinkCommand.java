@@ -35,12 +35,14 @@ public final class ReflinkCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        ArgumentPaths.remember(args);
         System.exit(commandLine().execute(args));
     }
 
     /** The command line with reflink4j's exit codes and one-line errors. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new ReflinkCommand());
+        commandLine.registerConverter(java.nio.file.Path.class, new ArgumentPaths());
         commandLine.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
         for (CommandLine sub : commandLine.getSubcommands().values()) {
             sub.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
