@@ -118,12 +118,21 @@ public final class Reflink {
     }
 
     /**
-     * Copies the directory tree {@code source} to {@code target}: directories first, then files
-     * (cloned where the file system can, in the mode among the copy options) and symbolic links
-     * (as links, never followed, so nothing outside the tree is read), in parallel; with
-     * COPY_ATTRIBUTES, directories get their attributes last. {@code target} may exist as a
-     * directory: the tree is merged into it (existing files need REPLACE_EXISTING). A failed
-     * entry does not stop the copy: it is reported to the listener and in the summary.
+     * Copies the directory tree {@code source} to {@code target}: files cloned where the file
+     * system can (in the mode among the copy options), in parallel; symbolic links as links;
+     * FIFOs and device nodes created anew; with {@code TreeCopy.preserveHardLinks(true)}, hard
+     * links as hard links. {@code target} may exist as a directory: the tree is merged into it
+     * (existing files need REPLACE_EXISTING). A failed entry does not stop the copy: it is
+     * reported to the listener and in the summary.
+     *
+     * <p>Every entry is reached relative to an open descriptor of its directory, by its name's
+     * raw bytes, and never through a symbolic link, even one swapped in while the copy runs: so
+     * nothing outside {@code source} is read and nothing outside {@code target} is written, and
+     * any name copies byte for byte. The copy streams (it starts at once; memory depends on the
+     * tree's depth and the parallelism, not on its size). A directory it creates is open to its
+     * owner only until its contents are done, then gets its final mode: the source's filtered by
+     * the umask (or a default ACL), as {@code Files.copy} gives it, or with COPY_ATTRIBUTES the
+     * source's exact mode, owner, extended attributes and times.
      *
      * <pre>{@code
      * TreeCopySummary s = Reflink.copyTree(Path.of("build"), Path.of("build-snapshot"),
@@ -132,7 +141,12 @@ public final class Reflink {
      * }</pre>
      *
      * @throws java.nio.file.NotDirectoryException when {@code source} is not a directory
-     * @throws java.nio.file.FileSystemException   when {@code target} is inside {@code source}
+     * @throws java.nio.file.FileSystemException   when {@code target} is inside {@code source}, or
+     *                                             exists and is not a directory
+     * @throws java.io.InterruptedIOException      when the calling thread is interrupted: every
+     *                                             worker has stopped and every directory created has
+     *                                             its final mode before this is thrown, and the
+     *                                             thread's interrupt status is set again
      */
     public static TreeCopySummary copyTree(Path source, Path target, TreeCopy settings) throws IOException {
         return TreeCopier.copy(platformPath(source), platformPath(target), settings);

@@ -108,7 +108,7 @@ final class CpCommand implements Callable<Integer> {
         try (ProgressDisplay display = ProgressDisplay.create(progress, json)) {
             for (Path source : sources) {
                 Path destination = intoDirectory && source.getFileName() != null
-                        ? target.resolve(source.getFileName().toString()) : target;
+                        ? target.resolve(source.getFileName()) : target;
                 copyOne(source, destination, display, output);
             }
         }
