@@ -67,13 +67,19 @@ final class OpenDirectories {
         }
     }
 
-    /** The walker is done listing {@code directory}: its parent must be open for the walk to go on. */
+    /**
+     * The walker is done listing {@code directory}: its parent must be open for the walk to go
+     * on. The directory may still wait for a batch deep below it; then neither it nor its
+     * ancestors are finished yet, and the walk back up would reopen every one of them: so idle
+     * ones are closed again here, as on the way down.
+     */
     void listed(TreeDirectory directory) {
         synchronized (lock) {
             if (directory.parent != null) {
                 reopen(directory.parent, directory);
             }
             release(directory);
+            relieveDescriptorPressure(directory.parent);
         }
     }
 
