@@ -1,0 +1,110 @@
+package io.github.reflink4j.tests.support;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A program run in a JVM of its own, with the test class path, started through bash so that
+ * the shell can set its limits first ({@code umask 077}, {@code ulimit -n 256}), optionally
+ * under a launcher such as {@code strace -f -o FILE}. Immutable; each setter returns a copy.
+ */
+public final class ForkedJvm {
+    /** What the forked JVM did: its exit code and its stdout and stderr, merged. */
+    public record Result(int exitCode, String output) {
+    }
+
+    private final Class<?> main;
+    private final String java;
+    private final String shellSetup;
+    private final List<String> launcher;
+    private final List<String> jvmOptions;
+    private final Map<String, String> environment;
+
+    private ForkedJvm(Class<?> main, String java, String shellSetup, List<String> launcher, List<String> jvmOptions,
+                      Map<String, String> environment) {
+        this.main = main;
+        this.java = java;
+        this.shellSetup = shellSetup;
+        this.launcher = launcher;
+        this.jvmOptions = jvmOptions;
+        this.environment = environment;
+    }
+
+    /** {@code main} run by the java that runs the tests. */
+    public static ForkedJvm of(Class<?> main) {
+        return new ForkedJvm(main, ProcessHandle.current().info().command().orElse("java"), "", List.of(),
+                List.of("--enable-native-access=ALL-UNNAMED"), Map.of());
+    }
+
+    /** Another java executable (e.g. plain {@code java}, found on PATH). */
+    public ForkedJvm java(String executable) {
+        return new ForkedJvm(main, executable, shellSetup, launcher, jvmOptions, environment);
+    }
+
+    /** Shell commands run before the JVM is exec'd, e.g. {@code umask 077}. */
+    public ForkedJvm shell(String commands) {
+        return new ForkedJvm(main, java, commands, launcher, jvmOptions, environment);
+    }
+
+    /** A command the JVM runs under, e.g. {@code strace -f -o FILE}. */
+    public ForkedJvm launcher(String... command) {
+        return new ForkedJvm(main, java, shellSetup, List.of(command), jvmOptions, environment);
+    }
+
+    public ForkedJvm jvmOptions(String... options) {
+        List<String> all = new ArrayList<>(jvmOptions);
+        all.addAll(List.of(options));
+        return new ForkedJvm(main, java, shellSetup, launcher, List.copyOf(all), environment);
+    }
+
+    public ForkedJvm environment(String name, String value) {
+        Map<String, String> all = new LinkedHashMap<>(environment);
+        all.put(name, value);
+        return new ForkedJvm(main, java, shellSetup, launcher, jvmOptions, all);
+    }
+
+    /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
+    public Result run(long timeoutSeconds, String... arguments) {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", shellSetup + "\nexec \"$@\"", "forked-jvm"));
+        command.addAll(launcher);
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            byte[][] output = new byte[1][];
+            Thread reader = new Thread(() -> {
+                try {
+                    output[0] = process.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    output[0] = ("reading the output failed: " + e).getBytes(StandardCharsets.UTF_8);
+                }
+            });
+            reader.start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                reader.join();
+                fail(main.getSimpleName() + " did not finish in " + timeoutSeconds + " s: "
+                        + new String(output[0], StandardCharsets.UTF_8));
+            }
+            reader.join();
+            return new Result(process.exitValue(), new String(output[0], StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError("cannot start " + command.get(0) + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
