@@ -135,8 +135,12 @@ class RawByteNamesTest extends RealFileSystemTest {
         List<Path> files = regularFilesIn(source);
         assertEquals(4, files.size(), files.toString());
 
-        for (Path file : files) {
-            Files.copy(file, target.resolve(file.getFileName()));
+        try {
+            for (Path file : files) {
+                Files.copy(file, target.resolve(file.getFileName()));
+            }
+        } finally {
+            source.getFileSystem().close(); // the reflink:/// wrapper, which other tests open anew
         }
 
         assertEquals(topLevelFiles(dir.resolve("source")), topLevelFiles(dir.resolve("target")),
