@@ -60,12 +60,13 @@ workdir_of() { echo "$MNT/$1/reflink4j-tree-bench"; }
 us_between() { echo $(( ${2/./} - ${1/./} )); }   # two EPOCHREALTIME values -> microseconds
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 minimum() { sort -g | head -1; }
+maximum() { sort -g | tail -1; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 
 set_paths() { # OUT: the files of one run
   LOG=$OUT/log.txt
-  RESULTS=$OUT/trees.tsv       # fs label round elapsed_s user_s sys_s cpu_s maxrss_kb vol_cs invol_cs gc_ms
+  RESULTS=$OUT/trees.tsv       # fs label round(0: warm-up) elapsed_s user_s sys_s cpu_s maxrss_kb vol_cs invol_cs gc_ms
   LATENCY=$OUT/latency.tsv     # fs label round n mean_ns median_ns min_ns p90_ns
   PROBLEMS=$OUT/problems.txt
   META=$OUT/meta.env
@@ -310,7 +311,7 @@ measure() {
 
 # ---------------------------------------------------------------- the report
 stat_of() { # FS LABEL COLUMN(4 elapsed, 7 cpu) median|minimum
-  awk -F'\t' -v f="$1" -v l="$2" -v c="$3" '$1 == f && $2 == l { print $c }' "$RESULTS" | "$4"
+  awk -F'\t' -v f="$1" -v l="$2" -v c="$3" '$1 == f && $2 == l && $3 > 0 { print $c }' "$RESULTS" | "$4"
 }
 lat_of() { # FS LABEL COLUMN(5 mean, 6 median, 8 p90) -> median over the rounds, in ns
   awk -F'\t' -v f="$1" -v l="$2" -v c="$3" '$1 == f && $2 == l { print $c }' "$LATENCY" | median
@@ -319,7 +320,7 @@ column_median() { # FILE COLUMN: median of the column's values, "nan" when there
   cut -f"$2" "$1" | grep -v '^-$' | median
 }
 utilization_of() { # FS LABEL: median over the runs of (user+sys)/elapsed, in %
-  awk -F'\t' -v f="$1" -v l="$2" '$1 == f && $2 == l && $4 > 0 { printf "%.0f\n", 100 * $7 / $4 }' "$RESULTS" |
+  awk -F'\t' -v f="$1" -v l="$2" '$1 == f && $2 == l && $3 > 0 && $4 > 0 { printf "%.0f\n", 100 * $7 / $4 }' "$RESULTS" |
     median | awk '{ printf "%.0f", $1 }'
 }
 thousands() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$1"; }
@@ -376,14 +377,14 @@ report() {
   echo "\`inline\`, not \`shared\`): there only the larger half of the files is really cloned. xfs has no inline data:"
   echo "every non-empty file is cloned. Each measurement ran $ROUNDS times, the contenders alternated (the order rotated"
   echo "each round) on a warm page cache; targets removed and the file system synced between runs, outside the timed"
-  echo "part. Seconds per tree copy, **median** (min); processes timed from fork to exit."
+  echo "part. Seconds per tree copy, **median** (min–max); processes timed from fork to exit."
   echo
   echo "| file system | cp -r --reflink=always | reflink cp -r | reflink cp -r -j 1 | copyTree, in-process, warm | reflink cp of one 4 KiB file | (a) reflink cp -r / cp -r, target ≤ 0.8 | (b) copyTree / cp -r, target ≤ 0.6 |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for fs in $FILESYSTEMS; do
     cells=""
     for label in cp reflink reflink-j1 copytree reflink-one-file; do
-      cells+=" $(calc '**%.2f** (%.2f)' "$(stat_of "$fs" "$label" 4 median), $(stat_of "$fs" "$label" 4 minimum)") |"
+      cells+=" $(calc '**%.2f** (%.2f–%.2f)' "$(stat_of "$fs" "$label" 4 median), $(stat_of "$fs" "$label" 4 minimum), $(stat_of "$fs" "$label" 4 maximum)") |"
     done
     cpmed=$(stat_of "$fs" cp 4 median); cpmin=$(stat_of "$fs" cp 4 minimum)
     cells+=" $(calc '**%.2f** (%.2f)' "$(stat_of "$fs" reflink 4 median) / $cpmed, $(stat_of "$fs" reflink 4 minimum) / $cpmin") |"
@@ -391,7 +392,7 @@ report() {
     echo "| $fs |$cells"
   done
   echo
-  echo "Ratios: median over median (min over min); below 1, reflink4j is faster. \"reflink cp of one 4 KiB file\" is"
+  echo "Ratios: **median over median** (min over min); below 1, reflink4j is faster. \"reflink cp of one 4 KiB file\" is"
   echo "the fixed cost of the command (JVM start, one clone) that \`reflink cp -r\` pays once."
   echo
   echo "### One clone of a 4 KiB file, warm (µs per copy)"
@@ -419,7 +420,7 @@ report() {
   rows=$OUT/rows.tmp
   for fs in $FILESYSTEMS; do
     for label in cp reflink reflink-j1 copytree reflink-one-file; do
-      awk -F'\t' -v f="$fs" -v l="$label" '$1 == f && $2 == l' "$RESULTS" >"$rows"
+      awk -F'\t' -v f="$fs" -v l="$label" '$1 == f && $2 == l && $3 > 0' "$RESULTS" >"$rows"
       case "$label" in
         cp) name="cp -r --reflink=always" ;; reflink) name="reflink cp -r" ;; reflink-j1) name="reflink cp -r -j 1" ;;
         copytree) name="copyTree (in-process)" ;; reflink-one-file) name="reflink cp, one file" ;;
