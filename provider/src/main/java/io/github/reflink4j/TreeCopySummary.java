@@ -11,9 +11,10 @@ import java.util.List;
  *         + s.copiedBytes() + " copied, " + s.failures().size() + " failed");
  * }</pre>
  *
- * @param files       regular files copied
- * @param directories directories created
- * @param symlinks    symbolic links copied as links
+ * @param files       regular files copied; with hard links kept, every name counts, and the
+ *                    bytes of an inode count once, with its first name
+ * @param directories directories created, or merged into where they existed, the root included
+ * @param symlinks    symbolic links copied as links, and FIFOs, sockets and device nodes created
  * @param clonedBytes bytes that share the source's blocks
  * @param copiedBytes bytes really copied
  * @param failures    entries that could not be copied

@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +56,7 @@ import io.github.reflink4j.linux.Syscalls;
  * (device, inode) checked, so a tree of any depth copies under a small descriptor limit.
  */
 public final class TreeCopier {
-    private static final int BATCH = 128;
+    private static final int BATCH = 1024;
     private static final int LISTING_BUFFER = 32 * 1024;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -127,8 +128,12 @@ public final class TreeCopier {
     private TreeCopySummary run() throws IOException {
         walker = Thread.currentThread();
         TreeDirectory root = openRoot();
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(parallelism, parallelism, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(2 * parallelism), task -> {
+        // the walker is one of the copiers: it lists ahead while the helpers' short queue has room
+        // and copies a batch itself when it is full, so `parallelism` threads copy (more would
+        // only contend for the file system's locks: measured, see BENCHMARKS.md)
+        int helpers = parallelism - 1;
+        ThreadPoolExecutor workers = helpers == 0 ? null : new ThreadPoolExecutor(helpers, helpers, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(2 * helpers), task -> {
                     Thread thread = new Thread(task, "reflink4j-tree-copy-" + THREADS.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -166,8 +171,10 @@ public final class TreeCopier {
         } finally {
             // an orderly end, whatever happened: no worker writes after this returns, and every
             // directory created gets its final mode
-            workers.shutdown();
-            interrupted |= awaitUninterruptibly(workers);
+            if (workers != null) {
+                workers.shutdown();
+                interrupted |= awaitUninterruptibly(workers);
+            }
             while (!stack.isEmpty()) {
                 directoriesInUse.listed(stack.pop().directory);
             }
@@ -370,9 +377,13 @@ public final class TreeCopier {
 
     private void submit(ThreadPoolExecutor workers, TreeDirectory directory, List<DirectoryEntry> batch) {
         directoriesInUse.batchSubmitted(directory);
+        if (workers == null) {
+            copyBatch(directory, batch);
+            return;
+        }
         try {
             workers.execute(() -> copyBatch(directory, batch));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             copyBatch(directory, batch); // no thread to be had: the walker copies it itself
         }
     }
