@@ -22,11 +22,14 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
     private static final char REPLACEMENT = '\uFFFD';
     private static volatile String[] decoded = new String[0];
     private static volatile List<byte[]> raw = List.of();
+    /** Arguments already turned into paths: picocli converts them in order, so equal strings map in order too. */
+    private static boolean[] used = new boolean[0];
 
     /** Remembers the arguments main() was given; their raw bytes are read only if one needs them. */
     static void remember(String[] arguments) {
         decoded = arguments.clone();
         raw = null;
+        used = new boolean[arguments.length];
     }
 
     @Override
@@ -45,15 +48,18 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
         return fromBytes(bytes);
     }
 
-    private static byte[] rawBytesOf(String value) throws IOException {
+    private static synchronized byte[] rawBytesOf(String value) throws IOException {
         String[] arguments = decoded;
         List<byte[]> fromKernel = raw;
         if (fromKernel == null) {
             fromKernel = commandLineTail(arguments.length);
             raw = fromKernel;
         }
-        for (int i = 0; i < arguments.length && i < fromKernel.size(); i++) {
-            if (arguments[i].equals(value)) {
+        // two names that differ only in undecodable bytes decode to the same string: the first
+        // argument not taken yet is this one, since picocli converts them in order
+        for (int i = 0; i < arguments.length && i < fromKernel.size() && i < used.length; i++) {
+            if (!used[i] && arguments[i].equals(value)) {
+                used[i] = true;
                 return fromKernel.get(i);
             }
         }

@@ -3,6 +3,7 @@ package io.github.reflink4j.cli;
 import java.io.IOException;
 import java.nio.file.CopyOption;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -128,7 +129,8 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private void copyOne(Path source, Path destination, ProgressDisplay display, Output output) {
-        if (Files.isDirectory(source)) {
+        // like GNU cp: a recursive copy never follows a symbolic link, not even one given here
+        if (recursive ? Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS) : Files.isDirectory(source)) {
             if (!recursive) {
                 recordFailure(output, source, destination, "-r not given; omitting directory '" + source + "'");
                 return;
@@ -140,7 +142,12 @@ final class CpCommand implements Callable<Integer> {
             if (display != null) {
                 display.addWork(1, Files.size(source));
             }
-            CopyResult result = Reflink.copy(source, destination, copyOptions());
+            CopyOption[] options = copyOptions();
+            if (recursive) {
+                options = java.util.Arrays.copyOf(options, options.length + 1);
+                options[options.length - 1] = LinkOption.NOFOLLOW_LINKS;
+            }
+            CopyResult result = Reflink.copy(source, destination, options);
             if (display != null) {
                 display.fileCopied(source, destination, result);
             }

@@ -118,6 +118,13 @@ final class EntryCopier {
         }
         if (request.copyAttributes()) {
             applyNodeAttributes(directory.targetFd, name, status);
+            if (directory.created) {
+                // a directory this copy created is 0700 while it is filled: nobody else can swap
+                // this name for a link that fchmodat would follow (in a merged-into directory
+                // the node keeps the mode mknod gave it)
+                sys.changeModeAt(directory.targetFd, name, status.permissionBits());
+                sys.setLinkTimes(directory.targetFd, name, status.accessTime(), status.modifyTime());
+            }
         }
     }
 

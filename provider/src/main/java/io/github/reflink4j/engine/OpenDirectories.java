@@ -3,7 +3,9 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.function.Supplier;
 
@@ -31,13 +33,19 @@ final class OpenDirectories {
     }
 
     private final Syscalls sys;
+    private final byte[] sourceRoot;
+    private final byte[] targetRoot;
     private final boolean copyAttributes;
     private final FailureSink failures;
     private final Object lock = new Object();
     private final LinkedHashSet<TreeDirectory> open = new LinkedHashSet<>();
 
-    OpenDirectories(Syscalls sys, boolean copyAttributes, FailureSink failures) {
+    /** {@code sourceRoot} and {@code targetRoot}: the roots' paths, to reopen the roots by. */
+    OpenDirectories(Syscalls sys, byte[] sourceRoot, byte[] targetRoot, boolean copyAttributes,
+                    FailureSink failures) {
         this.sys = sys;
+        this.sourceRoot = sourceRoot;
+        this.targetRoot = targetRoot;
         this.copyAttributes = copyAttributes;
         this.failures = failures;
     }
@@ -155,39 +163,67 @@ final class OpenDirectories {
     }
 
     /**
-     * Reopens a parked directory through {@code child}'s "..", checking that it is still the
-     * directory it was (a directory moved meanwhile is not followed): its listing then goes on
-     * where it stopped.
+     * Reopens a parked directory, checking that it is still the directory it was, so that a
+     * directory moved meanwhile is not followed; its listing then goes on where it stopped. The
+     * cheap way is {@code child}'s ".."; where that fails (the child was moved away, or is
+     * closed), the directory is reopened by name from its nearest open ancestor, each step
+     * checked the same way. Only a directory that is itself no longer where it was is given up.
      */
     private void reopen(TreeDirectory directory, TreeDirectory child) {
         if (!directory.parked) {
             return;
         }
-        directory.parked = false;
-        if (child.sourceFd < 0 || child.targetFd < 0) {
-            brokenAway(directory);
+        if (child != null && child.sourceFd >= 0 && child.targetFd >= 0
+                && reopenFrom(directory, child.sourceFd, child.targetFd, DOT_DOT, DOT_DOT)) {
             return;
         }
-        int source = -1;
-        int target = -1;
-        try {
-            source = sys.openDirectory(child.sourceFd, DOT_DOT, false);
-            target = sys.openDirectory(child.targetFd, DOT_DOT, false);
-            if (!sys.status(source).isSameFileAs(directory.sourceStatus)
-                    || !sys.status(target).isSameFileAs(directory.targetStatus)) {
-                throw new NativeException("openat(\"..\")", Errno.ESTALE.value());
+        Deque<TreeDirectory> closedChain = new ArrayDeque<>();
+        for (TreeDirectory d = directory; d != null && d.parked; d = d.parent) {
+            closedChain.push(d);
+        }
+        while (!closedChain.isEmpty()) {
+            TreeDirectory next = closedChain.pop();
+            TreeDirectory parent = next.parent;
+            boolean reopened = parent == null
+                    ? reopenFrom(next, Syscalls.AT_FDCWD, Syscalls.AT_FDCWD, sourceRoot, targetRoot)
+                    : parent.sourceFd >= 0 && reopenFrom(next, parent.sourceFd, parent.targetFd, next.name, next.name);
+            if (!reopened) {
+                brokenAway(next);
+                for (TreeDirectory below : closedChain) {
+                    below.parked = false;
+                    below.broken = true; // out of reach below the one reported
+                }
+                return;
             }
-            sys.setPosition(source, directory.cookie);
-            directory.sourceFd = source;
-            directory.targetFd = target;
-            open.add(directory);
-        } catch (NativeException e) {
-            closeAll(e, source, target);
-            brokenAway(directory);
         }
     }
 
+    private boolean reopenFrom(TreeDirectory directory, int sourceBase, int targetBase, byte[] sourceName,
+                               byte[] targetName) {
+        int source = -1;
+        int target = -1;
+        try {
+            source = sys.openDirectory(sourceBase, sourceName, sourceBase == Syscalls.AT_FDCWD);
+            target = sys.openDirectory(targetBase, targetName, targetBase == Syscalls.AT_FDCWD);
+            if (!sys.status(source).isSameFileAs(directory.sourceStatus)
+                    || !sys.status(target).isSameFileAs(directory.targetStatus)) {
+                closeAll(null, source, target);
+                return false;
+            }
+            sys.setPosition(source, directory.cookie);
+        } catch (NativeException e) {
+            closeAll(null, source, target);
+            return false;
+        }
+        directory.sourceFd = source;
+        directory.targetFd = target;
+        directory.parked = false;
+        open.add(directory);
+        return true;
+    }
+
     private void brokenAway(TreeDirectory directory) {
+        directory.parked = false;
         directory.broken = true;
         failures.fail(directory::source, directory::target, new FileSystemException(directory.source().toString(),
                 directory.target().toString(), "moved during the copy: what was not yet copied of it is left out, "
@@ -200,7 +236,9 @@ final class OpenDirectories {
                 try {
                     sys.close(fd);
                 } catch (NativeException e) {
-                    failure.addSuppressed(e);
+                    if (failure != null) {
+                        failure.addSuppressed(e);
+                    } // else: directories: closing cannot lose data
                 }
             }
         }

@@ -34,7 +34,7 @@ final class TargetFile {
     private final int directory;
     private final byte[] name;
     private final byte[] created;
-    private final int ownedDirectory;
+    private int ownedDirectory;
     private final Supplier<Path> targetPath;
     private int fd;
 
@@ -158,7 +158,11 @@ final class TargetFile {
         return created != name;
     }
 
-    /** Closes the file and, for a replacement, renames it over the target. */
+    /**
+     * Closes the file and, for a replacement, renames it over the target. When this fails the
+     * caller still calls {@link #abort}, which removes what was created: the directory
+     * descriptor is closed only once that can no longer happen.
+     */
     void commit() throws IOException {
         try {
             closeDescriptor();
@@ -167,15 +171,8 @@ final class TargetFile {
             }
         } catch (NativeException e) {
             throw Failures.translate(e, targetPath.get(), null);
-        } finally {
-            if (ownedDirectory >= 0) {
-                try {
-                    sys.close(ownedDirectory);
-                } catch (NativeException e) {
-                    // a directory opened only to be read: closing it cannot lose data
-                }
-            }
         }
+        closeOwnedDirectory(null);
     }
 
     /** Closes and removes what this copy created; problems doing so are added to {@code failure}. */
@@ -192,8 +189,20 @@ final class TargetFile {
                 failure.addSuppressed(Failures.translate(e, targetPath.get(), null));
             }
         }
+        closeOwnedDirectory(failure);
+    }
+
+    private void closeOwnedDirectory(Throwable failure) {
         if (ownedDirectory >= 0) {
-            closeQuietly(sys, ownedDirectory, failure);
+            int open = ownedDirectory;
+            ownedDirectory = -1;
+            try {
+                sys.close(open);
+            } catch (NativeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } // else: a directory opened only to be read: closing it cannot lose data
+            }
         }
     }
 

@@ -96,7 +96,8 @@ public final class TreeCopier {
         this.parallelism = settings.parallelism();
         this.hardLinks = settings.preservesHardLinks() ? new HardLinks(sys) : null;
         this.entries = new EntryCopier(sys, request, hardLinks);
-        this.directoriesInUse = new OpenDirectories(sys, request.copyAttributes(), this::fail);
+        this.directoriesInUse = new OpenDirectories(sys, NativePaths.bytes(source), NativePaths.bytes(target),
+                request.copyAttributes(), this::fail);
     }
 
     public static TreeCopySummary copy(Path source, Path target, TreeCopy settings) throws IOException {
@@ -149,6 +150,9 @@ public final class TreeCopier {
                     break;
                 }
                 Frame frame = stack.peek();
+                if (frame.directory.broken) {
+                    frame.subdirectories.clear(); // out of reach, and reported once
+                }
                 if (frame.next < frame.subdirectories.size()) {
                     DirectoryEntry entry = frame.subdirectories.set(frame.next++, null);
                     TreeDirectory child = enter(frame.directory, entry);
@@ -185,6 +189,9 @@ public final class TreeCopier {
         TreeCopySummary summary = summary();
         Throwable error = unexpected.get();
         if (error != null) {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             error.addSuppressed(new IOException("the copy of " + sourceRoot + " to " + targetRoot
                     + " stopped in order after this error; done so far: " + describe(summary)));
             if (error instanceof RuntimeException runtime) {
@@ -193,7 +200,7 @@ public final class TreeCopier {
             if (error instanceof Error fatal) {
                 throw fatal;
             }
-            throw (IOException) error;
+            throw new IOException(error);
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -253,9 +260,7 @@ public final class TreeCopier {
                 parent = -1;
                 directoriesInUse.opened(root);
                 directories.increment();
-                if (listening) {
-                    listener.directoryCreated(sourceRoot, targetRoot);
-                }
+                tell(() -> listener.directoryCreated(sourceRoot, targetRoot));
                 return root;
             } catch (NativeException e) {
                 throw Failures.translate(e, targetRoot, sourceRoot);
@@ -421,9 +426,7 @@ public final class TreeCopier {
                     created ? parent.allowedBitsForChildren(sys, modes) : 0, sourceRoot, targetRoot);
             directoriesInUse.opened(child);
             directories.increment();
-            if (listening) {
-                listener.directoryCreated(child.source(), child.target());
-            }
+            tell(() -> listener.directoryCreated(child.source(), child.target()));
             return child;
         } catch (NativeException e) {
             IOException failure = Failures.translate(e, sourcePath.get(), targetPath.get());
@@ -465,9 +468,7 @@ public final class TreeCopier {
                     files.increment();
                     cloned.add(result.clonedBytes());
                     copied.add(result.copiedBytes());
-                    if (listening) {
-                        listener.fileCopied(sourcePath.get(), targetPath.get(), result);
-                    }
+                    tell(() -> listener.fileCopied(sourcePath.get(), targetPath.get(), result));
                 }
                 case SYMBOLIC_LINK -> {
                     entries.copyLink(directory, entry, sourcePath, targetPath);
@@ -491,8 +492,23 @@ public final class TreeCopier {
         Path from = source.get();
         Path to = target.get();
         failures.add(new TreeCopyFailure(from, to, error));
-        if (listening) {
-            listener.failed(from, to, error);
+        tell(() -> listener.failed(from, to, error));
+    }
+
+    /**
+     * Tells the listener, whose exceptions must not break the copy's bookkeeping: one ends the
+     * copy in the same orderly way as a worker's unexpected exception, and is then rethrown.
+     * Nothing is told once the copy is stopping.
+     */
+    private void tell(Runnable call) {
+        if (!listening || stopping) {
+            return;
+        }
+        try {
+            call.run();
+        } catch (RuntimeException | Error e) {
+            unexpected.compareAndSet(null, e);
+            stopping = true;
         }
     }
 

@@ -88,6 +88,8 @@ public final class JnrSyscalls implements Syscalls {
 
         int fchownat(int dirfd, @In byte[] path, int uid, int gid, int flags);
 
+        int fchmodat(int dirfd, @In byte[] path, int mode, int flags);
+
         int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
 
         int ftruncate(int fd, @off_t long length);
@@ -363,6 +365,12 @@ public final class JnrSyscalls implements Syscalls {
         byte[] source = c(from);
         byte[] target = c(to);
         call("renameat", () -> libc.renameat(fromDirectory, source, toDirectory, target));
+    }
+
+    @Override
+    public void changeModeAt(int directory, byte[] name, int mode) throws NativeException {
+        byte[] path = c(name);
+        call("fchmodat", () -> libc.fchmodat(directory, path, mode, 0));
     }
 
     @Override

@@ -137,6 +137,13 @@ public interface Syscalls {
     /** renameat: replaces {@code to} in one step. */
     void rename(int fromDirectory, byte[] from, int toDirectory, byte[] to) throws NativeException;
 
+    /**
+     * fchmodat of a FIFO, socket or device node (which cannot be opened to fchmod it without
+     * opening the device); follows a link, so only for a name this copy has just created in a
+     * directory nobody else can write to.
+     */
+    void changeModeAt(int directory, byte[] name, int mode) throws NativeException;
+
     /** fchownat/utimensat without following a link: the link's own owner and times. */
     void changeLinkOwner(int directory, byte[] name, int uid, int gid) throws NativeException;
 
