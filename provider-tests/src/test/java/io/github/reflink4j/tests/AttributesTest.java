@@ -10,15 +10,20 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.TreeCopySummary;
 import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -89,6 +94,33 @@ class AttributesTest extends RealFileSystemTest {
         assertEquals(2424, Files.getAttribute(dir.resolve("target"), "unix:gid"));
     }
 
+    /**
+     * Guards the mode of a FIFO (a special file, made anew by mknod, through the umask) in a tree
+     * copied with COPY_ATTRIBUTES: exactly the source's 0666, as {@code cp -a} gives it, not 0644
+     * under the test JVM's umask 022. (GNU cp -a is the witness; JDK 17's Files.copy opens a FIFO and blocks.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void copyTree_withCopyAttributes_fifoKeepsItsExactMode(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Shell.run("mkfifo -m 0666 \"$1\"/fifo", source.toString());
+        assertEquals(0666, mode(source.resolve("fifo")), "the fixture itself");
+        assertEquals(022, TreePermissionsTest.umask() & 022, "the test JVM's umask takes 022 away from 0666");
+        Shell.run("cp -a \"$1\"/fifo \"$2\"", source.toString(), dir.resolve("gnu-fifo").toString());
+        assertEquals(0666, mode(dir.resolve("gnu-fifo")), "GNU cp -a, the witness");
+        Path target = dir.resolve("target");
+
+        TreeCopySummary summary = Reflink.copyTree(source, target, COPY_ATTRIBUTES);
+
+        assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
+        assertEquals("fifo", Shell.run("stat -c %F \"$1\"", target.resolve("fifo").toString()).trim());
+        assertTrue(Files.readAttributes(target.resolve("fifo"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther(), "a special file");
+        assertEquals("rw-rw-rw-", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target.resolve("fifo"), LinkOption.NOFOLLOW_LINKS)), "the copied FIFO's mode");
+    }
+
     private static Path prepareSource(Path dir) throws IOException {
         Path source = writeRandomFile(dir.resolve("source"), 3 * 4096 + 5, 7);
         UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(source, UserDefinedFileAttributeView.class);
@@ -104,7 +136,7 @@ class AttributesTest extends RealFileSystemTest {
     }
 
     private static int mode(Path file) throws IOException {
-        return (Integer) Files.getAttribute(file, "unix:mode") & 07777;
+        return (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
     private static byte[] xattr(Path file, String name) throws IOException {

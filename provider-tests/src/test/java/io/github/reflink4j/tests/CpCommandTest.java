@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.github.reflink4j.tests.support.CommandRun;
 import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,5 +91,62 @@ class CpCommandTest extends RealFileSystemTest {
 
         assertEquals(0, help.exitCode());
         assertTrue(help.stdout().contains("--reflink=WHEN") && help.stdout().contains("Examples:"), help.stdout());
+    }
+
+    /**
+     * {@code reflink cp -a LINK DEST} and {@code -r}, for each link, and what the test expects of
+     * it: DEST a symbolic link with LINK's target, as GNU cp (checked here first, as a witness)
+     * makes it. Returns one line per way it went otherwise.
+     */
+    private static List<String> copyLinkOnTheCommandLine(Path dir, Path link) throws IOException {
+        Path linkTarget = Files.readSymbolicLink(link);
+        List<String> wrong = new ArrayList<>();
+        for (String option : List.of("-a", "-r")) {
+            Path gnu = dir.resolve("gnu" + option + "-" + link.getFileName());
+            Shell.run("cp " + option + " \"$1\" \"$2\"", link.toString(), gnu.toString());
+            assertEquals(linkTarget, Files.readSymbolicLink(gnu), "GNU cp " + option + ", the witness");
+
+            Path dest = dir.resolve("reflink" + option + "-" + link.getFileName());
+            CommandRun run = CommandRun.reflink("cp", option, link.toString(), dest.toString());
+
+            if (run.exitCode() != 0) {
+                wrong.add("cp " + option + ": exit " + run.exitCode() + ": " + run.stderr());
+            } else if (!Files.isSymbolicLink(dest)) {
+                wrong.add("cp " + option + ": " + dest.getFileName() + " is "
+                        + (Files.isDirectory(dest) ? "a directory" : Files.isRegularFile(dest) ? "a regular file" : "missing")
+                        + ", not a link");
+            } else if (!linkTarget.equals(Files.readSymbolicLink(dest))) {
+                wrong.add("cp " + option + ": a link to " + Files.readSymbolicLink(dest) + ", not to " + linkTarget);
+            }
+        }
+        return wrong;
+    }
+
+    /**
+     * Guards a symbolic link to a file named on the command line of a recursive copy: like GNU
+     * cp, {@code -a} and {@code -r} copy the link itself, not the file it points to. (The
+     * command's argument handling: one cloning and one non-cloning file system.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cpArchiveAndRecursive_symbolicLinkToAFileOnTheCommandLine_copyTheLinkItself(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        writeRandomFile(dir.resolve("file.bin"), 5000, 5);
+        Path link = Files.createSymbolicLink(dir.resolve("link-to-file"), Path.of("file.bin"));
+
+        assertEquals(List.of(), copyLinkOnTheCommandLine(dir, link));
+    }
+
+    /** Guards a symbolic link to a directory named on the command line of {@code cp -a} and {@code cp -r}: the link is copied, not the tree. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cpArchiveAndRecursive_symbolicLinkToADirectoryOnTheCommandLine_copyTheLinkItself(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        writeRandomFile(dir.resolve("tree/inner.bin"), 5000, 6);
+        Path link = Files.createSymbolicLink(dir.resolve("link-to-tree"), Path.of("tree"));
+
+        assertEquals(List.of(), copyLinkOnTheCommandLine(dir, link));
     }
 }

@@ -1,24 +1,31 @@
 package io.github.reflink4j.tests;
 
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkFailedException;
 import io.github.reflink4j.tests.support.Extents;
+import io.github.reflink4j.tests.support.Leaks;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -130,5 +137,40 @@ class ExistingTargetTest extends RealFileSystemTest {
         assertTrue(Files.isRegularFile(link, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         assertSameContent(source, link);
         assertArrayEquals(pointedToBefore, Files.readAllBytes(pointedTo));
+    }
+
+    /**
+     * Guards the clean-up after the last step of a replacement fails (the rename over an
+     * immutable target, {@code chattr +i}): the target stays as it was, the new file written
+     * beside it is removed, and no descriptor is closed twice (no EBADF among the suppressed).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void replaceExisting_ontoImmutableTarget_throwsNamingTheTarget_leavesItAsItWas_andNoTemporaryFile(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = writeRandomFile(dir.resolve("source"), 10_000, 12);
+        Path target = writeRandomFile(dir.resolve("target"), 20_000, 13);
+        byte[] before = Files.readAllBytes(target);
+        Object inodeBefore = inode(target);
+        Shell chattr = Shell.exec("chattr +i \"$1\"", target.toString());
+        assumeTrue(chattr.exitCode() == 0, fs + " cannot make a file immutable here (chattr +i): " + chattr.stderr());
+        FileSystemException thrown;
+        List<String> temporaryFiles;
+        try {
+            thrown = assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, REPLACE_EXISTING));
+            temporaryFiles = Leaks.temporaryFiles(dir);
+        } finally {
+            Shell.run("chattr -i \"$1\"", target.toString());
+        }
+
+        List<String> suppressed = Arrays.stream(thrown.getSuppressed()).map(String::valueOf).toList();
+        assertAll(
+                () -> assertEquals(target.toString(), thrown.getFile(), "the file the exception names: " + thrown),
+                () -> assertEquals(List.of(), temporaryFiles, "files left beside the target"),
+                () -> assertTrue(suppressed.stream().noneMatch(m -> m.contains("EBADF")),
+                        "a descriptor closed twice, or used after it was closed: suppressed " + suppressed),
+                () -> assertArrayEquals(before, Files.readAllBytes(target), "the target's content"),
+                () -> assertEquals(inodeBefore, inode(target), "the target's inode"));
     }
 }

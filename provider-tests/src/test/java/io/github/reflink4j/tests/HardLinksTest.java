@@ -17,9 +17,11 @@ import java.util.Set;
 
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.TreeCopy;
+import io.github.reflink4j.TreeCopyFailure;
 import io.github.reflink4j.TreeCopySummary;
 import io.github.reflink4j.tests.support.CommandRun;
 import io.github.reflink4j.tests.support.Extents;
+import io.github.reflink4j.tests.support.ForkedJvm;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class HardLinksTest extends RealFileSystemTest {
     private static final List<String> THREE_NAMES = List.of("a/f", "b/g", "c/d/h");
     private static final FileTime MODIFIED = FileTime.fromMillis(1_234_567_890_000L);
+    /** More files with a name outside the tree than the forked JVM has descriptors (ulimit -n 256). */
+    private static final int LINKED_FROM_OUTSIDE = 400;
 
     /**
      * source/a/f, source/b/g, source/c/d/h: three names of one 100,000-byte file; source/x/linked-in:
@@ -148,5 +152,51 @@ class HardLinksTest extends RealFileSystemTest {
         assertEquals(0, run.exitCode(), run.stderr());
         assertThreeNamesOfOneInode(fs, source, target);
         assertEquals(Path.of("a/f"), Files.readSymbolicLink(target.resolve("link")));
+    }
+
+    /**
+     * Guards the descriptors kept for hard links: a file whose other names lie outside the tree
+     * must not hold one for the rest of the copy, or 400 such files under {@code ulimit -n 256}
+     * run out of descriptors.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void copyTree_preservingHardLinks_400FilesWithASecondNameOutsideTheTree_under256Descriptors_copiesEveryFile(
+            TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = Files.createDirectories(dir.resolve("source/files"));
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        for (int i = 0; i < LINKED_FROM_OUTSIDE; i++) {
+            Path file = Files.writeString(source.resolve(String.format("f%03d", i)), "file " + i);
+            Files.createLink(outside.resolve(file.getFileName()), file);
+        }
+        Path target = dir.resolve("target");
+
+        ForkedJvm.Result run = ForkedJvm.of(CopyTreeKeepingHardLinks.class).shell("ulimit -n 256")
+                .run(120, dir.resolve("source").toString(), target.toString());
+
+        assertEquals(0, run.exitCode(), run.output());
+        assertTrue(run.output().contains("files=" + LINKED_FROM_OUTSIDE + " failures=0"), run.output());
+        List<String> wrong = new ArrayList<>();
+        for (int i = 0; i < LINKED_FROM_OUTSIDE; i++) {
+            Path copy = target.resolve(String.format("files/f%03d", i));
+            if (!Files.isRegularFile(copy, NOFOLLOW_LINKS) || !Files.readString(copy).equals("file " + i)) {
+                wrong.add(copy.getFileName().toString());
+            }
+        }
+        assertEquals(List.of(), wrong, "files missing or wrong in the copy");
+    }
+
+    /** Run in a JVM of its own under {@code ulimit -n 256}: copies a tree keeping hard links, prints the summary. */
+    public static final class CopyTreeKeepingHardLinks {
+        public static void main(String[] args) throws IOException {
+            TreeCopySummary summary = Reflink.copyTree(Path.of(args[0]), Path.of(args[1]),
+                    TreeCopy.options().preserveHardLinks(true));
+            System.out.println("files=" + summary.files() + " failures=" + summary.failures().size());
+            for (TreeCopyFailure failure : summary.failures().stream().limit(3).toList()) {
+                System.out.println("failed: " + failure.source().getFileName() + ": " + failure.error());
+            }
+            System.exit(summary.succeeded() ? 0 : 1);
+        }
     }
 }

@@ -33,6 +33,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RawByteNamesTest extends RealFileSystemTest {
     private static final byte[] FF_FE = {(byte) 0xff, (byte) 0xfe};
+    /** Two names that are not UTF-8 and that the JVM decodes alike ("a\uFFFD"), from its argv as from anywhere. */
+    private static final byte[] A_FF = {'a', (byte) 0xff};
+    private static final byte[] A_FE = {'a', (byte) 0xfe};
     private static final byte[] LATIN1_CAFE = "caf\u00e9.txt".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] UTF8_CAFE = "caf\u00e9.txt".getBytes(StandardCharsets.UTF_8);
     private static final byte[] CJK = "\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb.txt".getBytes(StandardCharsets.UTF_8);
@@ -208,5 +211,57 @@ class RawByteNamesTest extends RealFileSystemTest {
         assertEquals("new", Shell.run("cat \"$1\"/" + literal(LONGEST_NAME), treeTarget.toString()));
         assertEquals(topLevelFiles(source), topLevelFiles(target));
         assertEquals(topLevelFiles(source), topLevelFiles(treeTarget));
+    }
+
+    /**
+     * Runs {@code reflink ARGUMENTS} through bash in {@code directory}, so that the arguments
+     * (bash words such as {@code $'a\xff'}) reach it as raw bytes; {@code more} are "$4", "$5"...
+     */
+    private static Shell reflinkInBash(Path directory, String arguments, String... more) {
+        String jar = System.getProperty("reflink4j.cli.jar", "../cli/target/reflink.jar");
+        List<String> args = new ArrayList<>(List.of(directory.toString(),
+                ProcessHandle.current().info().command().orElseThrow(), Path.of(jar).toAbsolutePath().toString()));
+        args.addAll(List.of(more));
+        return Shell.exec("cd \"$1\" && exec \"$2\" -jar \"$3\" " + arguments, args.toArray(new String[0]));
+    }
+
+    /**
+     * Guards the command's recovery of raw argument bytes: two arguments the JVM decodes to the
+     * same string must each keep their own bytes, so {@code cp -f a\xff a\xfe} copies the first
+     * onto the second (not the first onto itself).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cpForce_betweenTwoNonUtf8NamesThatDecodeAlike_copiesTheFirstOntoTheSecond(TestFileSystem fs) {
+        Path dir = directoryOn(fs);
+        Shell.run("cd \"$1\" && printf first > " + literal(A_FF) + " && printf second > " + literal(A_FE), dir.toString());
+
+        Shell run = reflinkInBash(dir, "cp -f " + literal(A_FF) + " " + literal(A_FE));
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("first", Shell.run("cat \"$1\"/" + literal(A_FE), dir.toString()), "the second file, afterwards");
+        assertEquals("first", Shell.run("cat \"$1\"/" + literal(A_FF), dir.toString()), "the first file, afterwards");
+        assertEquals("f 5 " + latin1(A_FE) + "\nf 5 " + latin1(A_FF) + "\n", topLevelFiles(dir), "ls -b: " + lsB(dir));
+    }
+
+    /**
+     * Guards the same with several sources: {@code cp a\xff a\xfe out/} copies both, each under
+     * its own bytes with its own content.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cp_twoNonUtf8NamesThatDecodeAlike_intoADirectory_copiesBothByteForByte(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Shell.run("cd \"$1\" && printf first > " + literal(A_FF) + " && printf second! > " + literal(A_FE),
+                source.toString());
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Shell run = reflinkInBash(source, "cp " + literal(A_FF) + " " + literal(A_FE) + " \"$4\"/", out.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(topLevelFiles(source), topLevelFiles(out), "ls -b of out: " + lsB(out));
+        Shell diff = Shell.exec("LC_ALL=C diff -r \"$1\" \"$2\"", source.toString(), out.toString());
+        assertEquals(0, diff.exitCode(), "diff -r: " + diff.stdout() + diff.stderr());
     }
 }

@@ -110,6 +110,12 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         assertTrue(roundsWithSubCopied > 0, "in " + rounds + " rounds, source/sub was never copied: the test proved nothing");
     }
 
+    /**
+     * Guards the swap after listing: source/sub and source/other are listed as directories with
+     * the root; when the walk (depth first, in the file system's listing order, found at run
+     * time) creates the copy of whichever of them comes first, the other, not yet entered, is
+     * swapped for a link to an outside directory. Entering it later must not follow the link.
+     */
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
     void copyTree_withSourceDirectorySwappedForLinkOnceTheCopyHasBegun_neverReadsOutside(TestFileSystem fs)
@@ -119,8 +125,11 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         Path source = buildSource(dir.resolve("source"));
         Path outside = buildOutside(dir.resolve("outside"), marker);
         Path sub = source.resolve("sub");
+        Path other = source.resolve("other");
         Path parked = dir.resolve("parked");
-        SwapOnce swap = new SwapOnce(() -> true, sub, parked, outside);
+        // the sibling entered first is the signal; the one still to come is swapped
+        SwapOnce swap = new SwapOnce(entry -> entry.equals(sub) ? other : entry.equals(other) ? sub : null,
+                parked, outside);
         Path target = dir.resolve("target");
 
         TreeCopySummary summary;
@@ -131,9 +140,10 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         }
 
         assertNull(swap.error.get(), "the swap itself failed");
-        assertTrue(swap.done.get(), "no callback came, so source/sub was never swapped");
-        assertNone(outsideBytesIn(target, marker),
-                "files from the outside directory were copied; failures reported: " + failures(summary));
+        assertTrue(swap.done.get(), "neither source/sub nor source/other was entered, so nothing was swapped");
+        assertNone(outsideBytesIn(target, marker), "source/" + swap.swapped().getFileName() + " swapped once the "
+                + "copy of its sibling was created: files from the outside directory were copied; failures reported: "
+                + failures(summary));
         assertEquals("inside top", Files.readString(target.resolve("top.txt")));
     }
 
@@ -158,7 +168,7 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         Path outside = Files.createDirectory(dir.resolve("outside"));
         Path target = dir.resolve("target");
         Path targetSub = target.resolve("sub");
-        SwapOnce swap = new SwapOnce(() -> Files.isDirectory(targetSub, NOFOLLOW_LINKS), targetSub,
+        SwapOnce swap = new SwapOnce(entry -> Files.isDirectory(targetSub, NOFOLLOW_LINKS) ? targetSub : null,
                 dir.resolve("parked"), outside);
 
         TreeCopySummary summary;
@@ -340,36 +350,43 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         }
     }
 
-    /** A condition that may throw, checked from a listener callback. */
-    private interface Condition {
-        boolean holds() throws IOException;
+    /** Which directory to swap, if any yet, decided at a listener callback about {@code entry} (a source path). */
+    private interface Choice {
+        Path directoryToSwap(Path entry) throws IOException;
     }
 
     /**
-     * A listener that, at the first callback of any kind at which {@code ready} holds, swaps
-     * {@code directory} for a link to {@code outside} and leaves it so until {@link #restore()}.
+     * A listener that, at the first callback of any kind for which {@code choice} names a
+     * directory, swaps that directory for a link to {@code outside} and leaves it so until
+     * {@link #restore()}.
      */
     private static final class SwapOnce implements TreeCopyListener {
-        private final Condition ready;
-        private final Path directory;
+        private final Choice choice;
         private final Path parked;
         private final Path outside;
+        private Path directory;
         final AtomicBoolean done = new AtomicBoolean();
         final AtomicReference<Throwable> error = new AtomicReference<>();
 
-        SwapOnce(Condition ready, Path directory, Path parked, Path outside) {
-            this.ready = ready;
-            this.directory = directory;
+        SwapOnce(Choice choice, Path parked, Path outside) {
+            this.choice = choice;
             this.parked = parked;
             this.outside = outside;
         }
 
-        private synchronized void maybeSwap() {
+        /** The directory swapped, once it has been. */
+        synchronized Path swapped() {
+            return directory;
+        }
+
+        private synchronized void maybeSwap(Path entry) {
             if (done.get()) {
                 return;
             }
             try {
-                if (ready.holds()) {
+                Path chosen = choice.directoryToSwap(entry);
+                if (chosen != null) {
+                    directory = chosen;
                     Files.move(directory, parked);
                     Files.createSymbolicLink(directory, outside);
                     done.set(true);
@@ -381,6 +398,9 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         }
 
         synchronized void restore() throws IOException {
+            if (directory == null) {
+                return;
+            }
             if (Files.isSymbolicLink(directory)) {
                 Files.delete(directory);
             }
@@ -395,17 +415,17 @@ class TreeCopySafetyTest extends RealFileSystemTest {
 
         @Override
         public void directoryCreated(Path source, Path target) {
-            maybeSwap();
+            maybeSwap(source);
         }
 
         @Override
         public void fileCopied(Path source, Path target, CopyResult result) {
-            maybeSwap();
+            maybeSwap(source);
         }
 
         @Override
         public void failed(Path source, Path target, IOException failure) {
-            maybeSwap();
+            maybeSwap(source);
         }
     }
 }

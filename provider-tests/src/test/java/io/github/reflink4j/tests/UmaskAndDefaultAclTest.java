@@ -2,6 +2,7 @@ package io.github.reflink4j.tests;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -10,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -118,6 +121,59 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
         assertEquals(acls(out.resolve("jdk-tree")), acls(out.resolve("reflink-tree")), "copyTree");
     }
 
+    /** getfacl -c (no "# file:", "# owner:", "# group:" lines) of every entry of a tree, in name order, each under its relative name. */
+    private static String aclsWithoutHeaders(Path root) {
+        return Shell.run("cd \"$1\" && find . -print0 | LC_ALL=C sort -z | "
+                + "while IFS= read -r -d '' entry; do printf '== %s\\n' \"$entry\"; getfacl -c -- \"$entry\"; done",
+                root.toString());
+    }
+
+    /**
+     * Guards the mode of directories created under a default ACL with a mask entry (and a named
+     * user, which makes the mask matter): a tree copy must give every directory and file the mode
+     * and the ACL that Files.copy gives it, in the same JVM (umask 022).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void withADefaultAclWithAMaskOnTheTargetDirectory_copyTree_givesTheModesAndAclsFilesCopyGives(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        Path tree = dir.resolve("tree");
+        Map<String, Integer> directories = new TreeMap<>(Map.of("d777", 0777, "d755", 0755, "d700", 0700,
+                "d755/d777", 0777, "d777/d700", 0700, "d700/d755", 0755));
+        for (String directory : directories.keySet()) {
+            writeRandomFile(tree.resolve(directory).resolve("f666"), 100, directory.hashCode());
+            writeRandomFile(tree.resolve(directory).resolve("f644"), 200, directory.hashCode() + 1);
+            Files.setAttribute(tree.resolve(directory).resolve("f666"), "unix:mode", 0666);
+            Files.setAttribute(tree.resolve(directory).resolve("f644"), "unix:mode", 0644);
+        }
+        List<String> deepestFirst = new ArrayList<>(directories.keySet());
+        deepestFirst.sort((a, b) -> b.length() - a.length());
+        for (String directory : deepestFirst) {
+            Files.setAttribute(tree.resolve(directory), "unix:mode", directories.get(directory));
+        }
+        Files.setAttribute(tree, "unix:mode", 0755);
+        Path out = Files.createDirectory(dir.resolve("out"));
+        if (Shell.exec("command -v setfacl && command -v getfacl").exitCode() != 0) {
+            TestFileSystem.unavailable("setfacl and getfacl are missing (Debian package acl: apt-get install -y acl)");
+        }
+        Shell setfacl = Shell.exec("setfacl -d -m u::rwx,u:nobody:rwx,g::rwx,m::r-x,o::--- \"$1\"", out.toString());
+        if (setfacl.exitCode() != 0) {
+            TestFileSystem.unavailable(fs + " takes no default ACL with a mask here: " + setfacl.stderr());
+        }
+        assertTrue(Shell.run("getfacl -c \"$1\"", out.toString()).contains("default:mask::r-x"), "the fixture itself");
+
+        TreeCopySummary summary = Reflink.copyTree(tree, out.resolve("reflink-tree"));
+        CopyBothWays.copyTreeWithTheJdk(tree, out.resolve("jdk-tree"));
+
+        assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
+        assertEquals("rwxr-x---", permissions(out.resolve("jdk-tree/d777")), "Files.copy: the mask, not the umask, decides");
+        assertEquals("rw-r-----", permissions(out.resolve("jdk-tree/d777/f666")), "Files.copy: the mask, not the umask, decides");
+        assertEquals(modes(out.resolve("jdk-tree")), modes(out.resolve("reflink-tree")), "modes after copyTree");
+        assertEquals(aclsWithoutHeaders(out.resolve("jdk-tree")), aclsWithoutHeaders(out.resolve("reflink-tree")),
+                "getfacl -c after copyTree");
+    }
+
     /** Run in a JVM under umask 077: the file and the tree copied by reflink4j and by the JDK, side by side. */
     public static final class CopyBothWays {
         public static void main(String[] args) throws IOException {
@@ -130,7 +186,12 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
             if (!summary.succeeded()) {
                 throw new IOException("copyTree failed: " + summary.failures());
             }
-            Path jdk = out.resolve("jdk-tree");
+            copyTreeWithTheJdk(tree, out.resolve("jdk-tree"));
+            System.out.println("copied both ways");
+        }
+
+        /** The tree copied by Files.walkFileTree and Files.copy, as an application would without reflink4j. */
+        static void copyTreeWithTheJdk(Path tree, Path jdk) throws IOException {
             Files.walkFileTree(tree, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
@@ -144,7 +205,6 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
                     return FileVisitResult.CONTINUE;
                 }
             });
-            System.out.println("copied both ways");
         }
     }
 }
