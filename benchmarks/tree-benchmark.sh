@@ -31,7 +31,7 @@
 # Environment: FILESYSTEMS (default "btrfs xfs"), ROUNDS (3; 3 to 5 are sensible), DIRS (100),
 # FILES_PER_DIR (1000), CLONES (20000 timed clones per round for (c)), STRACE (1; 0 skips the
 # strace runs), JAVA (default java; e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), LABEL (in
-# the heading; default "old engine"), OUT (where the raw figures go; default
+# the heading; default "new engine"), OUT (where the raw figures go; default
 # benchmarks/target/tree-benchmark/DATE).
 set -euo pipefail
 export LC_ALL=C
@@ -45,7 +45,7 @@ CLONES=${CLONES:-20000}
 CLONE_WARMUP=${CLONE_WARMUP:-1000}
 STRACE=${STRACE:-1}
 JAVA=${JAVA:-java}
-LABEL=${LABEL:-old engine}
+LABEL=${LABEL:-new engine}
 SEED=20261126
 MNT=${REFLINK4J_FS_ROOT:-/var/tmp/reflink4j-fs}/mnt
 REFLINK_JAR=$root/cli/target/reflink.jar
@@ -364,7 +364,7 @@ report() {
   first_fs=${FILESYSTEMS%% *}
   files=$(field files "$(cat "$OUT/tree-$first_fs.stats")")
   bytes=$(field bytes "$(cat "$OUT/tree-$first_fs.stats")")
-  echo "## Trees of $(thousands "$files") files (draft, $LABEL)"
+  echo "## Trees of $(thousands "$files") files ($LABEL)"
   echo
   echo "$RUN_DATE, commit $COMMIT; $NPROC cores, Linux $KERNEL, $JDK, $GNU_CP."
   echo "Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END (the machine is shared)."
