@@ -10,6 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -eq 0 ]; then
+  # what some tests use besides the file systems: setfacl (default ACLs) and strace (system calls)
+  tools=()
+  command -v setfacl >/dev/null || tools+=(acl)
+  command -v strace >/dev/null || tools+=(strace)
+  if [ ${#tools[@]} -gt 0 ]; then
+    echo "run-tests: installing ${tools[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tools[@]}" >&2
+  fi
   eval "$(src/test-filesystems.sh --export)"
 elif [ -z "${REFLINK4J_TEST_FS:-}" ]; then
   echo "run-tests: not root and REFLINK4J_TEST_FS unset: the file-system tests will be skipped" >&2
