@@ -22,6 +22,9 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
     private static final char REPLACEMENT = '\uFFFD';
     private static volatile String[] decoded = new String[0];
     private static volatile List<byte[]> raw = List.of();
+    /** Paths given with a trailing slash, which asks to follow a link even in a recursive copy (by identity). */
+    private static final java.util.Set<Path> WITH_TRAILING_SLASH =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
     /** Arguments already turned into paths: picocli converts them in order, so equal strings map in order too. */
     private static boolean[] used = new boolean[0];
 
@@ -32,8 +35,21 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
         used = new boolean[arguments.length];
     }
 
+    /** Whether {@code path} was given ending in "/" ("link/" names the directory a link points to). */
+    static boolean hadTrailingSlash(Path path) {
+        return WITH_TRAILING_SLASH.contains(path);
+    }
+
     @Override
     public Path convert(String value) throws IOException {
+        Path path = toPath(value);
+        if (value.length() > 1 && value.endsWith("/")) {
+            WITH_TRAILING_SLASH.add(path);
+        }
+        return path;
+    }
+
+    private Path toPath(String value) throws IOException {
         if (value.indexOf(REPLACEMENT) < 0) {
             try {
                 return Path.of(value);

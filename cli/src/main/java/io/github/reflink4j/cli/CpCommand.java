@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -129,8 +130,11 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private void copyOne(Path source, Path destination, ProgressDisplay display, Output output) {
-        // like GNU cp: a recursive copy never follows a symbolic link, not even one given here
-        if (recursive ? Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS) : Files.isDirectory(source)) {
+        // like GNU cp: a recursive copy never follows a symbolic link, not even one given here,
+        // unless it is named with a trailing slash ("link/": the directory it points to)
+        boolean followLinks = !recursive || ArgumentPaths.hadTrailingSlash(source);
+        LinkOption[] linkOptions = followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+        if (Files.isDirectory(source, linkOptions)) {
             if (!recursive) {
                 recordFailure(output, source, destination, "-r not given; omitting directory '" + source + "'");
                 return;
@@ -140,10 +144,10 @@ final class CpCommand implements Callable<Integer> {
         }
         try {
             if (display != null) {
-                display.addWork(1, Files.size(source));
+                display.addWork(1, Files.readAttributes(source, BasicFileAttributes.class, linkOptions).size());
             }
             CopyOption[] options = copyOptions();
-            if (recursive) {
+            if (!followLinks) {
                 options = java.util.Arrays.copyOf(options, options.length + 1);
                 options[options.length - 1] = LinkOption.NOFOLLOW_LINKS;
             }

@@ -149,4 +149,34 @@ class CpCommandTest extends RealFileSystemTest {
 
         assertEquals(List.of(), copyLinkOnTheCommandLine(dir, link));
     }
+
+    /** Guards "link/" on the command line of {@code cp -r}: as with GNU cp, the slash follows the link to its directory. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cpRecursive_linkToADirectoryWithATrailingSlash_copiesTheDirectory(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        writeRandomFile(dir.resolve("tree/inner.bin"), 5000, 6);
+        Path link = Files.createSymbolicLink(dir.resolve("link-to-tree"), Path.of("tree"));
+        Path dest = dir.resolve("copy");
+
+        CommandRun run = CommandRun.reflink("cp", "-r", link + "/", dest.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(Files.isDirectory(dest, java.nio.file.LinkOption.NOFOLLOW_LINKS), dest + " is not a directory");
+        assertSameContent(dir.resolve("tree/inner.bin"), dest.resolve("inner.bin"));
+    }
+
+    /** Guards a dangling link named to {@code cp -r --progress}: it is copied as a link, and the progress display does not follow it. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    void cpRecursiveWithProgress_danglingLinkArgument_isCopiedAsALink(TestFileSystem fs) throws IOException {
+        Path dir = directoryOn(fs);
+        Path link = Files.createSymbolicLink(dir.resolve("dangling"), Path.of("nowhere"));
+        Path dest = dir.resolve("copy");
+
+        CommandRun run = CommandRun.reflink("cp", "-r", "--progress", link.toString(), dest.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(Path.of("nowhere"), Files.readSymbolicLink(dest));
+    }
 }

@@ -199,4 +199,40 @@ class HardLinksTest extends RealFileSystemTest {
             System.exit(summary.succeeded() ? 0 : 1);
         }
     }
+
+    /**
+     * Guards hard links past the engine's limit of open descriptors (64): 300 files in one
+     * directory, each with a second name in another, all inside the tree. Every pair must come out
+     * as one inode, however far apart the walk meets the two names.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestFileSystem.class)
+    void copyTree_preservingHardLinks_300PairsInsideTheTree_keepsEveryPairAsOneInode(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = dir.resolve("source");
+        Files.createDirectories(source.resolve("a"));
+        Files.createDirectories(source.resolve("b"));
+        int pairs = 300;
+        for (int i = 0; i < pairs; i++) {
+            Path first = Files.writeString(source.resolve("a/f" + i), "content " + i);
+            Files.createLink(source.resolve("b/g" + i), first);
+        }
+        Path target = dir.resolve("target");
+
+        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
+
+        assertTrue(summary.succeeded(), summary.failures().stream().limit(3).toList().toString());
+        List<String> notLinked = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) {
+            Path first = target.resolve("a/f" + i);
+            Path second = target.resolve("b/g" + i);
+            assertEquals("content " + i, Files.readString(second));
+            if (!inode(first).equals(inode(second))) {
+                notLinked.add("f" + i);
+            }
+        }
+        assertEquals(List.of(), notLinked, "pairs copied as two inodes");
+        assertEquals(2, nlink(target.resolve("a/f0")));
+    }
 }

@@ -50,7 +50,7 @@ final class EntryCopier {
                 throw changed(sourcePath.get(), targetPath.get());
             }
             return hardLinks != null && status.linkCount() > 1
-                    ? hardLinks.copy(in, status, directory.targetFd, entry.name(), request, sourcePath, targetPath)
+                    ? hardLinks.copy(in, status, directory, entry.name(), request, sourcePath, targetPath)
                     : CopyEngine.copyOpenFile(sys, in, status, directory.targetFd, entry.name(), request, sourcePath,
                     targetPath);
         } finally {
@@ -118,13 +118,7 @@ final class EntryCopier {
         }
         if (request.copyAttributes()) {
             applyNodeAttributes(directory.targetFd, name, status);
-            if (directory.created) {
-                // a directory this copy created is 0700 while it is filled: nobody else can swap
-                // this name for a link that fchmodat would follow (in a merged-into directory
-                // the node keeps the mode mknod gave it)
-                sys.changeModeAt(directory.targetFd, name, status.permissionBits());
-                sys.setLinkTimes(directory.targetFd, name, status.accessTime(), status.modifyTime());
-            }
+            sys.changeModeAt(directory.targetFd, name, status.permissionBits());
         }
     }
 

@@ -2,10 +2,12 @@ package io.github.reflink4j.engine;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,12 +21,14 @@ import io.github.reflink4j.linux.Syscalls;
 
 /**
  * Keeps hard links in a tree copy: the first name of a source inode with several links is
- * copied (its data cloned once), and every later name becomes another link to that copy, made
- * through an O_PATH descriptor of it, so no path is resolved again. A descriptor is kept until
- * every link of its inode has been seen, and at most {@link #MAX_OPEN} at once: past that the
- * inode waited for longest is given up (its links lie outside the tree, as in a snapshot made
- * with {@code cp -al}), and a later name of it becomes a copy of its own, its data cloned again,
- * so memory and descriptors stay bounded however many such inodes the tree holds.
+ * copied (its data cloned once), and every later name becomes another link to that copy.
+ *
+ * <p>Like GNU cp, it remembers every source inode with several links until all its names are
+ * seen (a few dozen bytes each; those with names outside the tree until the copy ends). It links
+ * through an O_PATH descriptor of the copy, so no path is resolved again, while at most
+ * {@link #MAX_OPEN} such descriptors are open; past that the oldest are closed, and a later name
+ * of theirs is linked by walking from the target root to the copy's directory, one name at a
+ * time without following links, and checking the copy's inode before linking it.
  */
 final class HardLinks {
     static final int MAX_OPEN = 64;
@@ -36,6 +40,10 @@ final class HardLinks {
         final CompletableFuture<Integer> descriptor = new CompletableFuture<>();
         int linksToCome;
         boolean closed;
+        /** Where the copy is: its directory's names below the target root, its name, its inode. */
+        List<byte[]> directoryNames;
+        byte[] name;
+        FileStatus copy;
 
         FirstCopy(int linksToCome) {
             this.linksToCome = linksToCome;
@@ -43,15 +51,19 @@ final class HardLinks {
     }
 
     private final Syscalls sys;
-    /** Guarded by itself; oldest first. */
-    private final Map<Inode, FirstCopy> seen = new LinkedHashMap<>();
+    private final byte[] targetRoot;
+    /** Guarded by itself. */
+    private final Map<Inode, FirstCopy> seen = new HashMap<>();
+    /** First copies whose descriptor is open, oldest first; guarded by {@link #seen}. */
+    private final Deque<FirstCopy> open = new ArrayDeque<>();
 
-    HardLinks(Syscalls sys) {
+    HardLinks(Syscalls sys, byte[] targetRoot) {
         this.sys = sys;
+        this.targetRoot = targetRoot;
     }
 
-    /** Copies the file open as {@code sourceFd}, or links the copy of another of its names. */
-    CopyResult copy(int sourceFd, FileStatus status, int targetDirectory, byte[] name, CopyRequest request,
+    /** Copies the file open as {@code sourceFd} into {@code directory}, or links the copy of another of its names. */
+    CopyResult copy(int sourceFd, FileStatus status, TreeDirectory directory, byte[] name, CopyRequest request,
                     Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
         Inode key = new Inode(status.device(), status.inode());
         FirstCopy mine = new FirstCopy(status.linkCount() - 1);
@@ -60,15 +72,19 @@ final class HardLinks {
             first = seen.putIfAbsent(key, mine);
         }
         if (first == null) {
-            return copyFirst(key, mine, sourceFd, status, targetDirectory, name, request, sourcePath, targetPath);
+            return copyFirst(key, mine, sourceFd, status, directory, name, request, sourcePath, targetPath);
         }
         int copyFd = first.descriptor.join();
         boolean linked = false;
         boolean done = false;
         synchronized (first) {
-            if (copyFd >= 0 && !first.closed) {
+            if (first.copy != null) {
                 try {
-                    link(copyFd, targetDirectory, name, request, sourcePath, targetPath);
+                    if (copyFd >= 0 && !first.closed) {
+                        link(copyFd, directory.targetFd, name, request, sourcePath, targetPath);
+                    } else {
+                        linkByName(first, directory.targetFd, name, request, sourcePath, targetPath);
+                    }
                     linked = true;
                 } finally {
                     if (--first.linksToCome <= 0) {
@@ -81,58 +97,67 @@ final class HardLinks {
         if (done) {
             synchronized (seen) {
                 seen.remove(key, first);
+                open.remove(first);
             }
         }
         if (linked) {
             return CopyResult.none();
         }
-        // the first name failed to copy, or its descriptor was given up: a copy of its own
-        return CopyEngine.copyOpenFile(sys, sourceFd, status, targetDirectory, name, request, sourcePath, targetPath);
+        // the first name failed to copy: this one is copied on its own
+        return CopyEngine.copyOpenFile(sys, sourceFd, status, directory.targetFd, name, request, sourcePath,
+                targetPath);
     }
 
-    private CopyResult copyFirst(Inode key, FirstCopy mine, int sourceFd, FileStatus status, int targetDirectory,
+    private CopyResult copyFirst(Inode key, FirstCopy mine, int sourceFd, FileStatus status, TreeDirectory directory,
                                  byte[] name, CopyRequest request, Supplier<Path> sourcePath,
                                  Supplier<Path> targetPath) throws IOException, NativeException {
         CopyResult result;
         int copyFd = -1;
+        FileStatus copy = null;
         try {
-            result = CopyEngine.copyOpenFile(sys, sourceFd, status, targetDirectory, name, request, sourcePath,
+            result = CopyEngine.copyOpenFile(sys, sourceFd, status, directory.targetFd, name, request, sourcePath,
                     targetPath);
             try {
-                copyFd = sys.openPath(targetDirectory, name);
+                copyFd = sys.openPath(directory.targetFd, name);
+                copy = sys.status(copyFd);
             } catch (NativeException e) {
-                copyFd = -1; // the copy stands; its other names become copies of their own
+                if (copyFd >= 0) {
+                    closeQuietly(copyFd);
+                    copyFd = -1;
+                }
+                // the copy stands; its other names become copies of their own
             }
         } finally {
             synchronized (mine) {
-                if (mine.closed && copyFd >= 0) {
-                    closeQuietly(copyFd); // given up while it was being copied
-                    copyFd = -1;
+                if (copy != null) {
+                    mine.copy = copy;
+                    mine.name = name;
+                    mine.directoryNames = directory.namesBelowRoot();
                 }
-                mine.closed |= copyFd < 0;
+                mine.closed = copyFd < 0;
                 mine.descriptor.complete(copyFd);
             }
-            if (copyFd < 0) {
-                synchronized (seen) {
+            synchronized (seen) {
+                if (copy == null) {
                     seen.remove(key, mine);
+                } else {
+                    open.addLast(mine);
                 }
             }
         }
-        giveUpBeyondLimit();
+        closeBeyondLimit();
         return result;
     }
 
-    /** Past {@link #MAX_OPEN} inodes waiting for more links, the oldest are given up. */
-    private void giveUpBeyondLimit() {
-        List<FirstCopy> givenUp = new ArrayList<>();
+    /** Past {@link #MAX_OPEN} open descriptors, the oldest are closed; their inodes stay known. */
+    private void closeBeyondLimit() {
+        List<FirstCopy> oldest = new ArrayList<>();
         synchronized (seen) {
-            Iterator<FirstCopy> oldestFirst = seen.values().iterator();
-            while (seen.size() > MAX_OPEN && oldestFirst.hasNext()) {
-                givenUp.add(oldestFirst.next());
-                oldestFirst.remove();
+            while (open.size() > MAX_OPEN) {
+                oldest.add(open.removeFirst());
             }
         }
-        for (FirstCopy first : givenUp) {
+        for (FirstCopy first : oldest) {
             synchronized (first) {
                 close(first);
             }
@@ -158,21 +183,64 @@ final class HardLinks {
             if (!e.is(Errno.EEXIST)) {
                 throw e;
             }
-            if (!request.replaceExisting()) {
-                throw new FileAlreadyExistsException(targetPath.get().toString(), sourcePath.get().toString(), null);
-            }
-            byte[] temporary = TargetFile.temporaryName(name);
+            byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
             sys.linkOpenFile(copyFd, targetDirectory, temporary);
-            try {
-                sys.rename(targetDirectory, temporary, targetDirectory, name);
-            } catch (NativeException renameFailure) {
-                try {
-                    sys.unlink(targetDirectory, temporary, false);
-                } catch (NativeException cleanUp) {
-                    renameFailure.addSuppressed(cleanUp);
-                }
-                throw renameFailure;
+            commit(targetDirectory, temporary, name);
+        }
+    }
+
+    /**
+     * Links a copy whose descriptor was closed: its directory is reached from the target root one
+     * name at a time (O_NOFOLLOW), and the name linked only if it is still the copy's inode.
+     */
+    private void linkByName(FirstCopy first, int targetDirectory, byte[] name, CopyRequest request,
+                            Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
+        int directory = sys.openDirectory(Syscalls.AT_FDCWD, targetRoot, true);
+        try {
+            for (byte[] step : first.directoryNames) {
+                int next = sys.openDirectory(directory, step, false);
+                sys.close(directory);
+                directory = next;
             }
+            FileStatus now = sys.statusAt(directory, first.name, false);
+            if (now == null || !now.isSameFileAs(first.copy)) {
+                throw new FileSystemException(targetPath.get().toString(), sourcePath.get().toString(),
+                        "the copy of another name of this file was moved or replaced during the copy: "
+                                + "the hard link between them could not be kept");
+            }
+            try {
+                sys.link(directory, first.name, targetDirectory, name);
+            } catch (NativeException e) {
+                if (!e.is(Errno.EEXIST)) {
+                    throw e;
+                }
+                byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
+                sys.link(directory, first.name, targetDirectory, temporary);
+                commit(targetDirectory, temporary, name);
+            }
+        } finally {
+            closeQuietly(directory);
+        }
+    }
+
+    private static byte[] replaceableName(byte[] name, CopyRequest request, Supplier<Path> sourcePath,
+                                          Supplier<Path> targetPath) throws FileAlreadyExistsException {
+        if (!request.replaceExisting()) {
+            throw new FileAlreadyExistsException(targetPath.get().toString(), sourcePath.get().toString(), null);
+        }
+        return TargetFile.temporaryName(name);
+    }
+
+    private void commit(int targetDirectory, byte[] temporary, byte[] name) throws NativeException {
+        try {
+            sys.rename(targetDirectory, temporary, targetDirectory, name);
+        } catch (NativeException renameFailure) {
+            try {
+                sys.unlink(targetDirectory, temporary, false);
+            } catch (NativeException cleanUp) {
+                renameFailure.addSuppressed(cleanUp);
+            }
+            throw renameFailure;
         }
     }
 
@@ -180,7 +248,8 @@ final class HardLinks {
     void closeAll() {
         List<FirstCopy> left;
         synchronized (seen) {
-            left = new ArrayList<>(seen.values());
+            left = new ArrayList<>(open);
+            open.clear();
             seen.clear();
         }
         for (FirstCopy first : left) {
@@ -194,7 +263,7 @@ final class HardLinks {
         try {
             sys.close(fd);
         } catch (NativeException e) {
-            // an O_PATH descriptor: nothing to lose
+            // an O_PATH descriptor or a directory: nothing to lose
         }
     }
 }

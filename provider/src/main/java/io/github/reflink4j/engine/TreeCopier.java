@@ -94,7 +94,7 @@ public final class TreeCopier {
         this.listener = settings.listener();
         this.listening = listener != TreeCopyListener.SILENT;
         this.parallelism = settings.parallelism();
-        this.hardLinks = settings.preservesHardLinks() ? new HardLinks(sys) : null;
+        this.hardLinks = settings.preservesHardLinks() ? new HardLinks(sys, NativePaths.bytes(target)) : null;
         this.entries = new EntryCopier(sys, request, hardLinks);
         this.directoriesInUse = new OpenDirectories(sys, NativePaths.bytes(source), NativePaths.bytes(target),
                 request.copyAttributes(), this::fail);

@@ -82,4 +82,13 @@ final class TreeDirectory {
     Path target(byte[] entry) {
         return NativePaths.resolve(target(), entry);
     }
+
+    /** The names from the target root down to this directory (empty for the root). */
+    java.util.List<byte[]> namesBelowRoot() {
+        java.util.ArrayDeque<byte[]> names = new java.util.ArrayDeque<>();
+        for (TreeDirectory d = this; d.parent != null; d = d.parent) {
+            names.push(d.name);
+        }
+        return java.util.List.copyOf(names);
+    }
 }

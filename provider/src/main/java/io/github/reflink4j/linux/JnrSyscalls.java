@@ -354,6 +354,13 @@ public final class JnrSyscalls implements Syscalls {
     }
 
     @Override
+    public void link(int fromDirectory, byte[] from, int toDirectory, byte[] to) throws NativeException {
+        byte[] source = c(from);
+        byte[] target = c(to);
+        call("linkat", () -> libc.linkat(fromDirectory, source, toDirectory, target, 0));
+    }
+
+    @Override
     public void unlink(int directory, byte[] name, boolean isDirectory) throws NativeException {
         byte[] path = c(name);
         int flags = isDirectory ? AT_REMOVEDIR : 0;
@@ -370,7 +377,7 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void changeModeAt(int directory, byte[] name, int mode) throws NativeException {
         byte[] path = c(name);
-        call("fchmodat", () -> libc.fchmodat(directory, path, mode, 0));
+        call("fchmodat", () -> libc.fchmodat(directory, path, mode, AT_SYMLINK_NOFOLLOW));
     }
 
     @Override

@@ -131,6 +131,9 @@ public interface Syscalls {
     /** linkat: a second name for the file open as {@code fd}, through /proc/self/fd. */
     void linkOpenFile(int fd, int directory, byte[] name) throws NativeException;
 
+    /** linkat without following a link: a second name {@code to} for the entry {@code from}. */
+    void link(int fromDirectory, byte[] from, int toDirectory, byte[] to) throws NativeException;
+
     /** unlinkat; {@code directory} true removes an empty directory. */
     void unlink(int directory, byte[] name, boolean isDirectory) throws NativeException;
 
@@ -139,8 +142,7 @@ public interface Syscalls {
 
     /**
      * fchmodat of a FIFO, socket or device node (which cannot be opened to fchmod it without
-     * opening the device); follows a link, so only for a name this copy has just created in a
-     * directory nobody else can write to.
+     * opening the device), never through a link: a name swapped for one fails (EOPNOTSUPP).
      */
     void changeModeAt(int directory, byte[] name, int mode) throws NativeException;
 
