@@ -39,6 +39,8 @@ final class OpenDirectories {
     private final FailureSink failures;
     private final Object lock = new Object();
     private final LinkedHashSet<TreeDirectory> open = new LinkedHashSet<>();
+    /** Why the last reopen failed, when it was not that the directory moved (EMFILE, say); under the lock. */
+    private NativeException lastReopenFailure;
 
     /** {@code sourceRoot} and {@code targetRoot}: the roots' paths, to reopen the roots by. */
     OpenDirectories(Syscalls sys, byte[] sourceRoot, byte[] targetRoot, boolean copyAttributes,
@@ -202,6 +204,7 @@ final class OpenDirectories {
                                byte[] targetName) {
         int source = -1;
         int target = -1;
+        lastReopenFailure = null;
         try {
             source = sys.openDirectory(sourceBase, sourceName, sourceBase == Syscalls.AT_FDCWD);
             target = sys.openDirectory(targetBase, targetName, targetBase == Syscalls.AT_FDCWD);
@@ -213,6 +216,8 @@ final class OpenDirectories {
             sys.setPosition(source, directory.cookie);
         } catch (NativeException e) {
             closeAll(null, source, target);
+            // gone, or another directory now (ENOENT, ENOTDIR, ELOOP): moved; anything else, say what
+            lastReopenFailure = e.is(Errno.ENOENT, Errno.ENOTDIR, Errno.ELOOP) ? null : e;
             return false;
         }
         directory.sourceFd = source;
@@ -225,8 +230,10 @@ final class OpenDirectories {
     private void brokenAway(TreeDirectory directory) {
         directory.parked = false;
         directory.broken = true;
+        String why = lastReopenFailure == null ? "moved during the copy"
+                : "could not be opened again (" + lastReopenFailure.getMessage() + ")";
         failures.fail(directory::source, directory::target, new FileSystemException(directory.source().toString(),
-                directory.target().toString(), "moved during the copy: what was not yet copied of it is left out, "
+                directory.target().toString(), why + ": what was not yet copied of it is left out, "
                 + "and the target directory keeps mode 0700"));
     }
 
