@@ -38,10 +38,11 @@ public final class Leaks {
         return open;
     }
 
-    /** Names in the directory that look like a reflink4j temporary or probe file. */
+    /** Names anywhere below the directory that look like a reflink4j temporary or probe file. */
     public static List<String> temporaryFiles(Path directory) {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".reflink4j-")).toList();
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(p -> p.getFileName().toString().contains(".reflink4j-"))
+                    .map(p -> directory.relativize(p).toString()).toList();
         } catch (IOException e) {
             throw new AssertionError(e);
         }
