@@ -85,7 +85,7 @@ final class EntryCopier {
             }
             byte[] temporary = replaceableName(directory, entry, sourcePath, targetPath);
             sys.makeSymbolicLink(linkTarget, directory.targetFd, temporary);
-            name = commitReplacement(directory.targetFd, temporary, entry.name());
+            TargetFile.renameOver(sys, directory.targetFd, temporary, entry.name());
         }
         if (status != null) {
             applyNodeAttributes(directory.targetFd, name, status);
@@ -114,7 +114,7 @@ final class EntryCopier {
             }
             byte[] temporary = replaceableName(directory, entry, sourcePath, targetPath);
             sys.makeNode(directory.targetFd, temporary, mode, status.specialDevice());
-            name = commitReplacement(directory.targetFd, temporary, entry.name());
+            TargetFile.renameOver(sys, directory.targetFd, temporary, entry.name());
         }
         if (request.copyAttributes()) {
             applyNodeAttributes(directory.targetFd, name, status);
@@ -145,24 +145,6 @@ final class EntryCopier {
             }
         }
         return TargetFile.temporaryName(entry.name());
-    }
-
-    private byte[] commitReplacement(int directoryFd, byte[] temporary, byte[] name) throws NativeException {
-        try {
-            sys.rename(directoryFd, temporary, directoryFd, name);
-        } catch (NativeException e) {
-            closeNothingButUnlink(directoryFd, temporary, e);
-            throw e;
-        }
-        return name;
-    }
-
-    private void closeNothingButUnlink(int directoryFd, byte[] temporary, Exception failure) {
-        try {
-            sys.unlink(directoryFd, temporary, false);
-        } catch (NativeException e) {
-            failure.addSuppressed(e);
-        }
     }
 
     /** Owner and times of a link or node, without following it; an unprivileged copier keeps its own. */

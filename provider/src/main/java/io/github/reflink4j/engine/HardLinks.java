@@ -185,7 +185,7 @@ final class HardLinks {
             }
             byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
             sys.linkOpenFile(copyFd, targetDirectory, temporary);
-            commit(targetDirectory, temporary, name);
+            TargetFile.renameOver(sys, targetDirectory, temporary, name);
         }
     }
 
@@ -216,7 +216,7 @@ final class HardLinks {
                 }
                 byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
                 sys.link(directory, first.name, targetDirectory, temporary);
-                commit(targetDirectory, temporary, name);
+                TargetFile.renameOver(sys, targetDirectory, temporary, name);
             }
         } finally {
             closeQuietly(directory);
@@ -229,19 +229,6 @@ final class HardLinks {
             throw new FileAlreadyExistsException(targetPath.get().toString(), sourcePath.get().toString(), null);
         }
         return TargetFile.temporaryName(name);
-    }
-
-    private void commit(int targetDirectory, byte[] temporary, byte[] name) throws NativeException {
-        try {
-            sys.rename(targetDirectory, temporary, targetDirectory, name);
-        } catch (NativeException renameFailure) {
-            try {
-                sys.unlink(targetDirectory, temporary, false);
-            } catch (NativeException cleanUp) {
-                renameFailure.addSuppressed(cleanUp);
-            }
-            throw renameFailure;
-        }
     }
 
     /** Closes the descriptors of inodes whose other links were never met (they lie outside the tree). */

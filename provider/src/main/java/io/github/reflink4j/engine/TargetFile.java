@@ -149,6 +149,23 @@ final class TargetFile {
         return temporary;
     }
 
+    /**
+     * Renames a new entry made under a {@link #temporaryName} over {@code name} in one step, or
+     * removes it when the rename fails: the target is then as it was, and nothing is left.
+     */
+    static void renameOver(Syscalls sys, int directory, byte[] temporary, byte[] name) throws NativeException {
+        try {
+            sys.rename(directory, temporary, directory, name);
+        } catch (NativeException failure) {
+            try {
+                sys.unlink(directory, temporary, false);
+            } catch (NativeException cleanUp) {
+                failure.addSuppressed(cleanUp);
+            }
+            throw failure;
+        }
+    }
+
     int fd() {
         return fd;
     }
