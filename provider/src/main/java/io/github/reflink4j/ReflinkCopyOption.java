@@ -12,7 +12,10 @@ import java.nio.file.CopyOption;
  * Reflink.copy(Path.of("vm.img"), Path.of("vm-snapshot.img"), ReflinkCopyOption.ALWAYS);
  * }</pre>
  *
- * <p>At most one of them may be given to a copy; none means {@link #AUTO}.
+ * <p>At most one of them may be given to a copy; none means {@link #AUTO}. Both paths of a
+ * {@code Files.copy} must belong to one reflink file system ({@link Reflink#wrap}): between a
+ * reflink path and a plain one the JDK copies by itself, and rejects the option with
+ * "'ALWAYS' is not a recognized copy option"; {@link Reflink#copy} takes any two paths.
  */
 public enum ReflinkCopyOption implements CopyOption {
     /**
@@ -55,15 +58,4 @@ public enum ReflinkCopyOption implements CopyOption {
         throw new IllegalArgumentException("'" + name + "' is not one of always, auto, never");
     }
 
-    /**
-     * The option's name (use {@link #name()} for the name alone), and what to do when the JDK
-     * rejects it. The JDK puts this text into
-     * the exception it throws when a {@code Files.copy} is given paths of two different providers
-     * (a reflink path and a plain one): it copies through streams then, without asking either
-     * provider, and knows no ReflinkCopyOption.
-     */
-    @Override
-    public String toString() {
-        return name() + " (a ReflinkCopyOption: both paths need one reflink file system, see Reflink.wrap)";
-    }
 }

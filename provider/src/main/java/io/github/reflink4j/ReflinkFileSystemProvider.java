@@ -27,6 +27,7 @@ import java.nio.file.spi.FileSystemProvider;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -363,6 +364,7 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         if (path.equals(other)) {
             return true;
         }
+        Objects.requireNonNull(other, "other"); // as the platform provider does
         if (!(other instanceof ReflinkPath otherPath) || otherPath.getFileSystem().provider() != this) {
             return false;
         }

@@ -49,11 +49,23 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
                 attributes = true;
             } else if (option == LinkOption.NOFOLLOW_LINKS) {
                 follow = false;
+            } else if (isInterruptible(option)) {
+                // accepted, as the platform provider accepts it: a clone is one system call
             } else {
                 throw new UnsupportedOperationException("Unsupported copy option: " + option);
             }
         }
         return new CopyRequest(mode == null ? defaultMode : mode, replace, attributes, follow);
+    }
+
+    /**
+     * {@code com.sun.nio.file.ExtendedCopyOption.INTERRUPTIBLE} (module jdk.unsupported), known by
+     * its names so that reflink4j needs no module beyond java.base for it.
+     */
+    private static boolean isInterruptible(CopyOption option) {
+        return option instanceof Enum<?> constant
+                && constant.getDeclaringClass().getName().equals("com.sun.nio.file.ExtendedCopyOption")
+                && constant.name().equals("INTERRUPTIBLE");
     }
 
     /** The options as {@code Files.copy} takes them, without the reflink mode. */
