@@ -3,6 +3,8 @@ package io.github.reflink4j;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.net.URI;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
@@ -17,6 +19,7 @@ import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.ProviderMismatchException;
@@ -402,6 +405,61 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             throws IOException {
         Path d = delegate(path);
         return providerOf(d).readAttributes(d, type, options);
+    }
+
+    /**
+     * JDK 20's {@code FileSystemProvider.exists} (no {@code @Override}: the class is compiled for
+     * 17, where it is simply never called): the delegate's own answer, which for the platform
+     * provider builds no exception for a missing file, where the inherited default would.
+     */
+    public boolean exists(Path path, LinkOption... options) {
+        return Files.exists(delegate(path), options);
+    }
+
+    /**
+     * JDK 20's {@code FileSystemProvider.readAttributesIfExists}, as {@link #exists}: the
+     * delegate's own, found once by reflection; null when there is no such file.
+     */
+    @SuppressWarnings("unchecked")
+    public <A extends BasicFileAttributes> A readAttributesIfExists(Path path, Class<A> type, LinkOption... options)
+            throws IOException {
+        Path d = delegate(path);
+        Method ifExists = ReadAttributesIfExists.METHOD;
+        if (ifExists == null) {
+            try {
+                return providerOf(d).readAttributes(d, type, options);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+        }
+        try {
+            return (A) ifExists.invoke(providerOf(d), d, type, options);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code FileSystemProvider.readAttributesIfExists}, on JDK 20 and later; null before. */
+    private static final class ReadAttributesIfExists {
+        static final Method METHOD = find();
+
+        private static Method find() {
+            try {
+                return FileSystemProvider.class.getMethod("readAttributesIfExists", Path.class, Class.class,
+                        LinkOption[].class);
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
+        }
     }
 
     @Override

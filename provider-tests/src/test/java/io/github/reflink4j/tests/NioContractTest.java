@@ -58,4 +58,58 @@ class NioContractTest extends RealFileSystemTest {
             assertEquals(mode.name(), mode.toString());
         }
     }
+
+    /**
+     * Guards JDK 20's {@code exists} and {@code readAttributesIfExists} of a provider: a wrapped
+     * path answers as the platform does (an existing file, a missing one, a dangling link with and
+     * without NOFOLLOW_LINKS), and on JDK 20 and later a missing file costs no exception, as it
+     * does not on the platform's own (counted with JFR's jdk.JavaExceptionThrow).
+     */
+    @Test
+    void exists_andReadAttributesIfExists_answerAsThePlatform_withoutAnExceptionPerMissingFile() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path file = writeRandomFile(dir.resolve("file"), 10, 3);
+        Path missing = dir.resolve("missing");
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), Path.of("nowhere"));
+        Path wrapped = Reflink.wrap(dir);
+        try {
+            for (Path plain : new Path[] {file, missing, dangling}) {
+                Path same = wrapped.resolve(plain.getFileName().toString());
+                assertEquals(Files.exists(plain), Files.exists(same), plain.toString());
+                assertEquals(Files.exists(plain, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                        Files.exists(same, java.nio.file.LinkOption.NOFOLLOW_LINKS), plain.toString());
+                assertEquals(Files.notExists(plain), Files.notExists(same), plain.toString());
+                assertEquals(Files.isRegularFile(plain), Files.isRegularFile(same), plain.toString());
+                assertEquals(Files.isDirectory(plain), Files.isDirectory(same), plain.toString());
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 20,
+                    "FileSystemProvider.exists exists from JDK 20 on; before, Files.exists builds an exception "
+                            + "for a missing file on every provider");
+            Path wrappedMissing = wrapped.resolve("missing");
+            Files.exists(wrappedMissing); // warm up
+            long thrown;
+            try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+                recording.enable("jdk.JavaExceptionThrow");
+                recording.start();
+                for (int i = 0; i < 100; i++) {
+                    assertEquals(false, Files.exists(wrappedMissing));
+                    assertEquals(false, Files.isRegularFile(wrappedMissing)); // readAttributesIfExists
+                }
+                recording.stop();
+                Path dump = Files.createTempFile("reflink4j-exists", ".jfr");
+                try {
+                    recording.dump(dump);
+                    thrown = jdk.jfr.consumer.RecordingFile.readAllEvents(dump).stream()
+                            .filter(e -> e.getThread() != null
+                                    && e.getThread().getJavaThreadId() == Thread.currentThread().getId())
+                            .count();
+                } finally {
+                    Files.delete(dump);
+                }
+            }
+            assertEquals(0, thrown, "exceptions built by 100 Files.exists and Files.isRegularFile of a missing wrapped path");
+        } finally {
+            wrapped.getFileSystem().close();
+        }
+    }
 }
