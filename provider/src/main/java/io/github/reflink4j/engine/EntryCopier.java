@@ -76,19 +76,9 @@ final class EntryCopier {
             throw e;
         }
         FileStatus status = request.copyAttributes() ? sys.statusAt(directory.sourceFd, entry.name(), false) : null;
-        byte[] name = entry.name();
-        try {
-            sys.makeSymbolicLink(linkTarget, directory.targetFd, name);
-        } catch (NativeException e) {
-            if (!e.is(Errno.EEXIST)) {
-                throw e;
-            }
-            byte[] temporary = replaceableName(directory, entry, sourcePath, targetPath);
-            sys.makeSymbolicLink(linkTarget, directory.targetFd, temporary);
-            TargetFile.renameOver(sys, directory.targetFd, temporary, entry.name());
-        }
+        create(directory, entry, sourcePath, targetPath, name -> sys.makeSymbolicLink(linkTarget, directory.targetFd, name));
         if (status != null) {
-            applyNodeAttributes(directory.targetFd, name, status);
+            applyNodeAttributes(directory.targetFd, entry.name(), status);
         }
     }
 
@@ -105,20 +95,35 @@ final class EntryCopier {
             throw changed(sourcePath.get(), targetPath.get());
         }
         int mode = status.mode() & ~07000;
-        byte[] name = entry.name();
+        create(directory, entry, sourcePath, targetPath,
+                name -> sys.makeNode(directory.targetFd, name, mode, status.specialDevice()));
+        if (request.copyAttributes()) {
+            applyNodeAttributes(directory.targetFd, entry.name(), status);
+            sys.changeModeAt(directory.targetFd, entry.name(), status.permissionBits());
+        }
+    }
+
+    /** Makes a link or node under a name in the target directory. */
+    @FunctionalInterface
+    private interface Creation {
+        void make(byte[] name) throws NativeException;
+    }
+
+    /**
+     * Makes the entry under its name; where the name is taken, under a temporary name renamed
+     * over it (see {@link #replaceableName}).
+     */
+    private void create(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
+                        Supplier<Path> targetPath, Creation creation) throws IOException, NativeException {
         try {
-            sys.makeNode(directory.targetFd, name, mode, status.specialDevice());
+            creation.make(entry.name());
         } catch (NativeException e) {
             if (!e.is(Errno.EEXIST)) {
                 throw e;
             }
             byte[] temporary = replaceableName(directory, entry, sourcePath, targetPath);
-            sys.makeNode(directory.targetFd, temporary, mode, status.specialDevice());
+            creation.make(temporary);
             TargetFile.renameOver(sys, directory.targetFd, temporary, entry.name());
-        }
-        if (request.copyAttributes()) {
-            applyNodeAttributes(directory.targetFd, name, status);
-            sys.changeModeAt(directory.targetFd, name, status.permissionBits());
         }
     }
 
