@@ -1,8 +1,6 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +18,6 @@ import io.github.reflink4j.linux.Syscalls;
  * a default ACL, by that ACL (which then takes the umask's place).
  */
 final class DirectoryModes {
-    private static final byte[] DEFAULT_ACL = "system.posix_acl_default".getBytes(StandardCharsets.US_ASCII);
-    private static final int ACL_USER_OBJ = 0x01;
-    private static final int ACL_GROUP_OBJ = 0x04;
-    private static final int ACL_MASK = 0x10;
-    private static final int ACL_OTHER = 0x20;
     private static final int S_ISGID = 02000;
     private static final int S_ISVTX = 01000;
 
@@ -57,36 +50,16 @@ final class DirectoryModes {
      * complement of the umask.
      */
     int allowedBitsIn(Syscalls sys, int parentFd) throws NativeException {
-        byte[] acl;
+        PosixAcl acl;
         try {
-            acl = sys.getExtendedAttribute(parentFd, DEFAULT_ACL);
+            acl = PosixAcl.parse(sys.getExtendedAttribute(parentFd, PosixAcl.DEFAULT));
         } catch (NativeException e) {
-            if (e.is(Errno.EOPNOTSUPP)) {
-                acl = null; // no ACLs on this file system
-            } else {
+            if (!e.is(Errno.EOPNOTSUPP)) {
                 throw e;
             }
+            acl = null; // no ACLs on this file system
         }
-        if (acl == null || acl.length < 4) {
-            return 0777 & ~umask;
-        }
-        ByteBuffer entries = ByteBuffer.wrap(acl).order(ByteOrder.LITTLE_ENDIAN);
-        int owner = 7;
-        int group = 7;
-        int mask = -1;
-        int other = 7;
-        for (int at = 4; at + 8 <= acl.length; at += 8) {
-            int tag = entries.getShort(at) & 0xffff;
-            int permissions = entries.getShort(at + 2) & 7;
-            switch (tag) {
-                case ACL_USER_OBJ -> owner = permissions;
-                case ACL_GROUP_OBJ -> group = permissions;
-                case ACL_MASK -> mask = permissions;
-                case ACL_OTHER -> other = permissions;
-                default -> { }
-            }
-        }
-        return owner << 6 | (mask >= 0 ? mask : group) << 3 | other;
+        return acl == null ? 0777 & ~umask : acl.creationBits();
     }
 
     /**

@@ -117,7 +117,8 @@ final class OpenDirectories {
 
     /**
      * Gives a finished target directory its final mode (and with COPY_ATTRIBUTES its owner,
-     * extended attributes and times); a merged-into directory keeps its own without them.
+     * extended attributes, its access and default ACLs among them, and times); a merged-into
+     * directory keeps its own without them.
      */
     private void applyFinalAttributes(TreeDirectory directory) {
         if (directory.targetFd < 0) {
@@ -125,8 +126,7 @@ final class OpenDirectories {
         }
         try {
             if (copyAttributes) {
-                AttributeCopier.applyAll(sys, directory.sourceFd, directory.sourceStatus, directory.targetFd,
-                        directory.sourceStatus.permissionBits());
+                AttributeCopier.applyAll(sys, directory.sourceFd, directory.sourceStatus, directory.targetFd);
             } else if (directory.created) {
                 sys.changeMode(directory.targetFd, DirectoryModes.finalMode(directory.sourceStatus.mode(),
                         directory.allowedBits, directory.createdMode));
