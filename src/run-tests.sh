@@ -10,10 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -eq 0 ]; then
-  # what some tests use besides the file systems: setfacl (default ACLs) and strace (system calls)
+  # what some tests use besides the file systems: setfacl (ACLs), getfattr (extended attributes)
+  # and strace (system calls)
   tools=()
   command -v setfacl >/dev/null || tools+=(acl)
   command -v strace >/dev/null || tools+=(strace)
+  command -v getfattr >/dev/null || tools+=(attr)
   if [ ${#tools[@]} -gt 0 ]; then
     echo "run-tests: installing ${tools[*]}" >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
