@@ -10,12 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -eq 0 ]; then
-  # what some tests use besides the file systems: setfacl (ACLs), getfattr (extended attributes)
-  # and strace (system calls)
+  # what some tests use besides the file systems: setfacl (ACLs), getfattr (extended attributes),
+  # strace (system calls), and a C compiler with the kernel's and glibc's headers (LayoutsTest
+  # checks the structures against them)
   tools=()
   command -v setfacl >/dev/null || tools+=(acl)
   command -v strace >/dev/null || tools+=(strace)
   command -v getfattr >/dev/null || tools+=(attr)
+  command -v cc >/dev/null || tools+=(gcc)
+  [ -f /usr/include/linux/fiemap.h ] || tools+=(linux-libc-dev)
+  [ -f /usr/include/stdio.h ] || tools+=(libc6-dev)
   if [ ${#tools[@]} -gt 0 ]; then
     echo "run-tests: installing ${tools[*]}" >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2

@@ -61,16 +61,6 @@ class OptionsAndArgumentsTest {
     }
 
     @Test
-    void ioctlNumbers_matchTheKernelHeaders() {
-        assertEquals(0x40049409L, Syscalls.FICLONE);
-        assertEquals(0x4020940dL, Syscalls.FICLONERANGE);
-        assertEquals(0xc0189436L, Syscalls.FIDEDUPERANGE);
-        assertEquals(0xc020660bL, Syscalls.FS_IOC_FIEMAP);
-        assertEquals(3, Syscalls.SEEK_DATA);
-        assertEquals(4, Syscalls.SEEK_HOLE);
-    }
-
-    @Test
     void errnoVocabulary_hasLinuxValues_andNamesUnknownOnesByNumber() {
         assertEquals(95, Errno.EOPNOTSUPP.value());
         assertEquals(18, Errno.EXDEV.value());

@@ -1,5 +1,6 @@
 package io.github.reflink4j.tests;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,6 +21,15 @@ class ConformanceOnBtrfsTest extends ProviderConformanceTest {
     @Override
     protected Path createWrappedDirectory() {
         return Reflink.wrap(directoryOn(TestFileSystem.BTRFS));
+    }
+
+    /** The platform's file URI with the scheme reflink, the name percent-encoded as UTF-8 bytes. */
+    @Test
+    void toUri_ofAWrappedPlatformPath_isTheReflinkUriOfItsAbsolutePath() throws IOException {
+        Path file = Files.writeString(root.resolve("naïve café €.txt"), "x");
+
+        assertEquals("reflink://" + root.toAbsolutePath() + "/na%C3%AFve%20caf%C3%A9%20%E2%82%AC.txt",
+                file.toUri().toString());
     }
 
     @Test

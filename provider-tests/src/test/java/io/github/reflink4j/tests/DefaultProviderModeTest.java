@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkFileSystemProvider;
 import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
@@ -27,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * provider on the class path as compiled classes, and as the jar.
  */
 class DefaultProviderModeTest extends RealFileSystemTest {
+    private static final String PROVIDER = ReflinkFileSystemProvider.class.getName();
 
     enum Packaging { CLASSES, JAR }
 
@@ -39,7 +42,7 @@ class DefaultProviderModeTest extends RealFileSystemTest {
 
         String output = run(packaging, "auto", "plain", source, dir.resolve("target"));
 
-        assertTrue(output.contains("provider=io.github.reflink4j.ReflinkFileSystemProvider"), output);
+        assertTrue(output.contains("copied"), output);
         assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
         assertSameContent(source, dir.resolve("target"));
     }
@@ -50,8 +53,9 @@ class DefaultProviderModeTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.XFS);
         Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 2);
 
-        run(packaging, "never", "always", source, dir.resolve("target"));
+        String output = run(packaging, "never", "always", source, dir.resolve("target"));
 
+        assertTrue(output.contains("copied"), output);
         assertTrue(Extents.allShared(dir.resolve("target")), Extents.of(dir.resolve("target")).toString());
     }
 
@@ -79,6 +83,10 @@ class DefaultProviderModeTest extends RealFileSystemTest {
         assertSameContent(source, dir.resolve("target"));
     }
 
+    /**
+     * Runs {@link PlainCopyProgram} with the provider as the JVM's default, and checks that it
+     * really was: the program names the default file system's provider and that of its paths.
+     */
     private static String run(Packaging packaging, String mode, String option, Path source, Path target)
             throws IOException, InterruptedException {
         String provider = System.getProperty(packaging == Packaging.JAR ? "reflink4j.provider.jar"
@@ -96,27 +104,34 @@ class DefaultProviderModeTest extends RealFileSystemTest {
             }
         }
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-Djava.nio.file.spi.DefaultFileSystemProvider=io.github.reflink4j.ReflinkFileSystemProvider",
+                "-Djava.nio.file.spi.DefaultFileSystemProvider=" + PROVIDER,
                 "-Dreflink4j.mode=" + mode, "--enable-native-access=ALL-UNNAMED",
                 "-cp", String.join(File.pathSeparator, classPath), PlainCopyProgram.class.getName(),
                 option, source.toString(), target.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
+        assertTrue(output.contains(PlainCopyProgram.providers(PROVIDER, PROVIDER)),
+                "reflink4j was not the default provider in the forked JVM: " + output);
         return output;
     }
 
     /** A program that knows nothing of reflink4j but the option it may pass. */
     public static final class PlainCopyProgram {
+        static String providers(String defaultProvider, String pathProvider) {
+            return "default provider=" + defaultProvider + ", Path.of's provider=" + pathProvider;
+        }
+
         public static void main(String[] args) throws IOException {
+            System.out.println(providers(FileSystems.getDefault().provider().getClass().getName(),
+                    Path.of(args[2]).getFileSystem().provider().getClass().getName()));
             try {
                 if (args[0].equals("always")) {
                     Files.copy(Path.of(args[1]), Path.of(args[2]), ReflinkCopyOption.ALWAYS);
                 } else {
                     Files.copy(Path.of(args[1]), Path.of(args[2]));
                 }
-                System.out.println("copied; provider=" + java.nio.file.FileSystems.getDefault().provider().getClass().getName()
-                        + " path=" + Path.of(args[2]).getClass().getName());
+                System.out.println("copied");
             } catch (IOException e) {
                 System.out.println(e.getClass().getName() + ": " + e.getMessage() + " "
                         + Arrays.stream(e.getSuppressed()).map(Throwable::toString).collect(Collectors.joining()));

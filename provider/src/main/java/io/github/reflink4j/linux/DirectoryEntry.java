@@ -21,12 +21,18 @@ public record DirectoryEntry(byte[] name, long inode, Type type) {
     public enum Type {
         REGULAR, DIRECTORY, SYMBOLIC_LINK, OTHER, UNKNOWN;
 
+        // <dirent.h>; package-private so that LayoutsTest can pin them
+        static final int DT_UNKNOWN = 0;
+        static final int DT_DIR = 4;
+        static final int DT_REG = 8;
+        static final int DT_LNK = 10;
+
         static Type of(int dType) {
             switch (dType) {
-                case 8: return REGULAR;
-                case 4: return DIRECTORY;
-                case 10: return SYMBOLIC_LINK;
-                case 0: return UNKNOWN;
+                case DT_REG: return REGULAR;
+                case DT_DIR: return DIRECTORY;
+                case DT_LNK: return SYMBOLIC_LINK;
+                case DT_UNKNOWN: return UNKNOWN;
                 default: return OTHER;
             }
         }

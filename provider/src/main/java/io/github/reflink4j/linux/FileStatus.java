@@ -26,10 +26,11 @@ public record FileStatus(long device, long inode, int mode, int linkCount, int u
                          int blockSize, long blocks, Timestamp accessTime, Timestamp modifyTime,
                          Timestamp changeTime, long specialDevice) {
 
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFLNK = 0120000;
+    // package-private so that LayoutsTest can pin them to <sys/stat.h>
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFLNK = 0120000;
 
     /** A point in time as the kernel stores it. */
     public record Timestamp(long seconds, int nanos) { }

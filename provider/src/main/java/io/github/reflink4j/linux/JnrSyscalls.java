@@ -7,6 +7,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import io.github.reflink4j.linux.Layouts.Dirent64;
+import io.github.reflink4j.linux.Layouts.Fiemap;
+import io.github.reflink4j.linux.Layouts.FiemapExtent;
+import io.github.reflink4j.linux.Layouts.FileCloneRange;
+import io.github.reflink4j.linux.Layouts.FileDedupeRange;
+import io.github.reflink4j.linux.Layouts.FileDedupeRangeInfo;
+import io.github.reflink4j.linux.Layouts.Statfs;
+import io.github.reflink4j.linux.Layouts.Statx;
+import io.github.reflink4j.linux.Layouts.StatxTimestamp;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
@@ -24,16 +33,19 @@ import jnr.ffi.types.ssize_t;
  * Public only because jnr-ffi implements its nested {@code LibC} from another class loader.
  */
 public final class JnrSyscalls implements Syscalls {
-    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
-    private static final int AT_REMOVEDIR = 0x200;
-    private static final int AT_SYMLINK_FOLLOW = 0x400;
-    private static final int AT_EMPTY_PATH = 0x1000;
-    private static final int FIEMAP_FLAG_SYNC = 0x1;
-    private static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
-    private static final int STATX_BASIC_STATS = 0x7ff;
-    private static final int STATX_SIZE = 256;
-    private static final int STATFS_SIZE = 120;
-    private static final long UTIME_OMIT = (1L << 30) - 2;
+    // the kernel's numbers, package-private so that LayoutsTest can pin them to the headers
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_REMOVEDIR = 0x200;
+    static final int AT_SYMLINK_FOLLOW = 0x400;
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int FIEMAP_FLAG_SYNC = 0x1;
+    static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
+    static final int STATX_BASIC_STATS = 0x7ff;
+    static final long UTIME_OMIT = (1L << 30) - 2;
+    static final int SEEK_SET = 0;
+    static final int SEEK_CUR = 1;
+    /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
+    static final int O_PATH = 010000000;
     private static final byte[] EMPTY_NAME = {0};
 
     private static final int READ = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
@@ -43,8 +55,7 @@ public final class JnrSyscalls implements Syscalls {
     private static final int CREATE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CREAT.intValue()
             | OpenFlags.O_EXCL.intValue() | OpenFlags.O_CLOEXEC.intValue();
     private static final int WRITE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
-    private static final int PATH = 010000000 | OpenFlags.O_NOFOLLOW.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int PATH = O_PATH | OpenFlags.O_NOFOLLOW.intValue() | OpenFlags.O_CLOEXEC.intValue();
     private static final int UPDATE = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue();
 
     /** The C library functions, as jnr-ffi binds them. Public only because jnr-ffi implements it. */
@@ -245,7 +256,7 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public FileStatus status(int fd) throws NativeException {
-        byte[] raw = new byte[STATX_SIZE];
+        byte[] raw = new byte[Statx.SIZE];
         call("statx", () -> libc.statx(fd, EMPTY_NAME, AT_EMPTY_PATH, STATX_BASIC_STATS, raw));
         return fileStatus(raw);
     }
@@ -253,7 +264,7 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public FileStatus statusAt(int directory, byte[] name, boolean followLinks) throws NativeException {
         byte[] path = c(name);
-        byte[] raw = new byte[STATX_SIZE];
+        byte[] raw = new byte[Statx.SIZE];
         int flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW;
         long result = answer("statx", () -> libc.statx(directory, path, flags, STATX_BASIC_STATS, raw), Errno.ENOENT);
         return result < 0 ? null : fileStatus(raw);
@@ -261,10 +272,12 @@ public final class JnrSyscalls implements Syscalls {
 
     private static FileStatus fileStatus(byte[] raw) {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        long device = ((long) b.getInt(136) << 32) | (b.getInt(140) & 0xffffffffL);
-        return new FileStatus(device, b.getLong(32), b.getShort(28) & 0xffff, b.getInt(16), b.getInt(20),
-                b.getInt(24), b.getLong(40), b.getInt(4), b.getLong(48), timestamp(b, 64), timestamp(b, 112),
-                timestamp(b, 96), deviceNumber(b.getInt(128), b.getInt(132)));
+        long device = ((long) b.getInt(Statx.STX_DEV_MAJOR) << 32) | (b.getInt(Statx.STX_DEV_MINOR) & 0xffffffffL);
+        return new FileStatus(device, b.getLong(Statx.STX_INO), b.getShort(Statx.STX_MODE) & 0xffff,
+                b.getInt(Statx.STX_NLINK), b.getInt(Statx.STX_UID), b.getInt(Statx.STX_GID), b.getLong(Statx.STX_SIZE),
+                b.getInt(Statx.STX_BLKSIZE), b.getLong(Statx.STX_BLOCKS), timestamp(b, Statx.STX_ATIME),
+                timestamp(b, Statx.STX_MTIME), timestamp(b, Statx.STX_CTIME),
+                deviceNumber(b.getInt(Statx.STX_RDEV_MAJOR), b.getInt(Statx.STX_RDEV_MINOR)));
     }
 
     /** glibc's makedev(3). */
@@ -275,14 +288,15 @@ public final class JnrSyscalls implements Syscalls {
     }
 
     private static FileStatus.Timestamp timestamp(ByteBuffer b, int at) {
-        return new FileStatus.Timestamp(b.getLong(at), b.getInt(at + 8));
+        return new FileStatus.Timestamp(b.getLong(at + StatxTimestamp.TV_SEC),
+                b.getInt(at + StatxTimestamp.TV_NSEC));
     }
 
     @Override
     public long fileSystemType(int fd) throws NativeException {
-        byte[] raw = new byte[STATFS_SIZE];
+        byte[] raw = new byte[Statfs.SIZE];
         call("fstatfs", () -> libc.fstatfs(fd, raw));
-        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(0) & 0xffffffffL;
+        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(Statfs.F_TYPE) & 0xffffffffL;
     }
 
     @Override
@@ -295,10 +309,10 @@ public final class JnrSyscalls implements Syscalls {
         ByteBuffer b = buffer.duplicate().order(ByteOrder.nativeOrder());
         int at = 0;
         while (at < n) {
-            long inode = b.getLong(at);
-            int length = b.getShort(at + 16) & 0xffff;
-            int type = b.get(at + 18) & 0xff;
-            int nameStart = at + 19;
+            long inode = b.getLong(at + Dirent64.D_INO);
+            int length = b.getShort(at + Dirent64.D_RECLEN) & 0xffff;
+            int type = b.get(at + Dirent64.D_TYPE) & 0xff;
+            int nameStart = at + Dirent64.D_NAME;
             int nameEnd = nameStart;
             while (b.get(nameEnd) != 0) {
                 nameEnd++;
@@ -409,7 +423,9 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void cloneRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
             throws NativeException {
-        byte[] range = struct(32).putLong(sourceFd).putLong(sourceOffset).putLong(length).putLong(targetOffset).array();
+        byte[] range = struct(FileCloneRange.SIZE).putLong(FileCloneRange.SRC_FD, sourceFd)
+                .putLong(FileCloneRange.SRC_OFFSET, sourceOffset).putLong(FileCloneRange.SRC_LENGTH, length)
+                .putLong(FileCloneRange.DEST_OFFSET, targetOffset).array();
         call("ioctl(FICLONERANGE)", () -> libc.ioctl(targetFd, FICLONERANGE, range));
     }
 
@@ -430,12 +446,12 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public long position(int fd) throws NativeException {
-        return call("lseek(SEEK_CUR)", () -> libc.lseek(fd, 0, 1));
+        return call("lseek(SEEK_CUR)", () -> libc.lseek(fd, 0, SEEK_CUR));
     }
 
     @Override
     public void setPosition(int fd, long position) throws NativeException {
-        call("lseek(SEEK_SET)", () -> libc.lseek(fd, position, 0));
+        call("lseek(SEEK_SET)", () -> libc.lseek(fd, position, SEEK_SET));
     }
 
     @Override
@@ -461,20 +477,19 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public List<Extent> extents(int fd, long start, int maxExtents) throws NativeException {
-        int header = 32;
-        int extentSize = 56;
-        ByteBuffer request = struct(header + maxExtents * extentSize);
-        request.putLong(0, start).putLong(8, Long.MAX_VALUE - start).putInt(16, FIEMAP_FLAG_SYNC)
-                .putInt(24, maxExtents);
+        ByteBuffer request = struct(Fiemap.SIZE + maxExtents * FiemapExtent.SIZE);
+        request.putLong(Fiemap.FM_START, start).putLong(Fiemap.FM_LENGTH, Long.MAX_VALUE - start)
+                .putInt(Fiemap.FM_FLAGS, FIEMAP_FLAG_SYNC).putInt(Fiemap.FM_EXTENT_COUNT, maxExtents);
         byte[] raw = request.array();
         call("ioctl(FS_IOC_FIEMAP)", () -> libc.ioctl(fd, FS_IOC_FIEMAP, raw));
         ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        int mapped = reply.getInt(20);
+        int mapped = reply.getInt(Fiemap.FM_MAPPED_EXTENTS);
         List<Extent> extents = new ArrayList<>(mapped);
         for (int i = 0; i < mapped; i++) {
-            int at = header + i * extentSize;
-            extents.add(new Extent(reply.getLong(at), reply.getLong(at + 8), reply.getLong(at + 16),
-                    reply.getInt(at + 40)));
+            int at = Fiemap.FM_EXTENTS + i * FiemapExtent.SIZE;
+            extents.add(new Extent(reply.getLong(at + FiemapExtent.FE_LOGICAL),
+                    reply.getLong(at + FiemapExtent.FE_PHYSICAL), reply.getLong(at + FiemapExtent.FE_LENGTH),
+                    reply.getInt(at + FiemapExtent.FE_FLAGS)));
         }
         return extents;
     }
@@ -482,14 +497,17 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
             throws NativeException {
-        ByteBuffer request = struct(24 + 32);
-        request.putLong(0, sourceOffset).putLong(8, length).putShort(16, (short) 1)
-                .putLong(24, targetFd).putLong(32, targetOffset);
+        int info = FileDedupeRange.INFO; // the one destination
+        ByteBuffer request = struct(FileDedupeRange.SIZE + FileDedupeRangeInfo.SIZE);
+        request.putLong(FileDedupeRange.SRC_OFFSET, sourceOffset).putLong(FileDedupeRange.SRC_LENGTH, length)
+                .putShort(FileDedupeRange.DEST_COUNT, (short) 1)
+                .putLong(info + FileDedupeRangeInfo.DEST_FD, targetFd)
+                .putLong(info + FileDedupeRangeInfo.DEST_OFFSET, targetOffset);
         byte[] raw = request.array();
         call("ioctl(FIDEDUPERANGE)", () -> libc.ioctl(sourceFd, FIDEDUPERANGE, raw));
         ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        long deduplicated = reply.getLong(40);
-        int status = reply.getInt(48);
+        long deduplicated = reply.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED);
+        int status = reply.getInt(info + FileDedupeRangeInfo.STATUS);
         if (status < 0) {
             throw new NativeException("ioctl(FIDEDUPERANGE) on the target", -status);
         }
