@@ -2,6 +2,7 @@ package io.github.reflink4j;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.ClosedFileSystemException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
@@ -12,8 +13,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Set;
 
 /**
@@ -27,7 +27,10 @@ import java.util.Set;
  * }</pre>
  *
  * <p>{@link #close()} closes the wrapped file system too, except the platform's default one,
- * which cannot be closed.
+ * which cannot be closed; after it, every operation on its paths throws
+ * {@link java.nio.file.ClosedFileSystemException}, as a closed file system's do. The JVM's
+ * default file system, which this is in default-provider mode, cannot be closed: its
+ * {@code close()} throws UnsupportedOperationException, as the platform's does.
  */
 public final class ReflinkFileSystem extends FileSystem {
     private final ReflinkFileSystemProvider provider;
@@ -63,26 +66,19 @@ public final class ReflinkFileSystem extends FileSystem {
         return path == null ? null : new ReflinkPath(this, path);
     }
 
-    /** The delegate path of one of this file system's paths; any other path is a mismatch. */
-    Path unwrap(Path path) {
-        if (path instanceof ReflinkPath reflinkPath && reflinkPath.getFileSystem() == this) {
-            return reflinkPath.delegate();
-        }
-        if (path == null) {
-            throw new NullPointerException();
-        }
-        throw new ProviderMismatchException("expected a path of " + this + ", got a "
-                + path.getClass().getName() + " of " + path.getFileSystem()
-                + (path instanceof ReflinkPath ? " (another reflink file system)"
-                : "; wrap it with Reflink.wrap(path), or make both paths with this file system's getPath"));
-    }
-
+    /**
+     * A URI that {@code Path.of(uri)} turns back into the same wrapped path: {@code reflink:///a/b}
+     * (or {@code file:///a/b} in default-provider mode) over the platform's file system, and
+     * {@code reflink:} followed by the delegate's URI over any other, e.g.
+     * {@code reflink:jimfs://work/a/b}.
+     */
     URI toUri(Path delegatePath) {
         URI uri = delegatePath.toUri();
-        if (platformFileSystem && !provider.getScheme().equals(uri.getScheme())) {
-            return URI.create(provider.getScheme() + ":" + uri.getRawSchemeSpecificPart());
+        if (platformFileSystem) {
+            return provider.getScheme().equals(uri.getScheme()) ? uri
+                    : URI.create(provider.getScheme() + ":" + uri.getRawSchemeSpecificPart());
         }
-        return uri;
+        return URI.create(ReflinkFileSystemProvider.SCHEME + ":" + uri);
     }
 
     WatchKey register(ReflinkPath path, WatchService watcher, WatchEvent.Kind<?>[] events,
@@ -99,6 +95,13 @@ public final class ReflinkFileSystem extends FileSystem {
         return service.wrap(path.delegate().register(service.delegate(), events, modifiers));
     }
 
+    /** As a closed file system's methods do: only isOpen, close, provider and the path methods still work. */
+    private void checkOpen() {
+        if (!isOpen()) {
+            throw new ClosedFileSystemException();
+        }
+    }
+
     @Override
     public ReflinkFileSystemProvider provider() {
         return provider;
@@ -106,6 +109,9 @@ public final class ReflinkFileSystem extends FileSystem {
 
     @Override
     public void close() throws IOException {
+        if (platformFileSystem && provider.isDefault()) {
+            throw new UnsupportedOperationException();
+        }
         if (!open) {
             return;
         }
@@ -131,17 +137,37 @@ public final class ReflinkFileSystem extends FileSystem {
         return delegate.getSeparator();
     }
 
+    /** The wrapped file system's roots, wrapped as they are iterated. */
     @Override
     public Iterable<Path> getRootDirectories() {
-        List<Path> roots = new ArrayList<>();
-        for (Path root : delegate.getRootDirectories()) {
-            roots.add(wrap(root));
-        }
-        return roots;
+        checkOpen();
+        Iterable<Path> roots = delegate.getRootDirectories();
+        return () -> wrapping(roots.iterator());
+    }
+
+    /** The paths of {@code delegates}, wrapped one by one as they are reached; remove() is theirs. */
+    Iterator<Path> wrapping(Iterator<Path> delegates) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return delegates.hasNext();
+            }
+
+            @Override
+            public Path next() {
+                return wrap(delegates.next());
+            }
+
+            @Override
+            public void remove() {
+                delegates.remove();
+            }
+        };
     }
 
     @Override
     public Iterable<FileStore> getFileStores() {
+        checkOpen();
         return delegate.getFileStores();
     }
 
@@ -152,23 +178,27 @@ public final class ReflinkFileSystem extends FileSystem {
 
     @Override
     public Path getPath(String first, String... more) {
+        checkOpen();
         return wrap(delegate.getPath(first, more));
     }
 
     @Override
     public PathMatcher getPathMatcher(String syntaxAndPattern) {
+        checkOpen();
         PathMatcher matcher = delegate.getPathMatcher(syntaxAndPattern);
-        return path -> path instanceof ReflinkPath reflinkPath && reflinkPath.getFileSystem() == this
-                && matcher.matches(reflinkPath.delegate());
+        return path -> matcher.matches(path instanceof ReflinkPath reflinkPath && reflinkPath.getFileSystem() == this
+                ? reflinkPath.delegate() : path);
     }
 
     @Override
     public UserPrincipalLookupService getUserPrincipalLookupService() {
+        checkOpen();
         return delegate.getUserPrincipalLookupService();
     }
 
     @Override
     public WatchService newWatchService() throws IOException {
+        checkOpen();
         return new ReflinkWatchService(this, delegate.newWatchService());
     }
 

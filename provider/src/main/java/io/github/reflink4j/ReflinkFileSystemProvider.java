@@ -10,6 +10,7 @@ import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessMode;
+import java.nio.file.ClosedFileSystemException;
 import java.nio.file.CopyOption;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
@@ -22,13 +23,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.ProviderMismatchException;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.spi.FileSystemProvider;
-import java.util.Arrays;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -100,6 +100,16 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         return scheme;
     }
 
+    /** Whether this is the JVM's default provider, wrapping the built-in one. */
+    boolean isDefault() {
+        return platformDelegate != null;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(" + scheme + ")";
+    }
+
     // ---------------------------------------------------------------- file systems
 
     private FileSystemProvider platformProvider() {
@@ -121,7 +131,10 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         checkUri(uri);
         String path = uri.getPath();
         if (path != null && !path.isEmpty() && !path.equals("/")) {
-            throw new IllegalArgumentException("a reflink file system URI has the path '/', not '" + path + "': " + uri);
+            throw new IllegalArgumentException("Path component should be '/'"); // the platform's words
+        }
+        if (platformWrapper != null && platformWrapper.isOpen()) {
+            throw new FileSystemAlreadyExistsException(); // as the platform's, which has one file system
         }
         ReflinkCopyOption mode = parseMode(env.get(MODE_KEY), "the '" + MODE_KEY + "' of newFileSystem");
         for (String key : env.keySet()) {
@@ -129,9 +142,6 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
                 throw new IllegalArgumentException("unknown reflink file system option '" + key + "'; the only one is '"
                         + MODE_KEY + "' (always, auto or never)");
             }
-        }
-        if (platformWrapper != null && platformWrapper.isOpen()) {
-            throw new FileSystemAlreadyExistsException(uri.toString());
         }
         platformWrapper = new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT), mode, true);
         return platformWrapper;
@@ -152,10 +162,22 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         return platformWrapper;
     }
 
-    /** A path of the platform wrapper; creates that file system with the default mode if needed. */
+    /**
+     * The path a reflink path's {@code toUri()} names: {@code reflink:///a/b} is a path of the
+     * platform wrapper (created with the default mode if needed), and {@code reflink:} followed
+     * by another URI, e.g. {@code reflink:jimfs://work/a/b}, that path wrapped.
+     */
     @Override
     public Path getPath(URI uri) {
         checkUri(uri);
+        if (uri.isOpaque()) {
+            URI inner = URI.create(uri.getRawSchemeSpecificPart());
+            if (inner.getScheme() == null || inner.getScheme().equalsIgnoreCase(SCHEME)) {
+                throw new IllegalArgumentException("not a reflink URI of a path: " + uri);
+            }
+            Path path = Path.of(inner);
+            return wrap(path.getFileSystem()).wrap(path);
+        }
         ReflinkFileSystem fileSystem;
         synchronized (this) {
             if (platformWrapper == null || !platformWrapper.isOpen()) {
@@ -206,27 +228,30 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
 
     // ---------------------------------------------------------------- paths in and out
 
-    private static ReflinkPath cast(Path path) {
-        if (path instanceof ReflinkPath reflinkPath) {
-            return reflinkPath;
-        }
-        if (path == null) {
-            throw new NullPointerException();
-        }
-        throw new ProviderMismatchException("not a reflink path: " + path.getClass().getName() + " " + path
-                + "; wrap it with Reflink.wrap(path)");
-    }
-
+    /**
+     * The one unwrap: {@code path} as one of this provider's paths, of an open file system.
+     * Null is a NullPointerException and any other path a ProviderMismatchException naming both
+     * classes, as the platform provider does; a closed file system's path is a
+     * ClosedFileSystemException.
+     */
     private ReflinkPath own(Path path) {
-        ReflinkPath reflinkPath = cast(path);
-        if (reflinkPath.getFileSystem().provider() != this) {
-            throw new ProviderMismatchException("a path of another reflink provider: " + path);
+        ReflinkPath reflinkPath = ReflinkPath.of(this, path);
+        if (!reflinkPath.getFileSystem().isOpen()) {
+            throw new ClosedFileSystemException();
         }
         return reflinkPath;
     }
 
     private Path delegate(Path path) {
         return own(path).delegate();
+    }
+
+    /**
+     * The delegate of a second path argument; null stays null, for the wrapped provider to reject
+     * or accept as it does (the platform's throws NullPointerException, Jimfs's isSameFile says false).
+     */
+    private Path delegateOrNull(Path path) {
+        return path == null ? null : delegate(path);
     }
 
     private static FileSystemProvider providerOf(Path delegate) {
@@ -254,11 +279,51 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
 
     // ---------------------------------------------------------------- everything else: delegated
 
+    /**
+     * The wrapped provider's move. A move within one file system is a rename, which keeps every
+     * block where it is, so a {@link ReflinkCopyOption} is accepted (code may pass the options of
+     * its copies) and changes nothing, except that {@link ReflinkCopyOption#ALWAYS} refuses a move
+     * that would copy the data to another file system: ReflinkUnsupportedException, nothing moved.
+     */
     @Override
     public void move(Path source, Path target, CopyOption... options) throws IOException {
-        CopyOption[] standard = Arrays.stream(options).filter(o -> !(o instanceof ReflinkCopyOption))
-                .toArray(CopyOption[]::new);
-        Files.move(delegate(source), delegate(target), standard);
+        Path from = delegate(source);
+        Path to = delegate(target);
+        List<CopyOption> standard = new ArrayList<>(options.length);
+        boolean refuseCopy = false;
+        for (CopyOption option : options) {
+            if (option instanceof ReflinkCopyOption reflink) {
+                refuseCopy |= reflink == ReflinkCopyOption.ALWAYS;
+            } else {
+                standard.add(option); // null included: the wrapped provider rejects it as the platform does
+            }
+        }
+        if (refuseCopy && !onOneFileSystem(from, to)) {
+            throw new ReflinkUnsupportedException(source.toString(), target.toString(), "move",
+                    "the target is on another file system, so the move would copy the data, which "
+                            + "ReflinkCopyOption.ALWAYS forbids; nothing was moved");
+        }
+        Files.move(from, to, standard.toArray(CopyOption[]::new));
+    }
+
+    /**
+     * Whether the source and the target's directory are on one file system (device), so that a
+     * move is a rename; true when that cannot be told, so that the move itself reports the error.
+     */
+    private static boolean onOneFileSystem(Path source, Path target) {
+        if (source.getFileSystem() != target.getFileSystem()) {
+            return false;
+        }
+        if (!source.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+            return true;
+        }
+        Path directory = target.toAbsolutePath().getParent();
+        try {
+            Object sourceDevice = Files.getAttribute(source, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            return directory == null || sourceDevice.equals(Files.getAttribute(directory, "unix:dev"));
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     @Override
@@ -295,35 +360,14 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         return providerOf(d).newOutputStream(d, options);
     }
 
+    /** The wrapped provider's stream, with its paths wrapped; a SecureDirectoryStream where the wrapped one is. */
     @Override
     public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
             throws IOException {
         ReflinkFileSystem fileSystem = own(dir).getFileSystem();
         Path d = delegate(dir);
-        DirectoryStream<Path> stream = providerOf(d).newDirectoryStream(d,
-                entry -> filter.accept(fileSystem.wrap(entry)));
-        return new DirectoryStream<>() {
-            @Override
-            public Iterator<Path> iterator() {
-                Iterator<Path> entries = stream.iterator();
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return entries.hasNext();
-                    }
-
-                    @Override
-                    public Path next() {
-                        return fileSystem.wrap(entries.next());
-                    }
-                };
-            }
-
-            @Override
-            public void close() throws IOException {
-                stream.close();
-            }
-        };
+        return ReflinkDirectoryStream.of(fileSystem, providerOf(d).newDirectoryStream(d,
+                filter == null ? null : entry -> filter.accept(fileSystem.wrap(entry))));
     }
 
     @Override
@@ -335,13 +379,13 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     @Override
     public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
         Path d = delegate(link);
-        providerOf(d).createSymbolicLink(d, delegate(target), attrs);
+        providerOf(d).createSymbolicLink(d, delegateOrNull(target), attrs);
     }
 
     @Override
     public void createLink(Path link, Path existing) throws IOException {
         Path d = delegate(link);
-        providerOf(d).createLink(d, delegate(existing));
+        providerOf(d).createLink(d, delegateOrNull(existing));
     }
 
     @Override
@@ -364,16 +408,15 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
 
     @Override
     public boolean isSameFile(Path path, Path other) throws IOException {
-        if (path.equals(other)) {
-            return true;
+        Path a = delegate(path);
+        if (other != null && (!(other instanceof ReflinkPath otherPath) || otherPath.getFileSystem().provider() != this)) {
+            return false; // as the platform's: a path of another provider is never the same file
         }
-        Objects.requireNonNull(other, "other"); // as the platform provider does
-        if (!(other instanceof ReflinkPath otherPath) || otherPath.getFileSystem().provider() != this) {
+        Path b = delegateOrNull(other);
+        if (b != null && providerOf(a) != providerOf(b)) {
             return false;
         }
-        Path a = delegate(path);
-        Path b = otherPath.delegate();
-        return providerOf(a) == providerOf(b) && providerOf(a).isSameFile(a, b);
+        return providerOf(a).isSameFile(a, b);
     }
 
     @Override

@@ -36,7 +36,25 @@ final class ReflinkPath implements Path {
     }
 
     private Path unwrap(Path other) {
-        return fileSystem.unwrap(other);
+        return of(fileSystem.provider(), other).delegate;
+    }
+
+    /**
+     * {@code path} as a path of {@code provider}: the one place a path handed to reflink4j is
+     * checked. Null is a NullPointerException, anything else a ProviderMismatchException that
+     * names both classes.
+     */
+    static ReflinkPath of(ReflinkFileSystemProvider provider, Path path) {
+        if (path instanceof ReflinkPath reflinkPath && reflinkPath.fileSystem.provider() == provider) {
+            return reflinkPath;
+        }
+        if (path == null) {
+            throw new NullPointerException();
+        }
+        throw new ProviderMismatchException("expected a " + ReflinkPath.class.getName() + " of " + provider
+                + ", got a " + path.getClass().getName() + " (" + path + ")"
+                + (path instanceof ReflinkPath ? " of another reflink provider"
+                : "; make it with Reflink.wrap(path), or with the reflink file system's getPath"));
     }
 
     @Override
@@ -81,7 +99,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public boolean startsWith(Path other) {
-        return other instanceof ReflinkPath path && path.fileSystem == fileSystem && delegate.startsWith(path.delegate);
+        return Objects.requireNonNull(other) instanceof ReflinkPath path && path.fileSystem == fileSystem
+                && delegate.startsWith(path.delegate);
     }
 
     @Override
@@ -91,7 +110,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public boolean endsWith(Path other) {
-        return other instanceof ReflinkPath path && path.fileSystem == fileSystem && delegate.endsWith(path.delegate);
+        return Objects.requireNonNull(other) instanceof ReflinkPath path && path.fileSystem == fileSystem
+                && delegate.endsWith(path.delegate);
     }
 
     @Override
@@ -144,13 +164,14 @@ final class ReflinkPath implements Path {
         return wrap(delegate.toRealPath(options));
     }
 
-    /** A {@link File} where the wrapped file system is the platform's default one. */
+    /**
+     * A {@link File} where the wrapped file system is the platform's; otherwise what the wrapped
+     * path says (the JDK's {@code Path.toFile} compares the file system with the default one,
+     * which in default-provider mode is the wrapper, not the platform's own).
+     */
     @Override
     public File toFile() {
-        if (delegate.getFileSystem() == FileSystems.getDefault() || fileSystem.wrapsPlatformFileSystem()) {
-            return new File(delegate.toString());
-        }
-        throw new UnsupportedOperationException("Path not associated with the default file system: " + this);
+        return fileSystem.wrapsPlatformFileSystem() ? new File(delegate.toString()) : delegate.toFile();
     }
 
     @Override
@@ -166,7 +187,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public int compareTo(Path other) {
-        return delegate.compareTo(((ReflinkPath) other).delegate);
+        // another path is the wrapped path's to judge: the platform's throws ClassCastException, Jimfs compares
+        return delegate.compareTo(other instanceof ReflinkPath path ? path.delegate : other);
     }
 
     @Override

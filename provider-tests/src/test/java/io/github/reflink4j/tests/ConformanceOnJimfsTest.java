@@ -15,7 +15,6 @@ import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkUnsupportedException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The wrapper's NIO contract over Jimfs, which cannot clone: ALWAYS is unsupported, AUTO copies. */
@@ -34,14 +33,6 @@ class ConformanceOnJimfsTest extends ProviderConformanceTest {
     @AfterEach
     void closeJimfs() throws IOException {
         Reflink.wrap(jimfs).close();
-    }
-
-    /** Today Path.of(toUri()) of a wrapped Jimfs path gives the bare Jimfs path; this case only waits for that fix. */
-    @Override
-    @Test
-    @Disabled("issue 8: toUri of wrapped non-platform paths, being fixed in main")
-    void nonAsciiNames_roundTripThroughTheUri() throws IOException {
-        super.nonAsciiNames_roundTripThroughTheUri();
     }
 
     @Test

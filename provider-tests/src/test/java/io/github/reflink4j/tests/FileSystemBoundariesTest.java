@@ -1,5 +1,6 @@
 package io.github.reflink4j.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,6 +16,7 @@ import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;

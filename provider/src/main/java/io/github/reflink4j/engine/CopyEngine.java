@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,20 +54,29 @@ public final class CopyEngine {
         Supplier<Path> sourcePath = () -> source;
         Supplier<Path> targetPath = () -> target;
         FileStatus status;
-        int in;
         try {
             // a stat before any open: special files (devices, FIFOs) must never be opened here
             status = sys.statusAt(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
-            if (status == null) {
-                throw new NoSuchFileException(source.toString());
-            }
-            if (!status.isRegularFile()) {
-                Files.copy(source, target, request.standardOptions());
-                return CopyResult.none();
-            }
-            in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
         } catch (NativeException e) {
             throw Failures.translate(e, source, target);
+        }
+        if (status == null) {
+            throw new NoSuchFileException(source.toString());
+        }
+        if (!status.isRegularFile()) {
+            Files.copy(source, target, request.standardOptions());
+            return CopyResult.none();
+        }
+        int in;
+        try {
+            in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
+        } catch (NativeException e) {
+            FileStatus existing = targetStatus(sys, target);
+            if (existing != null && existing.isSameFileAs(status)) {
+                return CopyResult.none(); // the target is the source itself: nothing to do, as the JDK does
+            }
+            IOException settled = existing == null ? null : settledBeforeOpening(existing, target, request);
+            throw settled != null ? settled : Failures.translate(e, source, target);
         }
         CopyResult result;
         try {
@@ -80,6 +92,37 @@ public final class CopyEngine {
             throw Failures.translate(e, source, target);
         }
         return result;
+    }
+
+    /** The target's own status (links not followed), or null when it is absent or cannot be read. */
+    private static FileStatus targetStatus(Syscalls sys, Path target) {
+        try {
+            return sys.statusAt(Syscalls.AT_FDCWD, NativePaths.bytes(target), false);
+        } catch (NativeException | RuntimeException e) {
+            return null; // the target cannot be looked at: the source's error is what failed
+        }
+    }
+
+    /**
+     * The JDK settles an existing target before it opens the source, so a source it cannot read
+     * is reported only when the target is out of the way; asked only after the open failed, so
+     * that the same copy fails the same way: without REPLACE_EXISTING a FileAlreadyExistsException,
+     * for a directory with entries a DirectoryNotEmptyException, else null (the source's error).
+     */
+    private static IOException settledBeforeOpening(FileStatus existing, Path target, CopyRequest request) {
+        if (!request.replaceExisting()) {
+            return new FileAlreadyExistsException(target.toString());
+        }
+        if (existing.isDirectory()) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+                if (entries.iterator().hasNext()) {
+                    return new DirectoryNotEmptyException(target.toString());
+                }
+            } catch (IOException | RuntimeException e) {
+                return null; // unreadable: the source's error is what failed
+            }
+        }
+        return null;
     }
 
     /**

@@ -51,12 +51,21 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
                 follow = false;
             } else if (isInterruptible(option)) {
                 // accepted, as the platform provider accepts it: a clone is one system call
+            } else if (option == null) {
+                throw new NullPointerException();
             } else {
-                throw new UnsupportedOperationException("Unsupported copy option: " + option);
+                throw new UnsupportedOperationException(UNSUPPORTED_NAMED ? UNSUPPORTED + option : UNSUPPORTED);
             }
         }
         return new CopyRequest(mode == null ? defaultMode : mode, replace, attributes, follow);
     }
+
+    /**
+     * The platform provider's words for an option it does not know, which name the option since
+     * JDK 20 (where the copy code moved to UnixFileSystem) and not before.
+     */
+    private static final boolean UNSUPPORTED_NAMED = Runtime.version().feature() >= 20;
+    private static final String UNSUPPORTED = UNSUPPORTED_NAMED ? "Unsupported copy option: " : "Unsupported copy option";
 
     /**
      * {@code com.sun.nio.file.ExtendedCopyOption.INTERRUPTIBLE} (module jdk.unsupported), known by

@@ -68,9 +68,6 @@ final class Failures {
         if (e.is(Errno.ENOTDIR)) {
             return new NotDirectoryException(f);
         }
-        if (e.is(Errno.ELOOP)) {
-            return new FileSystemException(f, o, reason + " (NOFOLLOW_LINKS was given and the path is a link)");
-        }
         return new FileSystemException(f, o, reason);
     }
 

@@ -26,9 +26,16 @@ public final class ForkedJvm {
     private final List<String> launcher;
     private final List<String> jvmOptions;
     private final Map<String, String> environment;
+    private final String classPath;
 
     private ForkedJvm(Class<?> main, String java, String shellSetup, List<String> launcher, List<String> jvmOptions,
                       Map<String, String> environment) {
+        this(main, java, shellSetup, launcher, jvmOptions, environment, System.getProperty("java.class.path"));
+    }
+
+    private ForkedJvm(Class<?> main, String java, String shellSetup, List<String> launcher, List<String> jvmOptions,
+                      Map<String, String> environment, String classPath) {
+        this.classPath = classPath;
         this.main = main;
         this.java = java;
         this.shellSetup = shellSetup;
@@ -45,29 +52,34 @@ public final class ForkedJvm {
 
     /** Another java executable (e.g. plain {@code java}, found on PATH). */
     public ForkedJvm java(String executable) {
-        return new ForkedJvm(main, executable, shellSetup, launcher, jvmOptions, environment);
+        return new ForkedJvm(main, executable, shellSetup, launcher, jvmOptions, environment, classPath);
     }
 
     /** Shell commands run before the JVM is exec'd, e.g. {@code umask 077}. */
     public ForkedJvm shell(String commands) {
-        return new ForkedJvm(main, java, commands, launcher, jvmOptions, environment);
+        return new ForkedJvm(main, java, commands, launcher, jvmOptions, environment, classPath);
     }
 
     /** A command the JVM runs under, e.g. {@code strace -f -o FILE}. */
     public ForkedJvm launcher(String... command) {
-        return new ForkedJvm(main, java, shellSetup, List.of(command), jvmOptions, environment);
+        return new ForkedJvm(main, java, shellSetup, List.of(command), jvmOptions, environment, classPath);
     }
 
     public ForkedJvm jvmOptions(String... options) {
         List<String> all = new ArrayList<>(jvmOptions);
         all.addAll(List.of(options));
-        return new ForkedJvm(main, java, shellSetup, launcher, List.copyOf(all), environment);
+        return new ForkedJvm(main, java, shellSetup, launcher, List.copyOf(all), environment, classPath);
     }
 
     public ForkedJvm environment(String name, String value) {
         Map<String, String> all = new LinkedHashMap<>(environment);
         all.put(name, value);
-        return new ForkedJvm(main, java, shellSetup, launcher, jvmOptions, all);
+        return new ForkedJvm(main, java, shellSetup, launcher, jvmOptions, all, classPath);
+    }
+
+    /** Another class path than the tests' own (e.g. a copy another user can read). */
+    public ForkedJvm classPath(String path) {
+        return new ForkedJvm(main, java, shellSetup, launcher, jvmOptions, environment, path);
     }
 
     /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
@@ -76,7 +88,7 @@ public final class ForkedJvm {
         command.addAll(launcher);
         command.add(java);
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of("-cp", classPath, main.getName()));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
