@@ -14,6 +14,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,25 +27,30 @@ import java.util.Set;
  * Files.copy(fs.getPath("/data/vm.img"), fs.getPath("/data/vm-copy.img"), ReflinkCopyOption.ALWAYS);
  * }</pre>
  *
- * <p>{@link #close()} closes the wrapped file system too, except the platform's default one,
- * which cannot be closed; after it, every operation on its paths throws
- * {@link java.nio.file.ClosedFileSystemException}, as a closed file system's do. The JVM's
- * default file system, which this is in default-provider mode, cannot be closed: its
- * {@code close()} throws UnsupportedOperationException, as the platform's does.
+ * <p>A wrapper of the platform's file system that every {@code Reflink.wrap} and
+ * {@code reflink:///} path shares (and the JVM's default file system in default-provider mode)
+ * cannot be closed: its {@code close()} throws UnsupportedOperationException, as the platform's
+ * does, so that one component cannot close the paths of another. The one
+ * {@code FileSystems.newFileSystem(URI.create("reflink:///"), env)} creates, and the wrapper of
+ * any other file system, can: {@link #close()} closes the wrapped file system too (not the
+ * platform's), and after it every operation on its paths throws
+ * {@link java.nio.file.ClosedFileSystemException}, as a closed file system's do.
  */
 public final class ReflinkFileSystem extends FileSystem {
     private final ReflinkFileSystemProvider provider;
     private final FileSystem delegate;
     private final ReflinkCopyOption defaultMode;
     private final boolean platformFileSystem;
+    private final boolean closable;
     private volatile boolean open = true;
 
     ReflinkFileSystem(ReflinkFileSystemProvider provider, FileSystem delegate, ReflinkCopyOption defaultMode,
-                      boolean platformFileSystem) {
+                      boolean platformFileSystem, boolean closable) {
         this.provider = provider;
         this.delegate = delegate;
         this.defaultMode = defaultMode;
         this.platformFileSystem = platformFileSystem;
+        this.closable = closable;
     }
 
     /** What a {@code Files.copy} between this file system's paths does without a ReflinkCopyOption. */
@@ -83,6 +89,7 @@ public final class ReflinkFileSystem extends FileSystem {
 
     WatchKey register(ReflinkPath path, WatchService watcher, WatchEvent.Kind<?>[] events,
                       WatchEvent.Modifier... modifiers) throws IOException {
+        checkOpen();
         if (!(watcher instanceof ReflinkWatchService service) || service.fileSystem() != this) {
             if (watcher == null) {
                 throw new NullPointerException();
@@ -96,7 +103,7 @@ public final class ReflinkFileSystem extends FileSystem {
     }
 
     /** As a closed file system's methods do: only isOpen, close, provider and the path methods still work. */
-    private void checkOpen() {
+    void checkOpen() {
         if (!isOpen()) {
             throw new ClosedFileSystemException();
         }
@@ -109,8 +116,8 @@ public final class ReflinkFileSystem extends FileSystem {
 
     @Override
     public void close() throws IOException {
-        if (platformFileSystem && provider.isDefault()) {
-            throw new UnsupportedOperationException();
+        if (!closable) {
+            throw new UnsupportedOperationException(); // as the platform's file system, which this one shows
         }
         if (!open) {
             return;
@@ -137,11 +144,14 @@ public final class ReflinkFileSystem extends FileSystem {
         return delegate.getSeparator();
     }
 
-    /** The wrapped file system's roots, wrapped as they are iterated. */
+    /** The wrapped file system's roots, wrapped, in the same kind of Iterable. */
     @Override
     public Iterable<Path> getRootDirectories() {
         checkOpen();
         Iterable<Path> roots = delegate.getRootDirectories();
+        if (roots instanceof List<Path> list) {
+            return list.stream().map(this::wrap).toList(); // a list where the wrapped one is (JDK 20 and later)
+        }
         return () -> wrapping(roots.iterator());
     }
 

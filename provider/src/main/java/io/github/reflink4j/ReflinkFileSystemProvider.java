@@ -19,6 +19,9 @@ import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
@@ -28,6 +31,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.spi.FileSystemProvider;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -77,7 +81,10 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     private final String scheme;
     private final FileSystemProvider platformDelegate;
     private final Map<FileSystem, ReflinkFileSystem> wrappers = new ConcurrentHashMap<>();
-    private ReflinkFileSystem platformWrapper;
+    /** The wrapper {@code newFileSystem(reflink:///)} made, until it is closed. */
+    private ReflinkFileSystem created;
+    /** The wrapper every other platform path shares (the JVM's own in default-provider mode); never closed. */
+    private ReflinkFileSystem shared;
 
     /** The installed provider, found by ServiceLoader: the "reflink" scheme over the platform's file system. */
     public ReflinkFileSystemProvider() {
@@ -100,11 +107,6 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         return scheme;
     }
 
-    /** Whether this is the JVM's default provider, wrapping the built-in one. */
-    boolean isDefault() {
-        return platformDelegate != null;
-    }
-
     @Override
     public String toString() {
         return getClass().getSimpleName() + "(" + scheme + ")";
@@ -120,21 +122,40 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         return provider instanceof ReflinkFileSystemProvider reflink ? reflink.platformProvider() : provider;
     }
 
+    /** The checks the platform provider makes of a file system URI, with its words. */
     private void checkUri(URI uri) {
         if (!scheme.equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException("URI scheme is not '" + scheme + "': " + uri);
+            throw new IllegalArgumentException("URI does not match this provider");
+        }
+        if (uri.getRawAuthority() != null) {
+            throw new IllegalArgumentException("Authority component present");
+        }
+        String path = uri.getPath();
+        if (path == null) {
+            throw new IllegalArgumentException("Path component is undefined");
+        }
+        if (!path.equals("/")) {
+            throw new IllegalArgumentException("Path component should be '/'");
+        }
+        if (uri.getRawQuery() != null) {
+            throw new IllegalArgumentException("Query component present");
+        }
+        if (uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("Fragment component present");
         }
     }
 
+    /**
+     * A file system with its own mode over the platform's: {@code reflink:///} and
+     * {@code Map.of("mode", "never")}. It can be closed; while it is open, {@code reflink:///}
+     * URIs and {@link Reflink#wrap} give its paths. In default-provider mode the JVM's file
+     * system is the only one, as with the platform provider.
+     */
     @Override
     public synchronized FileSystem newFileSystem(URI uri, Map<String, ?> env) {
         checkUri(uri);
-        String path = uri.getPath();
-        if (path != null && !path.isEmpty() && !path.equals("/")) {
-            throw new IllegalArgumentException("Path component should be '/'"); // the platform's words
-        }
-        if (platformWrapper != null && platformWrapper.isOpen()) {
-            throw new FileSystemAlreadyExistsException(); // as the platform's, which has one file system
+        if (platformDelegate != null || (created != null && created.isOpen())) {
+            throw new FileSystemAlreadyExistsException();
         }
         ReflinkCopyOption mode = parseMode(env.get(MODE_KEY), "the '" + MODE_KEY + "' of newFileSystem");
         for (String key : env.keySet()) {
@@ -143,52 +164,56 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
                         + MODE_KEY + "' (always, auto or never)");
             }
         }
-        platformWrapper = new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT), mode, true);
-        return platformWrapper;
+        created = new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT), mode, true, true);
+        return created;
     }
 
+    /** The file system {@code newFileSystem} created while it is open, else the shared one (mode AUTO). */
     @Override
     public synchronized FileSystem getFileSystem(URI uri) {
         checkUri(uri);
-        if (platformWrapper == null && platformDelegate != null) {
-            // default-provider mode: the JDK asks for the default file system while bootstrapping
-            platformWrapper = new ReflinkFileSystem(this, platformDelegate.getFileSystem(uri),
-                    parseMode(System.getProperty(MODE_PROPERTY), "-D" + MODE_PROPERTY), true);
+        return platformWrapper();
+    }
+
+    /**
+     * The wrapper of the platform's file system in use: the JVM's in default-provider mode (made
+     * while the JDK bootstraps it, so it touches nothing else), the one {@code newFileSystem}
+     * created while it is open, or the shared one, made on first use, which is never closed.
+     */
+    private synchronized ReflinkFileSystem platformWrapper() {
+        if (created != null && created.isOpen()) {
+            return created;
         }
-        if (platformWrapper == null || !platformWrapper.isOpen()) {
-            throw new FileSystemNotFoundException(uri + ": create it with FileSystems.newFileSystem(URI.create(\""
-                    + SCHEME + ":///\"), Map.of(\"mode\", \"auto\"))");
+        if (shared == null) {
+            shared = platformDelegate != null
+                    ? new ReflinkFileSystem(this, platformDelegate.getFileSystem(PLATFORM_ROOT),
+                    parseMode(System.getProperty(MODE_PROPERTY), "-D" + MODE_PROPERTY), true, false)
+                    : new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT),
+                    ReflinkCopyOption.AUTO, true, false);
         }
-        return platformWrapper;
+        return shared;
     }
 
     /**
      * The path a reflink path's {@code toUri()} names: {@code reflink:///a/b} is a path of the
-     * platform wrapper (created with the default mode if needed), and {@code reflink:} followed
-     * by another URI, e.g. {@code reflink:jimfs://work/a/b}, that path wrapped.
+     * platform wrapper, and {@code reflink:} followed by another URI, e.g.
+     * {@code reflink:jimfs://work/a/b}, that path wrapped.
      */
     @Override
     public Path getPath(URI uri) {
-        checkUri(uri);
+        if (!scheme.equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("URI does not match this provider");
+        }
         if (uri.isOpaque()) {
             URI inner = URI.create(uri.getRawSchemeSpecificPart());
             if (inner.getScheme() == null || inner.getScheme().equalsIgnoreCase(SCHEME)) {
                 throw new IllegalArgumentException("not a reflink URI of a path: " + uri);
             }
             Path path = Path.of(inner);
-            return wrap(path.getFileSystem()).wrap(path);
-        }
-        ReflinkFileSystem fileSystem;
-        synchronized (this) {
-            if (platformWrapper == null || !platformWrapper.isOpen()) {
-                platformWrapper = platformDelegate != null ? (ReflinkFileSystem) getFileSystem(uri)
-                        : new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT),
-                        ReflinkCopyOption.AUTO, true);
-            }
-            fileSystem = platformWrapper;
+            return path instanceof ReflinkPath ? path : wrap(path.getFileSystem()).wrap(path);
         }
         URI platformUri = scheme.equals("file") ? uri : URI.create("file:" + uri.getRawSchemeSpecificPart());
-        return fileSystem.wrap(platformProvider().getPath(platformUri));
+        return platformWrapper().wrap(platformProvider().getPath(platformUri));
     }
 
     /** The wrapper of {@code fileSystem} with mode AUTO (one per file system), or itself when already one. */
@@ -197,17 +222,15 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             return reflink;
         }
         if (fileSystem.provider() == platformProvider() && fileSystem == platformProvider().getFileSystem(PLATFORM_ROOT)) {
-            if (platformWrapper == null || !platformWrapper.isOpen()) {
-                platformWrapper = new ReflinkFileSystem(this, fileSystem, ReflinkCopyOption.AUTO, true);
-            }
-            return platformWrapper;
+            return platformWrapper();
         }
-        return wrappers.computeIfAbsent(fileSystem, fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false));
+        return wrappers.computeIfAbsent(fileSystem,
+                fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false, true));
     }
 
     synchronized void closed(ReflinkFileSystem fileSystem) {
-        if (platformWrapper == fileSystem) {
-            platformWrapper = null;
+        if (created == fileSystem) {
+            created = null;
         }
         wrappers.remove(fileSystem.delegate(), fileSystem);
     }
@@ -274,7 +297,20 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     public void copy(Path source, Path target, CopyOption... options) throws IOException {
         ReflinkPath from = own(source);
         Path to = delegate(target);
-        CopyEngine.copy(from.delegate(), to, CopyRequest.parse(from.getFileSystem().defaultMode(), options));
+        CopyRequest request;
+        try {
+            request = CopyRequest.parse(from.getFileSystem().defaultMode(), options);
+        } catch (UnsupportedOperationException unknown) {
+            if (Arrays.asList(options).contains(ReflinkCopyOption.ALWAYS)) {
+                throw unknown;
+            }
+            // an option reflink4j does not know is the wrapped provider's to judge, in its own words (Jimfs:
+            // "'ATOMIC_MOVE' not allowed"); should it know the option, the copy is wholly its own
+            providerOf(from.delegate()).copy(from.delegate(), to, Arrays.stream(options)
+                    .filter(option -> !(option instanceof ReflinkCopyOption)).toArray(CopyOption[]::new));
+            return;
+        }
+        CopyEngine.copy(from.delegate(), to, request);
     }
 
     // ---------------------------------------------------------------- everything else: delegated
@@ -282,47 +318,43 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     /**
      * The wrapped provider's move. A move within one file system is a rename, which keeps every
      * block where it is, so a {@link ReflinkCopyOption} is accepted (code may pass the options of
-     * its copies) and changes nothing, except that {@link ReflinkCopyOption#ALWAYS} refuses a move
-     * that would copy the data to another file system: ReflinkUnsupportedException, nothing moved.
+     * its copies) and changes nothing, except that with {@link ReflinkCopyOption#ALWAYS} the move
+     * is only ever a rename: where the kernel refuses one (another file system, another mount of
+     * the same one), it throws ReflinkUnsupportedException and nothing is moved, where the
+     * platform would copy the data and delete the source.
      */
     @Override
     public void move(Path source, Path target, CopyOption... options) throws IOException {
         Path from = delegate(source);
         Path to = delegate(target);
-        List<CopyOption> standard = new ArrayList<>(options.length);
-        boolean refuseCopy = false;
+        List<CopyOption> standard = new ArrayList<>(options.length + 1);
+        boolean renameOnly = false;
+        boolean replace = false;
         for (CopyOption option : options) {
             if (option instanceof ReflinkCopyOption reflink) {
-                refuseCopy |= reflink == ReflinkCopyOption.ALWAYS;
+                renameOnly |= reflink == ReflinkCopyOption.ALWAYS;
             } else {
+                replace |= option == StandardCopyOption.REPLACE_EXISTING;
                 standard.add(option); // null included: the wrapped provider rejects it as the platform does
             }
         }
-        if (refuseCopy && !onOneFileSystem(from, to)) {
-            throw new ReflinkUnsupportedException(source.toString(), target.toString(), "move",
-                    "the target is on another file system, so the move would copy the data, which "
-                            + "ReflinkCopyOption.ALWAYS forbids; nothing was moved");
+        if (!renameOnly) {
+            Files.move(from, to, standard.toArray(CopyOption[]::new));
+            return;
         }
-        Files.move(from, to, standard.toArray(CopyOption[]::new));
-    }
-
-    /**
-     * Whether the source and the target's directory are on one file system (device), so that a
-     * move is a rename; true when that cannot be told, so that the move itself reports the error.
-     */
-    private static boolean onOneFileSystem(Path source, Path target) {
-        if (source.getFileSystem() != target.getFileSystem()) {
-            return false;
+        // a rename and nothing else: ATOMIC_MOVE is rename(2), which replaces an existing target, so without
+        // REPLACE_EXISTING an existing one is refused first, as the platform's own move does
+        if (!replace && Files.exists(to, LinkOption.NOFOLLOW_LINKS) && !Files.isSameFile(from, to)) {
+            throw new FileAlreadyExistsException(target.toString());
         }
-        if (!source.getFileSystem().supportedFileAttributeViews().contains("unix")) {
-            return true;
-        }
-        Path directory = target.toAbsolutePath().getParent();
+        standard.remove(StandardCopyOption.REPLACE_EXISTING);
+        standard.add(StandardCopyOption.ATOMIC_MOVE);
         try {
-            Object sourceDevice = Files.getAttribute(source, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            return directory == null || sourceDevice.equals(Files.getAttribute(directory, "unix:dev"));
-        } catch (IOException e) {
-            return true;
+            Files.move(from, to, standard.toArray(CopyOption[]::new));
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new ReflinkUnsupportedException(source.toString(), target.toString(), "rename",
+                    "the target is on another file system or mount, so the move would copy the data, which "
+                            + "ReflinkCopyOption.ALWAYS forbids; nothing was moved");
         }
     }
 

@@ -161,6 +161,7 @@ final class ReflinkPath implements Path {
 
     @Override
     public Path toRealPath(LinkOption... options) throws IOException {
+        fileSystem.checkOpen();
         return wrap(delegate.toRealPath(options));
     }
 
@@ -187,8 +188,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public int compareTo(Path other) {
-        // another path is the wrapped path's to judge: the platform's throws ClassCastException, Jimfs compares
-        return delegate.compareTo(other instanceof ReflinkPath path ? path.delegate : other);
+        // as every provider's paths: another class of path is a ClassCastException
+        return delegate.compareTo(((ReflinkPath) other).delegate);
     }
 
     @Override

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
@@ -35,6 +37,68 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
 
         assertEquals("EXDEV", e.errnoName());
         assertFalse(Files.exists(target));
+    }
+
+    @Test
+    void moveWithAlways_toAnotherFileSystem_isRefused_andMovesNothing_whileAutoMovesByCopying() throws IOException {
+        Path source = writeRandomFile(directoryOn(TestFileSystem.BTRFS).resolve("source"), 100_000, 5);
+        byte[] content = Files.readAllBytes(source);
+        Path elsewhere = directoryOn(TestFileSystem.XFS);
+        Path from = Reflink.wrap(source);
+        Path to = Reflink.wrap(elsewhere.resolve("moved"));
+
+        ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
+                () -> Files.move(from, to, ReflinkCopyOption.ALWAYS));
+
+        assertEquals(source.toString(), e.getFile());
+        assertEquals(to.toString(), e.getOtherFile());
+        assertArrayEquals(content, Files.readAllBytes(source));
+        assertFalse(Files.exists(elsewhere.resolve("moved")));
+
+        Files.move(from, to, ReflinkCopyOption.AUTO);
+        assertFalse(Files.exists(source));
+        assertArrayEquals(content, Files.readAllBytes(elsewhere.resolve("moved")));
+    }
+
+    /** A bind mount is one device number on two mounts: rename says EXDEV, and ALWAYS must not copy. */
+    @Test
+    void moveWithAlways_intoABindMountOfTheSameFileSystem_isRefused_andMovesNothing() throws Exception {
+        Path dir = directoryOn(TestFileSystem.XFS);
+        Path source = writeRandomFile(dir.resolve("source"), 10_000, 7);
+        Path mounted = Files.createDirectories(dir.resolve("bind"));
+        Files.createDirectories(dir.resolve("inner"));
+        assertEquals(0, new ProcessBuilder("mount", "--bind", dir.resolve("inner").toString(), mounted.toString())
+                .inheritIO().start().waitFor(), "mount --bind");
+        try {
+            assertThrows(ReflinkUnsupportedException.class, () -> Files.move(Reflink.wrap(source),
+                    Reflink.wrap(mounted.resolve("moved")), ReflinkCopyOption.ALWAYS));
+
+            assertTrue(Files.exists(source));
+            assertFalse(Files.exists(mounted.resolve("moved")));
+        } finally {
+            assertEquals(0, new ProcessBuilder("umount", mounted.toString()).inheritIO().start().waitFor(), "umount");
+        }
+    }
+
+    @Test
+    void moveWithAlways_withinOneFileSystem_isTheRename_andKeepsNoReplaceSemantics() throws IOException {
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path source = writeRandomFile(dir.resolve("source"), 100_000, 6);
+        Path existing = writeRandomFile(dir.resolve("existing"), 10, 8);
+        Object inode = inode(source);
+        Path from = Reflink.wrap(source);
+
+        assertThrows(FileAlreadyExistsException.class,
+                () -> Files.move(from, Reflink.wrap(existing), ReflinkCopyOption.ALWAYS));
+        assertEquals(10, Files.size(existing));
+
+        Files.move(from, from.resolveSibling("moved"), ReflinkCopyOption.ALWAYS);
+        assertEquals(inode, inode(dir.resolve("moved")), "a rename keeps the inode");
+        assertFalse(Files.exists(source));
+
+        Files.move(Reflink.wrap(dir.resolve("moved")), Reflink.wrap(existing), ReflinkCopyOption.ALWAYS,
+                StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(inode, inode(existing));
     }
 
     @ParameterizedTest(name = "btrfs to {0}")

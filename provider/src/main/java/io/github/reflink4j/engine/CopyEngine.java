@@ -37,6 +37,13 @@ import io.github.reflink4j.linux.Syscalls;
  */
 public final class CopyEngine {
     private static final String NATIVE_PROVIDER = "sun.nio.fs.LinuxFileSystemProvider";
+    /**
+     * Whether the platform's copy looks at an existing target before it opens the source, as up
+     * to JDK 19; since JDK 20 (where the copy moved to UnixFileSystem) it opens the source first,
+     * so an unreadable source is reported first. Decides only which error a doubly failing copy
+     * reports, so that it is the platform's.
+     */
+    private static final boolean JDK_SETTLES_TARGET_FIRST = Runtime.version().feature() < 20;
 
     private CopyEngine() {
     }
@@ -71,7 +78,7 @@ public final class CopyEngine {
         try {
             in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
         } catch (NativeException e) {
-            FileStatus existing = targetStatus(sys, target);
+            FileStatus existing = JDK_SETTLES_TARGET_FIRST ? targetStatus(sys, target) : null;
             if (existing != null && existing.isSameFileAs(status)) {
                 return CopyResult.none(); // the target is the source itself: nothing to do, as the JDK does
             }
@@ -104,7 +111,7 @@ public final class CopyEngine {
     }
 
     /**
-     * The JDK settles an existing target before it opens the source, so a source it cannot read
+     * JDK 17 settles an existing target before it opens the source, so a source it cannot read
      * is reported only when the target is out of the way; asked only after the open failed, so
      * that the same copy fails the same way: without REPLACE_EXISTING a FileAlreadyExistsException,
      * for a directory with entries a DirectoryNotEmptyException, else null (the source's error).
@@ -134,7 +141,10 @@ public final class CopyEngine {
     static CopyResult copyOpenFile(Syscalls sys, int sourceFd, FileStatus status, int targetDirectory,
                                    byte[] targetName, CopyRequest request, Supplier<Path> sourcePath,
                                    Supplier<Path> targetPath) throws IOException {
-        TargetFile out = TargetFile.create(sys, targetDirectory, targetName, status.permissionBits() & 0777, status,
+        // with COPY_ATTRIBUTES the final mode, and any ACL, is set once the data is in: until then owner-only,
+        // so that no one the source's ACL shuts out can open the new file before it does
+        int createMode = status.permissionBits() & (request.copyAttributes() ? 0700 : 0777);
+        TargetFile out = TargetFile.create(sys, targetDirectory, targetName, createMode, status,
                 request.replaceExisting(), sourcePath, targetPath);
         if (out == null) {
             return CopyResult.none();

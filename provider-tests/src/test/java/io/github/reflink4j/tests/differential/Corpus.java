@@ -590,7 +590,11 @@ final class Corpus {
                     .getUserPrincipalLookupService().lookupPrincipalByGroupName(user));
         }
         query("provider.getFileSystem(own URI)", f -> provider(f).getFileSystem(rootUri(f)));
-        query("provider.newFileSystem(own URI)", f -> provider(f).newFileSystem(rootUri(f), Map.of()));
+        query("provider.newFileSystem(own URI)", f -> {
+            try (FileSystem created = provider(f).newFileSystem(rootUri(f), Map.of())) {
+                return "created " + new Describe(f.root()).outcome(created) + ", closed";
+            }
+        });
         query("provider.getPath(toUri)", f -> provider(f).getPath(f.path("file").toUri()));
         query("provider.getPath(toUri).equals", f -> provider(f).getPath(f.path("file").toUri())
                 .equals(f.path("file").toAbsolutePath()));
