@@ -224,6 +224,8 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         if (fileSystem.provider() == platformProvider() && fileSystem == platformProvider().getFileSystem(PLATFORM_ROOT)) {
             return platformWrapper();
         }
+        // a wrapped file system closed directly, not through its wrapper, is forgotten here
+        wrappers.values().removeIf(wrapper -> !wrapper.delegate().isOpen());
         return wrappers.computeIfAbsent(fileSystem,
                 fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false, true));
     }
