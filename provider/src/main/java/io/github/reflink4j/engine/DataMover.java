@@ -1,6 +1,7 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
@@ -26,7 +27,12 @@ import io.github.reflink4j.linux.Syscalls;
  */
 final class DataMover {
     /** copy_file_range is asked for at most this much per call (glibc miscounts above INT_MAX). */
-    private static final long MAX_COPY_FILE_RANGE = 1L << 30;
+    /**
+     * The most one copy_file_range call moves: small enough that a copy notices an interrupt
+     * within a few tens of milliseconds (the call itself cannot be interrupted), large enough that
+     * the calls cost nothing next to the data.
+     */
+    private static final long MAX_COPY_FILE_RANGE = 64L << 20;
     private static final int BUFFER_SIZE = 1 << 20;
     private static final ThreadLocal<ByteBuffer> BUFFERS =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
@@ -291,6 +297,7 @@ final class DataMover {
     private long copyRange(long sourceOffset, long targetOffset, long length) throws IOException {
         long done = 0;
         while (done < length && copyFileRangeAllowed) {
+            stopIfInterrupted(done);
             long chunk = Math.min(length - done, MAX_COPY_FILE_RANGE);
             long n;
             try {
@@ -324,6 +331,7 @@ final class DataMover {
         ByteBuffer buffer = BUFFERS.get();
         long done = 0;
         while (done < length) {
+            stopIfInterrupted(done);
             buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
             int read;
             try {
@@ -346,6 +354,20 @@ final class DataMover {
             done += read;
         }
         return done;
+    }
+
+    /**
+     * Between two chunks of a copy: an interrupted thread stops it with InterruptedIOException,
+     * its interrupt status kept; the caller removes the unfinished target, and an existing one is
+     * untouched. A clone is one system call and is never cut short.
+     */
+    private void stopIfInterrupted(long done) throws InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) {
+            InterruptedIOException stop = new InterruptedIOException("copying " + sourcePath() + " to " + targetPath()
+                    + ": interrupted after " + done + " bytes of this range; the target was not committed");
+            stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
+            throw stop;
+        }
     }
 
     private FileSystemException shortClone(long cloned, long size) {
