@@ -19,6 +19,7 @@ import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkUnsupportedException;
+import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,8 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         assertFalse(Files.exists(dir.resolve("always")));
         assertSameContent(source, dir.resolve("auto"));
         assertSameContent(source, dir.resolve("never"));
+        // the JDK's own copy shares blocks on btrfs since JDK 20 (copy_file_range): NEVER must not use it
+        assertTrue(Extents.noneShared(dir.resolve("never")), Extents.of(dir.resolve("never")).toString());
     }
 
     /** Run in a JVM whose jnr-ffi cannot load (a provider class that does not exist). */

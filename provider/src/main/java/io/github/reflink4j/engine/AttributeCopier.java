@@ -48,6 +48,8 @@ import io.github.reflink4j.linux.Syscalls;
  * }</pre>
  */
 final class AttributeCopier {
+    /** S_ISUID and S_ISGID. */
+    private static final int SET_ID_BITS = 06000;
     private static final byte[] SYSTEM_NAMESPACE = "system.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SECURITY_NAMESPACE = "security.".getBytes(StandardCharsets.US_ASCII);
     private static final int OWNER_ONLY = 07700;
@@ -69,23 +71,31 @@ final class AttributeCopier {
 
     /** Owner, mode with the access ACL, the other extended attributes and times, in that order. */
     static void applyAll(Syscalls sys, int sourceFd, FileStatus source, int targetFd) throws NativeException {
-        changeOwner(sys, targetFd, source);
+        boolean owned = changeOwner(sys, targetFd, source);
+        // a copy its copier could not give to the source's owner keeps no setuid or setgid bit, as with cp -p:
+        // else anyone could make a program that runs as themselves with another's privileges in mind
+        int mode = owned ? source.permissionBits() : source.permissionBits() & ~SET_ID_BITS;
         List<byte[]> names = listExtendedAttributes(sys, sourceFd);
-        copyModeAndAccessAcl(sys, sourceFd, source.permissionBits(), names, targetFd);
+        copyModeAndAccessAcl(sys, sourceFd, mode, names, targetFd);
         if (names != null) {
             copyOtherExtendedAttributes(sys, sourceFd, names, targetFd);
         }
         sys.setTimes(targetFd, source.accessTime(), source.modifyTime());
     }
 
-    /** Like {@code cp -p}: an unprivileged copier cannot give files away, and that is not an error. */
-    private static void changeOwner(Syscalls sys, int targetFd, FileStatus source) throws NativeException {
+    /**
+     * Like {@code cp -p}: an unprivileged copier cannot give files away, and that is not an error;
+     * false when the copy could not be given the source's owner and group.
+     */
+    private static boolean changeOwner(Syscalls sys, int targetFd, FileStatus source) throws NativeException {
         try {
             sys.changeOwner(targetFd, source.uid(), source.gid());
+            return true;
         } catch (NativeException e) {
             if (!e.is(Errno.EPERM)) {
                 throw e;
             }
+            return false;
         }
     }
 

@@ -1,12 +1,28 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.Set;
 
 import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
@@ -20,6 +36,7 @@ import io.github.reflink4j.ReflinkUnsupportedException;
  */
 final class PortableCopy {
     private static final int BUFFER_SIZE = 1 << 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private PortableCopy() {
     }
@@ -29,9 +46,91 @@ final class PortableCopy {
             throw new ReflinkUnsupportedException(source.toString(), target.toString(), "clone", refusal);
         }
         BasicFileAttributes attributes = Files.readAttributes(source, BasicFileAttributes.class, request.linkOptions());
+        if (request.mode() == ReflinkCopyOption.NEVER && attributes.isRegularFile()) {
+            return unsharedCopy(source, target, request, attributes);
+        }
         Files.copy(source, target, request.standardOptions());
         return attributes.isRegularFile() && !isSameFile(source, target, attributes)
                 ? CopyResult.copied(CopyMethod.READ_WRITE, attributes.size()) : CopyResult.none();
+    }
+
+    /**
+     * NEVER without the native binding: the JDK's own copy may share blocks (copy_file_range, on
+     * JDK 20 and later), and so may {@code InputStream.transferTo} between two files, so the bytes
+     * go through a Java buffer into a new file beside the target, renamed over it when whole, as
+     * the native engine does. The new file gets the source's permission bits (the umask applies)
+     * and, with COPY_ATTRIBUTES, its exact permissions and times.
+     */
+    private static CopyResult unsharedCopy(Path source, Path target, CopyRequest request,
+                                           BasicFileAttributes attributes) throws IOException {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (isSameFile(source, target, attributes)) {
+                return CopyResult.none();
+            }
+            if (!request.replaceExisting()) {
+                throw new FileAlreadyExistsException(target.toString());
+            }
+        }
+        Path absolute = target.toAbsolutePath();
+        Path temporary = absolute.resolveSibling("." + absolute.getFileName() + ".reflink4j-"
+                + String.format("%012x", RANDOM.nextLong() & 0xffffffffffffL) + ".tmp");
+        boolean posix = source.getFileSystem().supportedFileAttributeViews().contains("posix");
+        Set<PosixFilePermission> permissions = posix
+                ? Files.readAttributes(source, PosixFileAttributes.class, request.linkOptions()).permissions() : null;
+        long copied = 0;
+        try {
+            try (InputStream in = Files.newInputStream(source, request.linkOptions());
+                 OutputStream out = Channels.newOutputStream(createNew(temporary, permissions, request))) {
+                byte[] buffer = new byte[BUFFER_SIZE];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedIOException("copying " + source + " to " + target
+                                + ": interrupted after " + copied + " bytes; the target was not committed");
+                    }
+                    out.write(buffer, 0, n);
+                    copied += n;
+                }
+            }
+            if (request.copyAttributes()) {
+                if (permissions != null) {
+                    Files.setPosixFilePermissions(temporary, permissions);
+                }
+                Files.getFileAttributeView(temporary, BasicFileAttributeView.class)
+                        .setTimes(attributes.lastModifiedTime(), attributes.lastAccessTime(), null);
+            }
+            if (request.replaceExisting()) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.move(temporary, target);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return CopyResult.copied(CopyMethod.READ_WRITE, copied);
+    }
+
+    /**
+     * The new file, created and opened for writing in one call with the source's permission bits
+     * (the umask applies), or owner-only until COPY_ATTRIBUTES sets them exactly.
+     */
+    private static SeekableByteChannel createNew(Path file, Set<PosixFilePermission> permissions, CopyRequest request)
+            throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        if (permissions == null) {
+            return Files.newByteChannel(file, options);
+        }
+        Set<PosixFilePermission> initial = EnumSet.noneOf(PosixFilePermission.class);
+        initial.addAll(permissions);
+        if (request.copyAttributes()) {
+            initial.retainAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE));
+        }
+        return Files.newByteChannel(file, options, PosixFilePermissions.asFileAttribute(initial));
     }
 
     private static boolean isSameFile(Path source, Path target, BasicFileAttributes sourceAttributes)

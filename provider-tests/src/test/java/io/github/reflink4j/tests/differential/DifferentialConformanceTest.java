@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +22,6 @@ import io.github.reflink4j.tests.differential.IntendedDifferences.Difference;
 import io.github.reflink4j.tests.support.ForkedJvm;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -46,7 +43,6 @@ class DifferentialConformanceTest extends RealFileSystemTest {
     private static final Set<String> MESSAGE_NOT_COMPARED = Set.of("java.nio.file.ProviderMismatchException",
             "java.lang.ClassCastException", "java.lang.NullPointerException");
     private static final Pattern FILE_SYSTEM_EXCEPTION = Pattern.compile("file=(.*?), other=(.*?), reason=(.*)");
-    private static Path readableClassPath;
 
     enum User { ROOT, NOBODY }
 
@@ -102,8 +98,7 @@ class DifferentialConformanceTest extends RealFileSystemTest {
             jvm = jvm.jvmOptions("-Djava.nio.file.spi.DefaultFileSystemProvider=io.github.reflink4j.ReflinkFileSystemProvider");
         }
         if (user == User.NOBODY) {
-            jvm = jvm.classPath(readableClassPath()).launcher("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
-                    "--clear-groups");
+            jvm = jvm.asUser(NOBODY);
         }
         ForkedJvm.Result result = workspace == null ? jvm.run(600, variant.name())
                 : jvm.run(600, variant.name(), workspace.toString());
@@ -211,45 +206,5 @@ class DifferentialConformanceTest extends RealFileSystemTest {
 
     private static String shorten(String outcome) {
         return outcome == null ? "(not run)" : outcome.length() > 600 ? outcome.substring(0, 600) + "..." : outcome;
-    }
-
-    /** The test class path with the entries another user cannot read (under /root) copied where they can. */
-    private static synchronized String readableClassPath() {
-        try {
-            if (readableClassPath == null) {
-                readableClassPath = Files.createTempDirectory("reflink4j-differential-cp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            }
-            List<String> entries = new ArrayList<>();
-            int n = 0;
-            for (String entry : System.getProperty("java.class.path").split(":")) {
-                Path path = Path.of(entry);
-                if (!entry.startsWith("/root") || !Files.isRegularFile(path)) {
-                    entries.add(entry);
-                    continue;
-                }
-                Path copy = readableClassPath.resolve(n++ + "-" + path.getFileName());
-                if (!Files.exists(copy)) {
-                    Files.copy(path, copy, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-                entries.add(copy.toString());
-            }
-            return String.join(":", entries);
-        } catch (IOException e) {
-            throw new AssertionError("cannot make a class path another user can read: " + e, e);
-        }
-    }
-
-    @AfterAll
-    static void removeReadableClassPath() throws IOException {
-        if (readableClassPath != null) {
-            try (var files = Files.list(readableClassPath)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(readableClassPath);
-        }
     }
 }

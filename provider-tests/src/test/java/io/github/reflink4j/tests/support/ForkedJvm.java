@@ -3,6 +3,10 @@ package io.github.reflink4j.tests.support;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,6 +84,59 @@ public final class ForkedJvm {
     /** Another class path than the tests' own (e.g. a copy another user can read). */
     public ForkedJvm classPath(String path) {
         return new ForkedJvm(main, java, shellSetup, launcher, jvmOptions, environment, path);
+    }
+
+    /**
+     * Run as another user ({@code setpriv --reuid --regid --clear-groups}), with the class path's
+     * jars that user cannot read (under /root) copied where it can, once per test JVM.
+     */
+    public ForkedJvm asUser(int uid) {
+        return classPath(ReadableClassPath.get()).launcher("setpriv", "--reuid=" + uid, "--regid=" + uid,
+                "--clear-groups");
+    }
+
+    /** The test class path, readable by every user: made on first use, removed when the test JVM exits. */
+    private static final class ReadableClassPath {
+        private static final String PATH = create();
+
+        static String get() {
+            return PATH;
+        }
+
+        private static String create() {
+            try {
+                Path directory = Files.createTempDirectory("reflink4j-readable-cp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+                List<String> entries = new ArrayList<>();
+                List<Path> copies = new ArrayList<>();
+                int n = 0;
+                for (String entry : System.getProperty("java.class.path").split(":")) {
+                    Path path = Path.of(entry);
+                    if (!entry.startsWith("/root") || !Files.isRegularFile(path)) {
+                        entries.add(entry);
+                        continue;
+                    }
+                    Path copy = directory.resolve(n++ + "-" + path.getFileName());
+                    Files.copy(path, copy);
+                    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+                    copies.add(copy);
+                    entries.add(copy.toString());
+                }
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        for (Path copy : copies) {
+                            Files.deleteIfExists(copy);
+                        }
+                        Files.deleteIfExists(directory);
+                    } catch (IOException e) {
+                        System.err.println("could not remove " + directory + ": " + e);
+                    }
+                }));
+                return String.join(":", entries);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make a class path another user can read", e);
+            }
+        }
     }
 
     /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
