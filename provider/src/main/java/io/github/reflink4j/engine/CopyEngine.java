@@ -37,13 +37,6 @@ import io.github.reflink4j.linux.Syscalls;
  */
 public final class CopyEngine {
     private static final String NATIVE_PROVIDER = "sun.nio.fs.LinuxFileSystemProvider";
-    /**
-     * Whether the platform's copy looks at an existing target before it opens the source, as up
-     * to JDK 19; since JDK 20 (where the copy moved to UnixFileSystem) it opens the source first,
-     * so an unreadable source is reported first. Decides only which error a doubly failing copy
-     * reports, so that it is the platform's.
-     */
-    private static final boolean JDK_SETTLES_TARGET_FIRST = Runtime.version().feature() < 20;
 
     private CopyEngine() {
     }
@@ -78,7 +71,7 @@ public final class CopyEngine {
         try {
             in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
         } catch (NativeException e) {
-            FileStatus existing = JDK_SETTLES_TARGET_FIRST ? targetStatus(sys, target) : null;
+            FileStatus existing = CopyRequest.PLATFORM_COPY_SINCE_JDK_20 ? null : targetStatus(sys, target);
             if (existing != null && existing.isSameFileAs(status)) {
                 return CopyResult.none(); // the target is the source itself: nothing to do, as the JDK does
             }

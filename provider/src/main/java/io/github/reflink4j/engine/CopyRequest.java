@@ -54,18 +54,20 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
             } else if (option == null) {
                 throw new NullPointerException();
             } else {
-                throw new UnsupportedOperationException(UNSUPPORTED_NAMED ? UNSUPPORTED + option : UNSUPPORTED);
+                throw new UnsupportedOperationException(PLATFORM_COPY_SINCE_JDK_20 ? UNSUPPORTED + ": " + option
+                        : UNSUPPORTED);
             }
         }
         return new CopyRequest(mode == null ? defaultMode : mode, replace, attributes, follow);
     }
 
     /**
-     * The platform provider's words for an option it does not know, which name the option since
-     * JDK 20 (where the copy code moved to UnixFileSystem) and not before.
+     * Whether the platform's Files.copy is JDK 20's, which moved into UnixFileSystem: it names an
+     * option it does not know in its message, and opens the source before it looks at an
+     * existing target (JDK 17 settles the target first). reflink4j follows whichever runs.
      */
-    private static final boolean UNSUPPORTED_NAMED = Runtime.version().feature() >= 20;
-    private static final String UNSUPPORTED = UNSUPPORTED_NAMED ? "Unsupported copy option: " : "Unsupported copy option";
+    static final boolean PLATFORM_COPY_SINCE_JDK_20 = Runtime.version().feature() >= 20;
+    private static final String UNSUPPORTED = "Unsupported copy option";
 
     /**
      * {@code com.sun.nio.file.ExtendedCopyOption.INTERRUPTIBLE} (module jdk.unsupported), known by

@@ -1,7 +1,6 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
@@ -297,7 +296,7 @@ final class DataMover {
     private long copyRange(long sourceOffset, long targetOffset, long length) throws IOException {
         long done = 0;
         while (done < length && copyFileRangeAllowed) {
-            stopIfInterrupted(done);
+            Failures.stopIfInterrupted(sourcePath(), targetPath(), done);
             long chunk = Math.min(length - done, MAX_COPY_FILE_RANGE);
             long n;
             try {
@@ -331,7 +330,7 @@ final class DataMover {
         ByteBuffer buffer = BUFFERS.get();
         long done = 0;
         while (done < length) {
-            stopIfInterrupted(done);
+            Failures.stopIfInterrupted(sourcePath(), targetPath(), done);
             buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
             int read;
             try {
@@ -354,20 +353,6 @@ final class DataMover {
             done += read;
         }
         return done;
-    }
-
-    /**
-     * Between two chunks of a copy: an interrupted thread stops it with InterruptedIOException,
-     * its interrupt status kept; the caller removes the unfinished target, and an existing one is
-     * untouched. A clone is one system call and is never cut short.
-     */
-    private void stopIfInterrupted(long done) throws InterruptedIOException {
-        if (Thread.currentThread().isInterrupted()) {
-            InterruptedIOException stop = new InterruptedIOException("copying " + sourcePath() + " to " + targetPath()
-                    + ": interrupted after " + done + " bytes of this range; the target was not committed");
-            stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
-            throw stop;
-        }
     }
 
     private FileSystemException shortClone(long cloned, long size) {

@@ -1,6 +1,7 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -95,6 +96,19 @@ final class Failures {
             return "this kernel or file system has no clone operation";
         }
         return "the clone was refused";
+    }
+
+    /**
+     * Between two chunks of a copy: an interrupted thread stops it with InterruptedIOException
+     * naming both paths, its interrupt status kept; the caller removes the unfinished target.
+     */
+    static void stopIfInterrupted(Path source, Path target, long done) throws InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) {
+            InterruptedIOException stop = new InterruptedIOException("copying " + source + " to " + target
+                    + ": interrupted after " + done + " bytes; the target was not committed");
+            stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
+            throw stop;
+        }
     }
 
     static String string(Path path) {

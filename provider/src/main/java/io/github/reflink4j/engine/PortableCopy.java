@@ -2,7 +2,6 @@ package io.github.reflink4j.engine;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -83,10 +82,7 @@ final class PortableCopy {
                  OutputStream out = Channels.newOutputStream(createNew(temporary, permissions, request))) {
                 byte[] buffer = new byte[BUFFER_SIZE];
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new InterruptedIOException("copying " + source + " to " + target
-                                + ": interrupted after " + copied + " bytes; the target was not committed");
-                    }
+                    Failures.stopIfInterrupted(source, target, copied);
                     out.write(buffer, 0, n);
                     copied += n;
                 }
