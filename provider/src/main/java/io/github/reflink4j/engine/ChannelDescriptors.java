@@ -1,10 +1,17 @@
 package io.github.reflink4j.engine;
 
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.lang.reflect.Field;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * Finds the file descriptor behind a {@link FileChannel} of the default file system. The JDK
@@ -57,13 +64,47 @@ final class ChannelDescriptors {
         return null;
     }
 
-    /** The descriptor; call only when {@link #refusal} is null. */
-    static int of(FileChannel channel) {
+    /**
+     * A descriptor of the channel's open file that is the caller's own, to close when done; call
+     * only when {@link #refusal} is null.
+     *
+     * <p>The channel's own descriptor number cannot be used: the channel may be closed by another
+     * thread (or by an interrupt) at any moment, and the number then given to an unrelated file,
+     * which a clone or a write would land in. So the number is duplicated, and the duplicate kept
+     * only if the channel was still open after it was made: a channel marks itself closed before
+     * it closes its descriptor, so the duplicate is of the channel's file. It stays valid however
+     * the channel is closed meanwhile.
+     *
+     * @throws AsynchronousCloseException when the channel was closed meanwhile
+     */
+    static int duplicate(Syscalls sys, FileChannel channel) throws IOException {
+        int fd;
         try {
-            return DESCRIPTOR_FD.getInt(CHANNEL_FD.get(channel));
+            fd = DESCRIPTOR_FD.getInt(CHANNEL_FD.get(channel));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
+        if (fd < 0 || !channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        int own;
+        try {
+            own = sys.duplicate(fd);
+        } catch (NativeException e) {
+            if (e.is(Errno.EBADF) && !channel.isOpen()) {
+                throw new AsynchronousCloseException();
+            }
+            throw Failures.translate(e, pathOf(fd), null);
+        }
+        if (!channel.isOpen()) {
+            try {
+                sys.close(own);
+            } catch (NativeException e) {
+                // only a duplicate nothing was done with
+            }
+            throw new AsynchronousCloseException();
+        }
+        return own;
     }
 
     /** The path the descriptor is open on, for error messages; null if the kernel will not say. */

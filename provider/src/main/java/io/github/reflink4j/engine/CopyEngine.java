@@ -145,8 +145,11 @@ public final class CopyEngine {
         try {
             CopyResult result = new DataMover(sys, sourceFd, sourcePath, out.fd(), targetPath)
                     .wholeFileIntoEmptyTarget(status.size(), status.device(), request.mode());
+            if (result.copiedBytes() > 0) {
+                requireUnchanged(sys, sourceFd, status, sourcePath, targetPath);
+            }
             AttributeCopier.apply(sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath, targetPath);
-            out.commit();
+            out.commit(result.copiedBytes() > 0);
             return result;
         } catch (Throwable failure) {
             out.abort(failure);
@@ -154,11 +157,33 @@ public final class CopyEngine {
         }
     }
 
+    /**
+     * A copy (unlike a clone, which is one atomic snapshot) reads the source over time: if it was
+     * written, cut or grown meanwhile, the bytes read may belong to no single state of it. The
+     * size and the status-change time are compared, as tar does; a change fails the copy, whose
+     * target is then removed (or an existing one left as it was).
+     */
+    private static void requireUnchanged(Syscalls sys, int sourceFd, FileStatus before, Supplier<Path> sourcePath,
+                                         Supplier<Path> targetPath) throws IOException {
+        FileStatus after;
+        try {
+            after = sys.status(sourceFd);
+        } catch (NativeException e) {
+            throw Failures.translate(e, sourcePath.get(), targetPath.get());
+        }
+        if (after.size() != before.size() || !after.changeTime().equals(before.changeTime())) {
+            throw Failures.sourceChanged(sourcePath.get(), targetPath.get(), before.size(), after.size());
+        }
+    }
+
+    /** Closes a descriptor only read from; a problem is added to {@code failure}, if there is one. */
     private static void closeSource(Syscalls sys, int fd, Throwable failure) {
         try {
             sys.close(fd);
         } catch (NativeException e) {
-            failure.addSuppressed(e);
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } // else: only read from, closing it cannot lose data
         }
     }
 
@@ -171,15 +196,55 @@ public final class CopyEngine {
             return PortableCopy.wholeChannel(source, target, mode, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        int in = ChannelDescriptors.of(source);
-        int out = ChannelDescriptors.of(target);
-        FileStatus sourceStatus = channelStatus(sys, in, out);
-        FileStatus targetStatus = channelStatus(sys, out, in);
-        if (sourceStatus.isSameFileAs(targetStatus)) {
-            return CopyResult.none();
+        return withDescriptors(sys, source, target, (in, out) -> {
+            FileStatus sourceStatus = channelStatus(sys, in, out);
+            FileStatus targetStatus = channelStatus(sys, out, in);
+            if (sourceStatus.isSameFileAs(targetStatus)) {
+                return CopyResult.none();
+            }
+            return new DataMover(sys, in, out).wholeFileOverExistingTarget(sourceStatus.size(),
+                    sourceStatus.device(), targetStatus.size(), blockSize(sys, out, in), mode);
+        });
+    }
+
+    /** Work on two channels' files, through descriptors of this copy's own (see ChannelDescriptors.duplicate). */
+    @FunctionalInterface
+    private interface ChannelWork {
+        CopyResult run(int in, int out) throws IOException;
+    }
+
+    private static CopyResult withDescriptors(Syscalls sys, FileChannel source, FileChannel target, ChannelWork work)
+            throws IOException {
+        int in = ChannelDescriptors.duplicate(sys, source);
+        CopyResult result;
+        try {
+            int out = ChannelDescriptors.duplicate(sys, target);
+            try {
+                result = work.run(in, out);
+            } catch (Throwable failure) {
+                closeSource(sys, out, failure);
+                throw failure;
+            }
+            try {
+                sys.close(out);
+            } catch (NativeException e) {
+                throw Failures.translate(e, ChannelDescriptors.pathOf(out), null);
+            }
+        } catch (Throwable failure) {
+            closeSource(sys, in, failure);
+            throw failure;
         }
-        return new DataMover(sys, in, out).wholeFileOverExistingTarget(sourceStatus.size(), sourceStatus.device(),
-                targetStatus.size(), targetStatus.blockSize(), mode);
+        closeSource(sys, in, null);
+        return result;
+    }
+
+    /** The file system's block size, the unit clones are aligned to. */
+    private static int blockSize(Syscalls sys, int fd, int other) throws IOException {
+        try {
+            return sys.fileSystemBlockSize(fd);
+        } catch (NativeException e) {
+            throw Failures.translate(e, ChannelDescriptors.pathOf(fd), ChannelDescriptors.pathOf(other));
+        }
     }
 
     /** A range between channels; see {@code Reflink.partial}. */
@@ -195,10 +260,8 @@ public final class CopyEngine {
                     Math.min(length, available), mode, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        int in = ChannelDescriptors.of(source);
-        int out = ChannelDescriptors.of(target);
-        return range(sys, channelStatus(sys, in, out), new DataMover(sys, in, out), in, sourceOffset, out, targetOffset,
-                length, mode);
+        return withDescriptors(sys, source, target, (in, out) -> range(sys, channelStatus(sys, in, out),
+                new DataMover(sys, in, out), in, sourceOffset, out, targetOffset, length, mode));
     }
 
     /** A range between files; an absent target is created with the source's permission bits. */
@@ -308,7 +371,7 @@ public final class CopyEngine {
                     + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file "
                     + ChannelDescriptors.pathOf(in));
         }
-        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), targetStatus.blockSize(), mode);
+        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), blockSize(sys, out, in), mode);
     }
 
     /** statx of a channel's descriptor; its path is read only if the error has to name it. */

@@ -37,6 +37,7 @@ public final class Deduplicator {
         } catch (NativeException e) {
             throw Failures.translate(e, source, target);
         }
+        DedupeResult result;
         try {
             int out;
             try {
@@ -44,10 +45,9 @@ public final class Deduplicator {
             } catch (NativeException e) {
                 throw Failures.translate(e, target, source);
             }
-            DedupeResult result;
             try {
                 result = dedupe(sys, in, out, source, target);
-            } catch (IOException | RuntimeException failure) {
+            } catch (Throwable failure) {
                 closeQuietly(sys, out, failure);
                 throw failure;
             }
@@ -56,30 +56,33 @@ public final class Deduplicator {
             } catch (NativeException e) {
                 throw Failures.translate(e, target, source);
             }
-            return result;
-        } finally {
-            try {
-                sys.close(in);
-            } catch (NativeException e) {
-                // only read from: closing it cannot lose data
-            }
+        } catch (Throwable failure) {
+            closeQuietly(sys, in, failure);
+            throw failure;
         }
+        closeQuietly(sys, in, null);
+        return result;
     }
 
+    /** Closes a descriptor; a problem is added to {@code failure} when there is one. */
     private static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
         try {
             sys.close(fd);
         } catch (NativeException e) {
-            failure.addSuppressed(e);
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } // else: the source, only read from: closing it cannot lose data
         }
     }
 
     private static DedupeResult dedupe(Syscalls sys, int in, int out, Path source, Path target) throws IOException {
         FileStatus from;
         FileStatus to;
+        int blockSize;
         try {
             from = sys.status(in);
             to = sys.status(out);
+            blockSize = sys.fileSystemBlockSize(out);
         } catch (NativeException e) {
             throw Failures.translate(e, source, target);
         }
@@ -89,15 +92,20 @@ public final class Deduplicator {
         if (from.isSameFileAs(to)) {
             return new DedupeResult(0, 0, false);
         }
+        if (blockSize <= 0) {
+            throw new FileSystemException(target.toString(), source.toString(),
+                    "the file system reports a block size of " + blockSize);
+        }
         boolean sameSize = from.size() == to.size();
         long common = Math.min(from.size(), to.size());
         // an unaligned last block may only be shared when it ends both files
-        long limit = sameSize ? common : common - common % to.blockSize();
+        long limit = sameSize ? common : common - common % blockSize;
         Progress progress = new Progress();
         progress.differs = !sameSize;
         try {
             for (long offset = 0; offset < limit; offset += REQUEST) {
-                dedupeRange(sys, in, out, offset, Math.min(REQUEST, limit - offset), to.blockSize(), progress);
+                Failures.stopIfInterrupted(source, target, offset, "deduplicating");
+                dedupeRange(sys, in, out, offset, Math.min(REQUEST, limit - offset), blockSize, progress);
             }
         } catch (NativeException e) {
             throw Failures.cloneFailed(e, source, target);
@@ -110,18 +118,24 @@ public final class Deduplicator {
         boolean differs;
     }
 
-    private static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize, Progress progress)
-            throws NativeException {
+    /**
+     * One request's range: offered whole; where the kernel finds it differs, halved (at block
+     * boundaries) until the pieces are {@link #SMALLEST_SPLIT} or a single block, so the equal
+     * parts are still shared. A piece that cannot be halved is given up as different: the depth
+     * is at most log2(REQUEST / SMALLEST_SPLIT) + 1 whatever the block size.
+     */
+    private static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize,
+                                    Progress progress) throws NativeException {
         long done = 0;
         while (done < length) {
             DedupeOutcome outcome = sys.dedupeRange(in, offset + done, length - done, out, offset + done);
             if (outcome.differs()) {
                 long rest = length - done;
-                if (rest <= SMALLEST_SPLIT) {
+                long half = rest / 2 - (rest / 2) % blockSize;
+                if (rest <= SMALLEST_SPLIT || half <= 0 || half >= rest) {
                     progress.differs = true;
                     return;
                 }
-                long half = rest / 2 - (rest / 2) % blockSize;
                 dedupeRange(sys, in, out, offset + done, half, blockSize, progress);
                 dedupeRange(sys, in, out, offset + done + half, rest - half, blockSize, progress);
                 return;

@@ -11,6 +11,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 import io.github.reflink4j.ReflinkFailedException;
+import io.github.reflink4j.SourceChangedException;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.NativeException;
 
@@ -103,12 +104,22 @@ final class Failures {
      * naming both paths, its interrupt status kept; the caller removes the unfinished target.
      */
     static void stopIfInterrupted(Path source, Path target, long done) throws InterruptedIOException {
+        stopIfInterrupted(source, target, done, "copying");
+    }
+
+    /** The same for another long operation, {@code doing} ("deduplicating") the source into the target. */
+    static void stopIfInterrupted(Path source, Path target, long done, String doing) throws InterruptedIOException {
         if (Thread.currentThread().isInterrupted()) {
-            InterruptedIOException stop = new InterruptedIOException("copying " + source + " to " + target
-                    + ": interrupted after " + done + " bytes; the target was not committed");
+            InterruptedIOException stop = new InterruptedIOException(doing + " " + source + " to " + target
+                    + ": interrupted after " + done + " bytes" + ("copying".equals(doing)
+                    ? "; the target was not committed" : "; neither file's contents changed, part may already share blocks"));
             stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
             throw stop;
         }
+    }
+
+    static SourceChangedException sourceChanged(Path source, Path target, long sizeBefore, long sizeAfter) {
+        return new SourceChangedException(string(source), string(target), sizeBefore, sizeAfter);
     }
 
     static String string(Path path) {

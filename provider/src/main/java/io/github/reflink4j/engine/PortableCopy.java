@@ -78,13 +78,23 @@ final class PortableCopy {
                 ? Files.readAttributes(source, PosixFileAttributes.class, request.linkOptions()).permissions() : null;
         long copied = 0;
         try {
+            boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
             try (InputStream in = Files.newInputStream(source, request.linkOptions());
-                 OutputStream out = Channels.newOutputStream(createNew(temporary, permissions, request))) {
+                 SeekableByteChannel channel = createNew(temporary, permissions, request)) {
+                OutputStream out = Channels.newOutputStream(channel);
                 byte[] buffer = new byte[BUFFER_SIZE];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     Failures.stopIfInterrupted(source, target, copied);
                     out.write(buffer, 0, n);
                     copied += n;
+                }
+                BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class,
+                        request.linkOptions());
+                if (after.size() != attributes.size() || !after.lastModifiedTime().equals(attributes.lastModifiedTime())) {
+                    throw Failures.sourceChanged(source, target, attributes.size(), after.size());
+                }
+                if (replacing && channel instanceof FileChannel file) {
+                    file.force(false); // the data on disk before the rename: see TargetFile.commit
                 }
             }
             if (request.copyAttributes()) {

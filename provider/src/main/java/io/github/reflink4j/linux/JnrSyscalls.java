@@ -44,6 +44,9 @@ public final class JnrSyscalls implements Syscalls {
     static final long UTIME_OMIT = (1L << 30) - 2;
     static final int SEEK_SET = 0;
     static final int SEEK_CUR = 1;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
     /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
     static final int O_PATH = 010000000;
     private static final byte[] EMPTY_NAME = {0};
@@ -63,6 +66,12 @@ public final class JnrSyscalls implements Syscalls {
         int openat(int dirfd, @In byte[] path, int flags, int mode);
 
         int close(int fd);
+
+        int fcntl(int fd, int command, int argument);
+
+        int flock(int fd, int operation);
+
+        int fdatasync(int fd);
 
         int ioctl(int fd, long request, int argument);
 
@@ -255,6 +264,16 @@ public final class JnrSyscalls implements Syscalls {
     }
 
     @Override
+    public int duplicate(int fd) throws NativeException {
+        return (int) call("fcntl(F_DUPFD_CLOEXEC)", () -> libc.fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    }
+
+    @Override
+    public boolean tryLock(int fd) throws NativeException {
+        return answer("flock(LOCK_EX|LOCK_NB)", () -> libc.flock(fd, LOCK_EX | LOCK_NB), Errno.EAGAIN) >= 0;
+    }
+
+    @Override
     public FileStatus status(int fd) throws NativeException {
         byte[] raw = new byte[Statx.SIZE];
         call("statx", () -> libc.statx(fd, EMPTY_NAME, AT_EMPTY_PATH, STATX_BASIC_STATS, raw));
@@ -297,6 +316,13 @@ public final class JnrSyscalls implements Syscalls {
         byte[] raw = new byte[Statfs.SIZE];
         call("fstatfs", () -> libc.fstatfs(fd, raw));
         return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(Statfs.F_TYPE) & 0xffffffffL;
+    }
+
+    @Override
+    public int fileSystemBlockSize(int fd) throws NativeException {
+        byte[] raw = new byte[Statfs.SIZE];
+        call("fstatfs", () -> libc.fstatfs(fd, raw));
+        return (int) ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(Statfs.F_BSIZE);
     }
 
     @Override
@@ -473,6 +499,11 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void truncate(int fd, long length) throws NativeException {
         call("ftruncate", () -> libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public void syncData(int fd) throws NativeException {
+        call("fdatasync", () -> libc.fdatasync(fd));
     }
 
     @Override

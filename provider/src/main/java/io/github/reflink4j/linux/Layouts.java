@@ -52,6 +52,7 @@ final class Layouts {
     static final class Statfs {
         static final int SIZE = 120;
         static final int F_TYPE = 0;
+        static final int F_BSIZE = 8;
 
         private Statfs() {
         }

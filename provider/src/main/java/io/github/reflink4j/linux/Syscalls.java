@@ -97,6 +97,20 @@ public interface Syscalls {
     /** Closes a descriptor; never retried, since on Linux it is gone even after EINTR. */
     void close(int fd) throws NativeException;
 
+    /**
+     * A second descriptor for the same open file (fcntl F_DUPFD_CLOEXEC): it shares the file
+     * offset and stays valid when the first is closed.
+     */
+    int duplicate(int fd) throws NativeException;
+
+    /**
+     * Takes an exclusive advisory lock on the open file (flock LOCK_EX|LOCK_NB), held until
+     * every descriptor of that open file is closed.
+     *
+     * @return false when another open file holds a lock on it
+     */
+    boolean tryLock(int fd) throws NativeException;
+
     // ---- names in a directory
 
     /** statx of an open file. */
@@ -107,6 +121,13 @@ public interface Syscalls {
 
     /** statfs(2) {@code f_type} of the file system {@code fd} is on. */
     long fileSystemType(int fd) throws NativeException;
+
+    /**
+     * statfs(2) {@code f_bsize}: the file system's block size, the unit of clone and dedupe
+     * alignment. Not statx's {@code stx_blksize}, which is the preferred I/O size and can be a
+     * whole stripe (xfs with {@code largeio}).
+     */
+    int fileSystemBlockSize(int fd) throws NativeException;
 
     /**
      * Reads the next entries of an open directory into {@code buffer} (a direct buffer, reused)
@@ -184,6 +205,9 @@ public interface Syscalls {
     int pwrite(int fd, ByteBuffer buffer, long offset) throws NativeException;
 
     void truncate(int fd, long length) throws NativeException;
+
+    /** fdatasync: the file's data, and what is needed to read it back, reach the disk. */
+    void syncData(int fd) throws NativeException;
 
     /** One page of FS_IOC_FIEMAP (synced first): at most {@code maxExtents} extents from {@code start}. */
     List<Extent> extents(int fd, long start, int maxExtents) throws NativeException;

@@ -48,6 +48,7 @@ class LayoutsTest {
             #include <unistd.h>
             #include <sys/stat.h>
             #include <sys/vfs.h>
+            #include <sys/file.h>
             #include <linux/stat.h>
             #include <linux/fs.h>
             #include <linux/fiemap.h>
@@ -144,6 +145,7 @@ class LayoutsTest {
             // <sys/vfs.h>, glibc's struct statfs, which its fstatfs fills
             .size(STATFS, Statfs.SIZE, 120)
             .member(STATFS, "f_type", Statfs.F_TYPE, 0, 8)                 // __fsword_t
+            .member(STATFS, "f_bsize", Statfs.F_BSIZE, 8, 8)               // __fsword_t
             // <linux/magic.h>
             .constant("BTRFS_SUPER_MAGIC", Syscalls.BTRFS_SUPER_MAGIC, 0x9123683eL)
             .constant("XFS_SUPER_MAGIC", Syscalls.XFS_SUPER_MAGIC, 0x58465342L)
@@ -160,6 +162,10 @@ class LayoutsTest {
             .constant("SEEK_SET", JnrSyscalls.SEEK_SET, 0)
             .constant("SEEK_CUR", JnrSyscalls.SEEK_CUR, 1)
             .constant("SEEK_DATA", Syscalls.SEEK_DATA, 3)
+            // <fcntl.h> and <sys/file.h>: fcntl's F_DUPFD_CLOEXEC, flock's operations
+            .constant("F_DUPFD_CLOEXEC", JnrSyscalls.F_DUPFD_CLOEXEC, 1030)
+            .constant("LOCK_EX", JnrSyscalls.LOCK_EX, 2)
+            .constant("LOCK_NB", JnrSyscalls.LOCK_NB, 4)
             .constant("SEEK_HOLE", Syscalls.SEEK_HOLE, 4)
             // <linux/fs.h>: the ioctls, _IOW/_IOWR(type, number, argument)
             .constant("FICLONE", Syscalls.FICLONE, 0x40049409L)             // _IOW(0x94, 9, int)

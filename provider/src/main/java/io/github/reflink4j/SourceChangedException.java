@@ -1,0 +1,46 @@
+package io.github.reflink4j;
+
+import java.nio.file.FileSystemException;
+
+/**
+ * The source was written, cut or grown while its bytes were being copied, so the bytes read may
+ * belong to no single state of it. Nothing was committed: a new target was removed, an existing
+ * one is as it was. A clone never fails this way, since the kernel shares the blocks of one
+ * moment; a copy (another file system, or {@link ReflinkCopyOption#NEVER}) compares the source's
+ * size and status-change time before and after, as tar does.
+ *
+ * <pre>{@code
+ * for (int attempt = 1; ; attempt++) {
+ *     try {
+ *         Reflink.copy(log, snapshot, ReflinkCopyOption.AUTO);
+ *         break;
+ *     } catch (SourceChangedException e) {
+ *         if (attempt == 3) throw e;   // still being written: give up, or stop the writer first
+ *     }
+ * }
+ * }</pre>
+ */
+public class SourceChangedException extends FileSystemException {
+    private static final long serialVersionUID = 1L;
+
+    private final long sizeBefore;
+    private final long sizeAfter;
+
+    public SourceChangedException(String source, String target, long sizeBefore, long sizeAfter) {
+        super(source, target, "the source changed while it was copied (" + (sizeBefore == sizeAfter
+                ? "size " + sizeBefore + " bytes, written meanwhile" : "size " + sizeBefore + " bytes, now " + sizeAfter)
+                + "); nothing was committed");
+        this.sizeBefore = sizeBefore;
+        this.sizeAfter = sizeAfter;
+    }
+
+    /** The source's size when the copy began. */
+    public long sizeBefore() {
+        return sizeBefore;
+    }
+
+    /** The source's size when the copy ended. */
+    public long sizeAfter() {
+        return sizeAfter;
+    }
+}
