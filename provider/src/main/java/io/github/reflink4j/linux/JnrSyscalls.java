@@ -133,16 +133,30 @@ public final class JnrSyscalls implements Syscalls {
     private final Runtime runtime;
     private final int effectiveUserId;
 
-    private JnrSyscalls(LibC libc) {
+    private JnrSyscalls(LibC libc, Runtime runtime) {
         this.libc = libc;
-        this.runtime = Runtime.getRuntime(libc);
+        this.runtime = runtime;
         this.effectiveUserId = libc.geteuid();
     }
 
     static Syscalls load() {
         avoidUnsafeWarnings();
         checkErrnoValues();
-        return new JnrSyscalls(LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).load("c"));
+        LibC libc = loadLibrary();
+        return new JnrSyscalls(libc, Runtime.getRuntime(libc));
+    }
+
+    /**
+     * The C library loaded as {@link #load} does, for a test that puts a fault-injecting proxy in
+     * front of it; the proxy passes it to {@link #over} with the runtime that keeps errno.
+     */
+    static LibC loadLibrary() {
+        return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).load("c");
+    }
+
+    /** A binding over {@code libc} (a test's proxy of the real library), reading errno from {@code runtime}. */
+    static Syscalls over(LibC libc, Runtime runtime) {
+        return new JnrSyscalls(libc, runtime);
     }
 
     /**

@@ -1,0 +1,122 @@
+package io.github.reflink4j.engine;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
+
+/**
+ * The real binding with scripted faults in front of chosen calls, for the outcomes the kernel
+ * cannot be made to produce on demand (EIO after some progress, a short or empty
+ * copy_file_range, a clone that reports success but is short, an error from close). Every call
+ * without a fault reaches the kernel unchanged, on a real file system.
+ *
+ * <pre>{@code
+ * FaultySyscalls faults = new FaultySyscalls()
+ *         .on("copyFileRange", call -> call.n() == 2 ? call.fail(Errno.EIO) : call.proceed());
+ * CopyEngine.copyOpenFile(faults.syscalls(), ...);   // the second copy_file_range fails with EIO
+ * }</pre>
+ */
+final class FaultySyscalls {
+    /** One call of a faulted method: its arguments, its number among that method's calls, and the real call. */
+    interface Call {
+        /** Counts this method's calls from 1. */
+        int n();
+
+        Object[] args();
+
+        /** Makes the real call and returns its result. */
+        Object proceed() throws Throwable;
+
+        /** The NativeException the call would throw with {@code errno}. */
+        NativeException fail(Errno errno);
+    }
+
+    /** What a call does instead of, or around, the real one. */
+    @FunctionalInterface
+    interface Fault {
+        Object call(Call call) throws Throwable;
+    }
+
+    private final Syscalls real = Syscalls.linux();
+    private final Map<String, Fault> faults = new HashMap<>();
+    private final Map<String, AtomicInteger> calls = new HashMap<>();
+    private final Set<Integer> created = new HashSet<>();
+
+    FaultySyscalls on(String method, Fault fault) {
+        faults.put(method, fault);
+        return this;
+    }
+
+    /** How often the engine called {@code method}. */
+    int calls(String method) {
+        AtomicInteger n = calls.get(method);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Whether {@code fd} is a file the engine created (the new target or the temporary beside an existing one). */
+    boolean isCreated(int fd) {
+        return created.contains(fd);
+    }
+
+    /** The real binding, for the test's own calls. */
+    Syscalls real() {
+        return real;
+    }
+
+    Syscalls syscalls() {
+        InvocationHandler handler = (proxy, method, args) -> {
+            int n = calls.computeIfAbsent(method.getName(), k -> new AtomicInteger()).incrementAndGet();
+            Fault fault = faults.get(method.getName());
+            Object result;
+            if (fault == null) {
+                result = invoke(method, args);
+            } else {
+                result = fault.call(new Call() {
+                    @Override
+                    public int n() {
+                        return n;
+                    }
+
+                    @Override
+                    public Object[] args() {
+                        return args;
+                    }
+
+                    @Override
+                    public Object proceed() throws Throwable {
+                        return invoke(method, args);
+                    }
+
+                    @Override
+                    public NativeException fail(Errno errno) {
+                        return new NativeException(method.getName() + " (injected)", errno.value());
+                    }
+                });
+            }
+            if (method.getName().equals("createExclusive") && (Integer) result >= 0) {
+                created.add((Integer) result);
+            }
+            return result;
+        };
+        return (Syscalls) Proxy.newProxyInstance(Syscalls.class.getClassLoader(), new Class<?>[] {Syscalls.class},
+                handler);
+    }
+
+    private Object invoke(Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(real, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
