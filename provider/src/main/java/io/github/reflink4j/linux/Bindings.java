@@ -15,6 +15,9 @@ final class Bindings {
         static {
             Syscalls loaded = null;
             Throwable failure = null;
+            // loading reads the native library through interruptible channels: a first use from an
+            // interrupted thread would fail it, for the life of the JVM; the status is restored after
+            boolean interrupted = Thread.interrupted();
             try {
                 String os = System.getProperty("os.name", "");
                 if (!os.equals("Linux")) {
@@ -26,6 +29,10 @@ final class Bindings {
                 loaded = JnrSyscalls.load();
             } catch (Throwable t) {
                 failure = t;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             LOADED = loaded;
             FAILURE = failure;
