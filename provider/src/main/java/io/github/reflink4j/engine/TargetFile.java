@@ -125,9 +125,8 @@ final class TargetFile {
                 byte[] temporary = temporaryName(name);
                 int fd = sys.createExclusive(directory, temporary, mode);
                 if (fd >= 0) {
-                    TargetFile file = new TargetFile(sys, directory, name, temporary, fd, owned, targetPath);
-                    file.markInUse();
-                    return file;
+                    markInUse(sys, directory, temporary, fd);
+                    return new TargetFile(sys, directory, name, temporary, fd, owned, targetPath);
                 }
             }
         }
@@ -169,18 +168,27 @@ final class TargetFile {
     }
 
     /**
-     * Locks the temporary file (flock) for as long as this copy holds it open: the mark by which
-     * a later copy's cleanup ({@code Leftovers}) tells a live copy's temporary file from one a killed process left. The
-     * lock goes with the descriptor, also when the process dies.
+     * Locks a new temporary file (flock) for as long as this copy holds it open: the mark by
+     * which a later copy's cleanup ({@code Leftovers}) tells a live copy's temporary file from one
+     * a killed process left. The lock goes with the descriptor, also when the process dies. Where
+     * the file system has no flock (some network file systems) the file goes unmarked, and the
+     * cleanup, unable to lock it either, leaves it alone. On any other error the file is closed
+     * and removed again.
      */
-    private void markInUse() throws NativeException {
+    private static void markInUse(Syscalls sys, int directory, byte[] temporary, int fd) throws NativeException {
         try {
-            sys.tryLock(fd); // a fresh file, so always granted
+            sys.tryLock(fd); // a file no one else has opened yet: always granted
         } catch (NativeException e) {
-            if (!e.is(Errno.EOPNOTSUPP) && !e.is(Errno.ENOSYS)) { // some network file systems: no mark, no cleanup
-                abort(e);
-                throw e;
+            if (e.is(Errno.EOPNOTSUPP) || e.is(Errno.ENOSYS)) {
+                return;
             }
+            closeQuietly(sys, fd, e);
+            try {
+                sys.unlink(directory, temporary, false);
+            } catch (NativeException cleanUp) {
+                e.addSuppressed(cleanUp);
+            }
+            throw e;
         }
     }
 
