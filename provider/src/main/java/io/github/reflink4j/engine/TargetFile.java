@@ -2,6 +2,7 @@ package io.github.reflink4j.engine;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
@@ -121,6 +122,7 @@ final class TargetFile {
                 }
                 continue;
             }
+            refuseUnreplaceable(sys, directory, targetPath);
             for (;;) {
                 byte[] temporary = temporaryName(name);
                 int fd = sys.createExclusive(directory, temporary, mode);
@@ -129,6 +131,27 @@ final class TargetFile {
                     return new TargetFile(sys, directory, name, temporary, fd, owned, targetPath);
                 }
             }
+        }
+    }
+
+    /**
+     * A file in an append-only directory ({@code chattr +a}) cannot be replaced: the directory
+     * takes new names but refuses a rename over an old one, and refuses to remove the temporary
+     * file again, which would be left behind. So such a replacement fails before anything is
+     * created. An immutable directory refuses the temporary file itself, which leaves nothing.
+     */
+    private static void refuseUnreplaceable(Syscalls sys, int directory, Supplier<Path> targetPath)
+            throws IOException {
+        int flags;
+        try {
+            flags = sys.inodeFlags(directory);
+        } catch (NativeException e) {
+            return; // a file system without inode flags has no append-only directories either
+        }
+        if ((flags & Syscalls.FS_APPEND_FL) != 0) {
+            throw new AccessDeniedException(targetPath.get().toString(), null, "renameat: Operation not permitted: "
+                    + "the directory is append-only (chattr +a, seen by ioctl FS_IOC_GETFLAGS before anything was "
+                    + "written): a file can be added to it but not replaced");
         }
     }
 

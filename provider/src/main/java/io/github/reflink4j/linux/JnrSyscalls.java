@@ -333,6 +333,13 @@ public final class JnrSyscalls implements Syscalls {
     }
 
     @Override
+    public int inodeFlags(int fd) throws NativeException {
+        byte[] flags = new byte[Integer.BYTES];
+        call("ioctl(FS_IOC_GETFLAGS)", () -> libc.ioctl(fd, FS_IOC_GETFLAGS, flags));
+        return ByteBuffer.wrap(flags).order(ByteOrder.nativeOrder()).getInt();
+    }
+
+    @Override
     public int fileSystemBlockSize(int fd) throws NativeException {
         byte[] raw = new byte[Statfs.SIZE];
         call("fstatfs", () -> libc.fstatfs(fd, raw));

@@ -39,6 +39,12 @@ public interface Syscalls {
     long FICLONERANGE = 0x4020940dL;
     /** {@code _IOWR(0x94, 54, struct file_dedupe_range)}. */
     long FIDEDUPERANGE = 0xc0189436L;
+    /** {@code _IOR('f', 1, long)}: the inode flags of chattr(1); the kernel reads and writes an int. */
+    long FS_IOC_GETFLAGS = 0x80086601L;
+    /** Inode flag: the file is immutable ({@code chattr +i}). */
+    int FS_IMMUTABLE_FL = 0x10;
+    /** Inode flag: the file or directory may only be appended to ({@code chattr +a}). */
+    int FS_APPEND_FL = 0x20;
     /** {@code _IOWR('f', 11, struct fiemap)}. */
     long FS_IOC_FIEMAP = 0xc020660bL;
     int SEEK_DATA = 3;
@@ -118,6 +124,12 @@ public interface Syscalls {
 
     /** statx of a name, or null when there is no such name (ENOENT). */
     FileStatus statusAt(int directory, byte[] name, boolean followLinks) throws NativeException;
+
+    /**
+     * The inode flags chattr(1) sets (FS_IOC_GETFLAGS), such as {@link #FS_APPEND_FL}; a file
+     * system without them answers ENOTTY or EOPNOTSUPP.
+     */
+    int inodeFlags(int fd) throws NativeException;
 
     /** statfs(2) {@code f_type} of the file system {@code fd} is on. */
     long fileSystemType(int fd) throws NativeException;

@@ -172,6 +172,9 @@ class LayoutsTest {
             .constant("FICLONERANGE", Syscalls.FICLONERANGE, 0x4020940dL)   // _IOW(0x94, 13, struct file_clone_range)
             .constant("FIDEDUPERANGE", Syscalls.FIDEDUPERANGE, 0xc0189436L) // _IOWR(0x94, 54, struct file_dedupe_range)
             .constant("FS_IOC_FIEMAP", Syscalls.FS_IOC_FIEMAP, 0xc020660bL) // _IOWR('f', 11, struct fiemap)
+            .constant("FS_IOC_GETFLAGS", Syscalls.FS_IOC_GETFLAGS, 0x80086601L) // _IOR('f', 1, long)
+            .constant("FS_IMMUTABLE_FL", Syscalls.FS_IMMUTABLE_FL, 0x10)
+            .constant("FS_APPEND_FL", Syscalls.FS_APPEND_FL, 0x20)
             // <linux/fs.h>, struct file_clone_range
             .size(CLONE_RANGE, FileCloneRange.SIZE, 32)
             .member(CLONE_RANGE, "src_fd", FileCloneRange.SRC_FD, 0, 8)            // __s64
