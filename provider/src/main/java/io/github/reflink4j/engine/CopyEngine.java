@@ -199,6 +199,7 @@ public final class CopyEngine {
         return withDescriptors(sys, source, target, (in, out) -> {
             FileStatus sourceStatus = channelStatus(sys, in, out);
             FileStatus targetStatus = channelStatus(sys, out, in);
+            requireRegularFiles(sourceStatus, in, targetStatus, out);
             if (sourceStatus.isSameFileAs(targetStatus)) {
                 return CopyResult.none();
             }
@@ -361,6 +362,7 @@ public final class CopyEngine {
         } catch (NativeException e) {
             throw Failures.translate(e, ChannelDescriptors.pathOf(out), ChannelDescriptors.pathOf(in));
         }
+        requireRegularFiles(sourceStatus, in, targetStatus, out);
         long effective = Math.min(length, Math.max(0, sourceStatus.size() - sourceOffset));
         if (effective == 0) {
             return CopyResult.none();
@@ -372,6 +374,23 @@ public final class CopyEngine {
                     + ChannelDescriptors.pathOf(in));
         }
         return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), blockSize(sys, out, in), mode);
+    }
+
+    /**
+     * Whole-file and range copies between descriptors need two regular files: a device, FIFO or
+     * socket has no size to copy or to cut a target to (a channel on /dev/zero reports 0 bytes,
+     * and copying it would empty the target), and a directory cannot be written.
+     */
+    private static void requireRegularFiles(FileStatus source, int in, FileStatus target, int out)
+            throws FileSystemException {
+        if (!source.isRegularFile()) {
+            throw new FileSystemException(Failures.string(ChannelDescriptors.pathOf(in)),
+                    Failures.string(ChannelDescriptors.pathOf(out)), "the source is not a regular file");
+        }
+        if (!target.isRegularFile()) {
+            throw new FileSystemException(Failures.string(ChannelDescriptors.pathOf(out)),
+                    Failures.string(ChannelDescriptors.pathOf(in)), "the target is not a regular file");
+        }
     }
 
     /** statx of a channel's descriptor; its path is read only if the error has to name it. */

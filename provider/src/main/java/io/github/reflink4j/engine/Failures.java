@@ -82,7 +82,8 @@ final class Failures {
         }
         if (e.is(Errno.EINVAL)) {
             return "the kernel refused this clone: a range not aligned to the file system block size, "
-                    + "a btrfs nodatacow file paired with a copy-on-write one, or not a regular file";
+                    + "a btrfs nodatacow file paired with a copy-on-write one, not a regular file, "
+                    + "or a target that would pass the process's file size limit (ulimit -f)";
         }
         if (e.is(Errno.EBADF)) {
             return "the source is not open for reading or the target not for writing (or is in append mode)";

@@ -57,9 +57,11 @@ public final class JnrSyscalls implements Syscalls {
     private static final int READ_FILE = READ | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
     private static final int CREATE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CREAT.intValue()
             | OpenFlags.O_EXCL.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    private static final int WRITE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int WRITE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue()
+            | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
     private static final int PATH = O_PATH | OpenFlags.O_NOFOLLOW.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    private static final int UPDATE = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    private static final int UPDATE = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue()
+            | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
 
     /** The C library functions, as jnr-ffi binds them. Public only because jnr-ffi implements it. */
     public interface LibC {

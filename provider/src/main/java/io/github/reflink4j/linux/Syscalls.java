@@ -88,10 +88,14 @@ public interface Syscalls {
      */
     int createExclusive(int directory, byte[] name, int mode) throws NativeException;
 
-    /** An existing file for writing, not truncated. */
+    /**
+     * An existing file for writing, not truncated. Like {@link #openForReading}, never blocks on
+     * a FIFO (one without a reader fails with ENXIO) nor takes a terminal: the caller checks the
+     * type with {@link #status(int)} before writing.
+     */
     int openForWriting(int directory, byte[] name) throws NativeException;
 
-    /** An existing file for reading and writing (a dedupe target). */
+    /** An existing file for reading and writing (a dedupe target); never blocks, as {@link #openForWriting}. */
     int openForUpdate(int directory, byte[] name) throws NativeException;
 
     /**
