@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import com.google.common.jimfs.Configuration;
@@ -42,6 +41,7 @@ import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.function.ThrowingSupplier;
@@ -247,7 +247,7 @@ class BadInputTest extends RealFileSystemTest {
      * A FIFO or a device as the target of a range copy: refused as "not a regular file", at once;
      * nothing is written into it.
      */
-    @org.junit.jupiter.api.Disabled("library bug, reported: CopyEngine.range(Path, ...) opens an existing target with "
+    @Disabled("library bug, reported: CopyEngine.range(Path, ...) opens an existing target with "
             + "O_WRONLY and no O_NONBLOCK and never checks its type: into a FIFO without a reader the open blocks "
             + "for ever (the hang guard fires after 30 s and the descriptors stay open), into /dev/null or /dev/zero "
             + "the range is written and the copy reports success")
@@ -280,7 +280,7 @@ class BadInputTest extends RealFileSystemTest {
         }
     }
 
-    @org.junit.jupiter.api.Disabled("library bug, reported: CopyEngine.copy(FileChannel, FileChannel, mode) and "
+    @Disabled("library bug, reported: CopyEngine.copy(FileChannel, FileChannel, mode) and "
             + "range(FileChannel, ...) never check that the channels' files are regular: Reflink.reflink from a "
             + "channel of /dev/zero (whose size is 0) truncates the target to 0 bytes and reports success")
     @Test
@@ -402,21 +402,21 @@ class BadInputTest extends RealFileSystemTest {
             Path inZip = Files.write(zip.getPath("/source"), Files.readAllBytes(local));
             Path jimfsTarget = jimfs.getPath("/target");
             NothingLost before = NothingLost.snapshot(dir);
-            Map<String, Supplier<Executable>> calls = new LinkedHashMap<>();
-            calls.put("always jimfs to local", () -> () -> Reflink.always(inJimfs, target));
-            calls.put("always zip to local", () -> () -> Reflink.always(inZip, target));
-            calls.put("copy ALWAYS local to jimfs", () -> () -> Reflink.copy(local, jimfsTarget, ReflinkCopyOption.ALWAYS));
-            calls.put("partial ALWAYS jimfs", () -> () -> Reflink.partial(inJimfs, 0, target, 0, SIZE,
+            Map<String, Executable> calls = new LinkedHashMap<>();
+            calls.put("always jimfs to local", () -> Reflink.always(inJimfs, target));
+            calls.put("always zip to local", () -> Reflink.always(inZip, target));
+            calls.put("copy ALWAYS local to jimfs", () -> Reflink.copy(local, jimfsTarget, ReflinkCopyOption.ALWAYS));
+            calls.put("partial ALWAYS jimfs", () -> Reflink.partial(inJimfs, 0, target, 0, SIZE,
                     ReflinkCopyOption.ALWAYS));
-            calls.put("copyTree ALWAYS jimfs", () -> () -> Reflink.copyTree(jimfs.getPath("/"), target,
+            calls.put("copyTree ALWAYS jimfs", () -> Reflink.copyTree(jimfs.getPath("/"), target,
                     ReflinkCopyOption.ALWAYS));
-            calls.put("Files.copy ALWAYS wrapped jimfs", () -> () -> Files.copy(Reflink.wrap(inJimfs),
+            calls.put("Files.copy ALWAYS wrapped jimfs", () -> Files.copy(Reflink.wrap(inJimfs),
                     Reflink.wrap(jimfsTarget), ReflinkCopyOption.ALWAYS));
-            calls.put("dedupe jimfs", () -> () -> Reflink.dedupe(inJimfs, local));
-            calls.put("sharing jimfs", () -> () -> Reflink.sharing(inJimfs));
+            calls.put("dedupe jimfs", () -> Reflink.dedupe(inJimfs, local));
+            calls.put("sharing jimfs", () -> Reflink.sharing(inJimfs));
 
             assertAll(calls.entrySet().stream().map(call -> named(call.getKey(), () -> {
-                ReflinkUnsupportedException e = throwsGuarded(ReflinkUnsupportedException.class, call.getValue().get());
+                ReflinkUnsupportedException e = throwsGuarded(ReflinkUnsupportedException.class, call.getValue());
                 assertTrue(e.getMessage().contains("not the platform's own"), "no reason in " + e);
             })));
             assertFalse(Files.exists(jimfsTarget), "a target was written in Jimfs");

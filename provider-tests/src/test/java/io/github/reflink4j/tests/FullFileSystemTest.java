@@ -16,14 +16,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkException;
 import io.github.reflink4j.TreeCopy;
 import io.github.reflink4j.TreeCopyFailure;
 import io.github.reflink4j.TreeCopySummary;
+import io.github.reflink4j.tests.support.Leaks;
 import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
@@ -70,7 +73,7 @@ class FullFileSystemTest extends RealFileSystemTest {
 
         @Override
         public String toString() {
-            return "a full " + name().toLowerCase(java.util.Locale.ROOT);
+            return "a full " + name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -81,8 +84,8 @@ class FullFileSystemTest extends RealFileSystemTest {
         }
         base = Files.createTempDirectory(Path.of("/var/tmp"), "reflink4j-full-" + ProcessHandle.current().pid() + "-");
         for (Small fs : Small.values()) {
-            Path image = base.resolve(fs.name().toLowerCase(java.util.Locale.ROOT) + ".img");
-            Path mount = Files.createDirectory(base.resolve(fs.name().toLowerCase(java.util.Locale.ROOT)));
+            Path image = base.resolve(fs.name().toLowerCase(Locale.ROOT) + ".img");
+            Path mount = Files.createDirectory(base.resolve(fs.name().toLowerCase(Locale.ROOT)));
             Shell made = Shell.exec("truncate -s " + IMAGE_MIB + "M \"$1\" && " + fs.mkfs + " && mount -o loop \"$1\" \"$2\"",
                     image.toString(), mount.toString());
             if (made.exitCode() != 0) {
@@ -188,7 +191,7 @@ class FullFileSystemTest extends RealFileSystemTest {
         IOException e = assertThrows(IOException.class, () -> Reflink.copy(source, target, options));
 
         assertInstanceOf(FileSystemException.class, e, "no space is a file system error, not a failed clone: " + e);
-        assertFalse(e instanceof io.github.reflink4j.ReflinkException, "no space must not read as 'cannot clone': " + e);
+        assertFalse(e instanceof ReflinkException, "no space must not read as 'cannot clone': " + e);
         NothingLost.assertMentions(e, "No space left on device");
         assertEquals(target.toString(), ((FileSystemException) e).getFile(), "the exception names the target: " + e);
         before.assertUnchanged();
@@ -228,7 +231,7 @@ class FullFileSystemTest extends RealFileSystemTest {
             assertSameContent(source.resolve(target.relativize(copy)), copy);
         }
         before.assertUnchanged(); // the source tree; no descriptor left open
-        assertEquals(List.of(), io.github.reflink4j.tests.support.Leaks.temporaryFiles(target));
+        assertEquals(List.of(), Leaks.temporaryFiles(target));
     }
 
     /** The space a new file may take in {@code directory}. */

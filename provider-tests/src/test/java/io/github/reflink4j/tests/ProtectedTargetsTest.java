@@ -27,6 +27,7 @@ import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkException;
 import io.github.reflink4j.ReflinkFailedException;
 import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.ForkedJvm;
@@ -34,6 +35,8 @@ import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -181,7 +184,7 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      * target nor removed again: the copy must find this out before it writes a whole copy of the
      * source there, for no file can be removed from it afterwards.
      */
-    @org.junit.jupiter.api.Disabled("library bug, reported: TargetFile creates .NAME.reflink4j-*.tmp in an append-only "
+    @Disabled("library bug, reported: TargetFile creates .NAME.reflink4j-*.tmp in an append-only "
             + "directory, the rename over the target fails with EPERM and so does the unlink of the temporary, which "
             + "stays with a full copy of the source; the fix is to refuse before creating it (FS_IOC_GETFLAGS on the "
             + "directory: FS_APPEND_FL)")
@@ -226,7 +229,7 @@ class ProtectedTargetsTest extends RealFileSystemTest {
 
             FileSystemException e = assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, options));
 
-            assertFalse(e instanceof io.github.reflink4j.ReflinkException, "EROFS is not a failed clone: " + e);
+            assertFalse(e instanceof ReflinkException, "EROFS is not a failed clone: " + e);
             NothingLost.assertMentions(e, "Read-only file system");
             assertEquals(target.toString(), e.getFile(), "the exception names the target: " + e);
             before.assertUnchanged();
@@ -274,7 +277,7 @@ class ProtectedTargetsTest extends RealFileSystemTest {
 
     // ---- btrfs nodatacow
 
-    @org.junit.jupiter.api.Test
+    @Test
     void copy_ofACopyOnWriteFile_intoANodatacowDirectory_cannotClone_alwaysFailsSayingWhy_autoCopiesTheBytes()
             throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
