@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.CopyOption;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
+import java.util.Objects;
 
 import io.github.reflink4j.engine.CopyEngine;
 import io.github.reflink4j.engine.CopyRequest;
@@ -149,6 +150,9 @@ public final class Reflink {
      *                                             thread's interrupt status is set again
      */
     public static TreeCopySummary copyTree(Path source, Path target, TreeCopy settings) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(settings, "settings");
         return TreeCopier.copy(platformPath(source), platformPath(target), settings);
     }
 
@@ -182,6 +186,8 @@ public final class Reflink {
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      */
     public static DedupeResult dedupe(Path source, Path target) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
         return Deduplicator.dedupe(platformPath(source), platformPath(target));
     }
 
@@ -220,6 +226,7 @@ public final class Reflink {
      * @throws java.nio.file.NotDirectoryException when {@code directory} is not a directory
      */
     public static boolean isSupported(Path directory) throws IOException {
+        Objects.requireNonNull(directory, "directory");
         return SupportProbe.isSupported(platformPath(directory));
     }
 

@@ -29,6 +29,9 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
      * @throws IllegalArgumentException      for two different ReflinkCopyOptions
      */
     public static CopyRequest parse(ReflinkCopyOption defaultMode, CopyOption... options) {
+        if (options == null) {
+            throw new NullPointerException("options");
+        }
         ReflinkCopyOption mode = null;
         boolean replace = false;
         boolean attributes = false;

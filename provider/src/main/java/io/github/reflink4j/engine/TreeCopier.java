@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -105,9 +105,9 @@ public final class TreeCopier {
         if (refusal != null) {
             return PortableTreeCopy.copy(source, target, settings, refusal);
         }
-        if (!Files.isDirectory(source)) {
-            throw Files.exists(source) ? new NotDirectoryException(source.toString())
-                    : new NoSuchFileException(source.toString());
+        // read, not asked (Files.isDirectory): a link loop or an unreadable parent is reported as what it is
+        if (!Files.readAttributes(source, BasicFileAttributes.class).isDirectory()) {
+            throw new NotDirectoryException(source.toString());
         }
         refuseTargetInsideSource(source, target);
         return new TreeCopier(Syscalls.linux(), source, target, settings).run();
