@@ -41,7 +41,6 @@ import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.function.ThrowingSupplier;
@@ -247,10 +246,6 @@ class BadInputTest extends RealFileSystemTest {
      * A FIFO or a device as the target of a range copy: refused as "not a regular file", at once;
      * nothing is written into it.
      */
-    @Disabled("library bug, reported: CopyEngine.range(Path, ...) opens an existing target with "
-            + "O_WRONLY and no O_NONBLOCK and never checks its type: into a FIFO without a reader the open blocks "
-            + "for ever (the hang guard fires after 30 s and the descriptors stay open), into /dev/null or /dev/zero "
-            + "the range is written and the copy reports success")
     @Test
     void rangeCopy_intoAFifoOrDevice_failsNamingIt_neverHangs_andWritesNothing() throws IOException {
         Path dir = directoryOn(TestFileSystem.EXT4);
@@ -280,9 +275,6 @@ class BadInputTest extends RealFileSystemTest {
         }
     }
 
-    @Disabled("library bug, reported: CopyEngine.copy(FileChannel, FileChannel, mode) and "
-            + "range(FileChannel, ...) never check that the channels' files are regular: Reflink.reflink from a "
-            + "channel of /dev/zero (whose size is 0) truncates the target to 0 bytes and reports success")
     @Test
     void channelCopy_fromACharacterDevice_failsAndLeavesTheTargetAsItWas() throws IOException {
         Path dir = directoryOn(TestFileSystem.EXT4);

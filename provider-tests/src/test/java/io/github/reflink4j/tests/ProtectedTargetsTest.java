@@ -35,7 +35,6 @@ import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -184,10 +183,6 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      * target nor removed again: the copy must find this out before it writes a whole copy of the
      * source there, for no file can be removed from it afterwards.
      */
-    @Disabled("library bug, reported: TargetFile creates .NAME.reflink4j-*.tmp in an append-only "
-            + "directory, the rename over the target fails with EPERM and so does the unlink of the temporary, which "
-            + "stays with a full copy of the source; the fix is to refuse before creating it (FS_IOC_GETFLAGS on the "
-            + "directory: FS_APPEND_FL)")
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("modesOnBtrfsAndExt4")
     void replaceExisting_inAnAppendOnlyDirectory_isRefusedNamingTheTarget_andLeavesNoTemporaryFile(TestFileSystem fs,

@@ -301,7 +301,7 @@ public final class CopyEngine {
         }
         try {
             if (!sourceStatus.isRegularFile()) {
-                throw new FileSystemException(source.toString(), target.toString(), "not a regular file");
+                throw new FileSystemException(source.toString(), target.toString(), "the source is not a regular file");
             }
             byte[] targetBytes = NativePaths.bytes(target);
             boolean created = true;
@@ -310,6 +310,12 @@ public final class CopyEngine {
                 out = sys.createExclusive(Syscalls.AT_FDCWD, targetBytes, sourceStatus.permissionBits() & 0777);
                 if (out == Syscalls.ALREADY_EXISTS) {
                     created = false;
+                    FileStatus existing = sys.statusAt(Syscalls.AT_FDCWD, targetBytes, true);
+                    if (existing != null && !existing.isRegularFile()) {
+                        // checked again on the open descriptor; this names the target as given
+                        throw new FileSystemException(target.toString(), source.toString(),
+                                "the target is not a regular file");
+                    }
                     out = sys.openForWriting(Syscalls.AT_FDCWD, targetBytes);
                 }
             } catch (NativeException e) {
