@@ -3,49 +3,75 @@ package io.github.reflink4j.engine;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.github.reflink4j.linux.Errno;
-import io.github.reflink4j.linux.NativeException;
-import io.github.reflink4j.linux.Syscalls;
-
 /**
- * Finds the file descriptor behind a {@link FileChannel} of the default file system. The JDK
- * keeps it in private fields, so this needs the JVM to open two packages to reflink4j; where it
- * does not, {@link #refusal()} says which flags grant it.
+ * Uses the file descriptor behind a {@link FileChannel} of the default file system, inside the
+ * channel's own close protocol. The JDK keeps the descriptor and the protocol in private
+ * members, so this needs the JVM to open two packages to reflink4j; where it does not,
+ * {@link #refusal} says which flags grant it.
+ *
+ * <p>Why the protocol: another thread (or an interrupt) may close the channel at any moment, and
+ * its descriptor number may then be given to an unrelated file, which a clone or a write would
+ * land in. A file channel's own reads and writes register their thread with the channel
+ * ({@code NativeThreadSet}); closing marks the channel closed, then waits for the registered
+ * threads to leave before it closes the descriptor. {@link #use} registers the same way and
+ * checks the channel is open only after registering, so the number stays the channel's for as
+ * long as the work runs; the work checks {@link FileChannel#isOpen()} between chunks, so that a
+ * close waits no longer than one chunk. A duplicate of the descriptor would avoid the
+ * reflection, but closing it would release the POSIX locks ({@code FileChannel.lock}) that the
+ * caller holds on the file.
  */
 final class ChannelDescriptors {
     private static final Class<?> CHANNEL_CLASS;
     private static final Field CHANNEL_FD;
+    private static final Field CHANNEL_THREADS;
+    private static final Method THREADS_ADD;
+    private static final Method THREADS_REMOVE;
     private static final Field DESCRIPTOR_FD;
     private static final String REFUSAL;
 
     static {
         Class<?> channelClass = null;
         Field channelFd = null;
+        Field channelThreads = null;
+        Method add = null;
+        Method remove = null;
         Field descriptorFd = null;
         String refusal = null;
         try {
             channelClass = Class.forName("sun.nio.ch.FileChannelImpl");
             channelFd = channelClass.getDeclaredField("fd");
+            channelThreads = channelClass.getDeclaredField("threads");
+            add = channelThreads.getType().getDeclaredMethod("add");
+            remove = channelThreads.getType().getDeclaredMethod("remove", int.class);
             descriptorFd = FileDescriptor.class.getDeclaredField("fd");
             channelFd.setAccessible(true);
+            channelThreads.setAccessible(true);
+            add.setAccessible(true);
+            remove.setAccessible(true);
             descriptorFd.setAccessible(true);
         } catch (ReflectiveOperationException | RuntimeException e) {
             String module = ChannelDescriptors.class.getModule().isNamed()
                     ? ChannelDescriptors.class.getModule().getName() : "ALL-UNNAMED";
-            refusal = "the JVM refuses access to a FileChannel's file descriptor (" + e.getClass().getSimpleName()
-                    + "); start it with --add-opens java.base/sun.nio.ch=" + module
-                    + " --add-opens java.base/java.io=" + module;
+            refusal = "the JVM refuses access to a FileChannel's file descriptor (" + e + "); start it with "
+                    + "--add-opens java.base/sun.nio.ch=" + module + " --add-opens java.base/java.io=" + module;
             channelFd = null;
+            channelThreads = null;
+            add = null;
+            remove = null;
             descriptorFd = null;
         }
         CHANNEL_CLASS = channelClass;
         CHANNEL_FD = channelFd;
+        CHANNEL_THREADS = channelThreads;
+        THREADS_ADD = add;
+        THREADS_REMOVE = remove;
         DESCRIPTOR_FD = descriptorFd;
         REFUSAL = refusal;
     }
@@ -53,7 +79,7 @@ final class ChannelDescriptors {
     private ChannelDescriptors() {
     }
 
-    /** Why no descriptor can be had for {@code channel}, or null when {@link #of} will give one. */
+    /** Why no descriptor can be had for {@code channel}, or null when {@link #use} will give one. */
     static String refusal(FileChannel channel) {
         if (REFUSAL != null) {
             return REFUSAL;
@@ -64,47 +90,77 @@ final class ChannelDescriptors {
         return null;
     }
 
+    /** Work on the descriptors of two channels, which stay theirs while it runs. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(int source, int target) throws IOException;
+    }
+
     /**
-     * A descriptor of the channel's open file that is the caller's own, to close when done; call
-     * only when {@link #refusal} is null.
+     * Runs {@code work} on the two channels' descriptors, registered with both channels as their
+     * own I/O is; call only when {@link #refusal} is null for both. A close by another thread
+     * waits until the work returns, which it does at its next chunk.
      *
-     * <p>The channel's own descriptor number cannot be used: the channel may be closed by another
-     * thread (or by an interrupt) at any moment, and the number then given to an unrelated file,
-     * which a clone or a write would land in. So the number is duplicated, and the duplicate kept
-     * only if the channel was still open after it was made: a channel marks itself closed before
-     * it closes its descriptor, so the duplicate is of the channel's file. It stays valid however
-     * the channel is closed meanwhile.
-     *
-     * @throws AsynchronousCloseException when the channel was closed meanwhile
+     * @throws AsynchronousCloseException when a channel was closed before the work began
      */
-    static int duplicate(Syscalls sys, FileChannel channel) throws IOException {
-        int fd;
+    static <T> T use(FileChannel source, FileChannel target, Work<T> work) throws IOException {
+        Object sourceThreads = field(CHANNEL_THREADS, source);
+        int sourceEntry = register(sourceThreads);
         try {
-            fd = DESCRIPTOR_FD.getInt(CHANNEL_FD.get(channel));
+            Object targetThreads = field(CHANNEL_THREADS, target);
+            int targetEntry = register(targetThreads);
+            try {
+                if (!source.isOpen() || !target.isOpen()) {
+                    throw new AsynchronousCloseException();
+                }
+                return work.run(descriptor(source), descriptor(target));
+            } finally {
+                unregister(targetThreads, targetEntry);
+            }
+        } finally {
+            unregister(sourceThreads, sourceEntry);
+        }
+    }
+
+    private static int descriptor(FileChannel channel) {
+        try {
+            return DESCRIPTOR_FD.getInt(CHANNEL_FD.get(channel));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
-        if (fd < 0 || !channel.isOpen()) {
-            throw new ClosedChannelException();
-        }
-        int own;
+    }
+
+    private static Object field(Field field, Object owner) {
         try {
-            own = sys.duplicate(fd);
-        } catch (NativeException e) {
-            if (e.is(Errno.EBADF) && !channel.isOpen()) {
-                throw new AsynchronousCloseException();
-            }
-            throw Failures.translate(e, pathOf(fd), null);
+            return field.get(owner);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
         }
-        if (!channel.isOpen()) {
-            try {
-                sys.close(own);
-            } catch (NativeException e) {
-                // only a duplicate nothing was done with
+    }
+
+    private static int register(Object threads) {
+        return (Integer) invoke(THREADS_ADD, threads);
+    }
+
+    private static void unregister(Object threads, int entry) {
+        invoke(THREADS_REMOVE, threads, entry);
+    }
+
+    private static Object invoke(Method method, Object owner, Object... arguments) {
+        try {
+            return method.invoke(owner, arguments);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
             }
-            throw new AsynchronousCloseException();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(cause);
         }
-        return own;
     }
 
     /** The path the descriptor is open on, for error messages; null if the kernel will not say. */

@@ -196,47 +196,16 @@ public final class CopyEngine {
             return PortableCopy.wholeChannel(source, target, mode, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        return withDescriptors(sys, source, target, (in, out) -> {
+        return ChannelDescriptors.use(source, target, (in, out) -> {
             FileStatus sourceStatus = channelStatus(sys, in, out);
             FileStatus targetStatus = channelStatus(sys, out, in);
             requireRegularFiles(sourceStatus, in, targetStatus, out);
             if (sourceStatus.isSameFileAs(targetStatus)) {
                 return CopyResult.none();
             }
-            return new DataMover(sys, in, out).wholeFileOverExistingTarget(sourceStatus.size(),
+            return new DataMover(sys, in, out, source, target).wholeFileOverExistingTarget(sourceStatus.size(),
                     sourceStatus.device(), targetStatus.size(), blockSize(sys, out, in), mode);
         });
-    }
-
-    /** Work on two channels' files, through descriptors of this copy's own (see ChannelDescriptors.duplicate). */
-    @FunctionalInterface
-    private interface ChannelWork {
-        CopyResult run(int in, int out) throws IOException;
-    }
-
-    private static CopyResult withDescriptors(Syscalls sys, FileChannel source, FileChannel target, ChannelWork work)
-            throws IOException {
-        int in = ChannelDescriptors.duplicate(sys, source);
-        CopyResult result;
-        try {
-            int out = ChannelDescriptors.duplicate(sys, target);
-            try {
-                result = work.run(in, out);
-            } catch (Throwable failure) {
-                closeSource(sys, out, failure);
-                throw failure;
-            }
-            try {
-                sys.close(out);
-            } catch (NativeException e) {
-                throw Failures.translate(e, ChannelDescriptors.pathOf(out), null);
-            }
-        } catch (Throwable failure) {
-            closeSource(sys, in, failure);
-            throw failure;
-        }
-        closeSource(sys, in, null);
-        return result;
     }
 
     /** The file system's block size, the unit clones are aligned to. */
@@ -261,8 +230,8 @@ public final class CopyEngine {
                     Math.min(length, available), mode, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        return withDescriptors(sys, source, target, (in, out) -> range(sys, channelStatus(sys, in, out),
-                new DataMover(sys, in, out), in, sourceOffset, out, targetOffset, length, mode));
+        return ChannelDescriptors.use(source, target, (in, out) -> range(sys, channelStatus(sys, in, out),
+                new DataMover(sys, in, out, source, target), in, sourceOffset, out, targetOffset, length, mode));
     }
 
     /** A range between files; an absent target is created with the source's permission bits. */

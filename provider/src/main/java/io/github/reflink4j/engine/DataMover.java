@@ -2,6 +2,8 @@ package io.github.reflink4j.engine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -51,6 +53,7 @@ final class DataMover {
     private Path sourcePath;
     private Path targetPath;
 
+    private Channel[] channels = {};
     private boolean copyFileRangeAllowed;
     private boolean wroteAnything;
     private boolean readWriteUsed;
@@ -64,9 +67,14 @@ final class DataMover {
         this.targetName = targetName;
     }
 
-    /** For channels: the paths are read from the descriptors only if an error has to name them. */
-    DataMover(Syscalls sys, int source, int target) {
+    /**
+     * For channels, whose descriptors these are: the paths are read from the descriptors only if
+     * an error has to name them, and the copy stops between chunks when a channel is closed, so
+     * that the close, which waits for it, does not wait long.
+     */
+    DataMover(Syscalls sys, int source, int target, Channel sourceChannel, Channel targetChannel) {
         this(sys, source, () -> ChannelDescriptors.pathOf(source), target, () -> ChannelDescriptors.pathOf(target));
+        this.channels = new Channel[] {sourceChannel, targetChannel};
     }
 
     private Path sourcePath() {
@@ -299,7 +307,7 @@ final class DataMover {
     private long copyRange(long sourceOffset, long targetOffset, long length) throws IOException {
         long done = 0;
         while (done < length && copyFileRangeAllowed) {
-            Failures.stopIfInterrupted(sourcePath(), targetPath(), done);
+            checkpoint(done);
             long chunk = Math.min(length - done, MAX_COPY_FILE_RANGE);
             long n;
             try {
@@ -333,7 +341,7 @@ final class DataMover {
         ByteBuffer buffer = BUFFERS.get();
         long done = 0;
         while (done < length) {
-            Failures.stopIfInterrupted(sourcePath(), targetPath(), done);
+            checkpoint(done);
             buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
             int read;
             try {
@@ -356,6 +364,16 @@ final class DataMover {
             done += read;
         }
         return done;
+    }
+
+    /** Between two chunks: stop for an interrupt, or for a channel closed meanwhile. */
+    private void checkpoint(long done) throws IOException {
+        Failures.stopIfInterrupted(sourcePath(), targetPath(), done);
+        for (Channel channel : channels) {
+            if (!channel.isOpen()) {
+                throw new AsynchronousCloseException();
+            }
+        }
     }
 
     private FileSystemException shortClone(long cloned, long size) {

@@ -44,7 +44,6 @@ public final class JnrSyscalls implements Syscalls {
     static final long UTIME_OMIT = (1L << 30) - 2;
     static final int SEEK_SET = 0;
     static final int SEEK_CUR = 1;
-    static final int F_DUPFD_CLOEXEC = 1030;
     static final int LOCK_EX = 2;
     static final int LOCK_NB = 4;
     /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
@@ -68,8 +67,6 @@ public final class JnrSyscalls implements Syscalls {
         int openat(int dirfd, @In byte[] path, int flags, int mode);
 
         int close(int fd);
-
-        int fcntl(int fd, int command, int argument);
 
         int flock(int fd, int operation);
 
@@ -277,11 +274,6 @@ public final class JnrSyscalls implements Syscalls {
                 throw new NativeException("close", errno);
             }
         }
-    }
-
-    @Override
-    public int duplicate(int fd) throws NativeException {
-        return (int) call("fcntl(F_DUPFD_CLOEXEC)", () -> libc.fcntl(fd, F_DUPFD_CLOEXEC, 0));
     }
 
     @Override

@@ -108,12 +108,6 @@ public interface Syscalls {
     void close(int fd) throws NativeException;
 
     /**
-     * A second descriptor for the same open file (fcntl F_DUPFD_CLOEXEC): it shares the file
-     * offset and stays valid when the first is closed.
-     */
-    int duplicate(int fd) throws NativeException;
-
-    /**
      * Takes an exclusive advisory lock on the open file (flock LOCK_EX|LOCK_NB), held until
      * every descriptor of that open file is closed.
      *

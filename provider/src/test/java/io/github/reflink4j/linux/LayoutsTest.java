@@ -162,8 +162,7 @@ class LayoutsTest {
             .constant("SEEK_SET", JnrSyscalls.SEEK_SET, 0)
             .constant("SEEK_CUR", JnrSyscalls.SEEK_CUR, 1)
             .constant("SEEK_DATA", Syscalls.SEEK_DATA, 3)
-            // <fcntl.h> and <sys/file.h>: fcntl's F_DUPFD_CLOEXEC, flock's operations
-            .constant("F_DUPFD_CLOEXEC", JnrSyscalls.F_DUPFD_CLOEXEC, 1030)
+            // <sys/file.h>: flock's operations
             .constant("LOCK_EX", JnrSyscalls.LOCK_EX, 2)
             .constant("LOCK_NB", JnrSyscalls.LOCK_NB, 4)
             .constant("SEEK_HOLE", Syscalls.SEEK_HOLE, 4)
