@@ -7,7 +7,7 @@ import java.nio.file.FileSystemException;
  * belong to no single state of it. Nothing was committed: a new target was removed, an existing
  * one is as it was. A clone never fails this way, since the kernel shares the blocks of one
  * moment; a copy (another file system, or {@link ReflinkCopyOption#NEVER}) compares the source's
- * size and status-change time before and after, as tar does.
+ * size and modification time before and after (a rename, link or chmod meanwhile does not count).
  *
  * <pre>{@code
  * for (int attempt = 1; ; attempt++) {

@@ -4,8 +4,10 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +53,9 @@ final class FaultySyscalls {
     private final Map<String, Fault> faults = new HashMap<>();
     private final Map<String, AtomicInteger> calls = new HashMap<>();
     private final Set<Integer> created = new HashSet<>();
+    private final Set<Integer> open = new HashSet<>();
+    private final Set<Integer> everOpened = new HashSet<>();
+    private final List<String> closedTwice = new ArrayList<>();
 
     FaultySyscalls on(String method, Fault fault) {
         faults.put(method, fault);
@@ -68,6 +73,14 @@ final class FaultySyscalls {
         return created.contains(fd);
     }
 
+    /**
+     * Descriptors the engine closed that it had opened through this binding and already closed
+     * (a double close can close a file another thread has just opened under that number).
+     */
+    List<String> closedTwice() {
+        return List.copyOf(closedTwice);
+    }
+
     /** The real binding, for the test's own calls. */
     Syscalls real() {
         return real;
@@ -76,6 +89,12 @@ final class FaultySyscalls {
     Syscalls syscalls() {
         InvocationHandler handler = (proxy, method, args) -> {
             int n = calls.computeIfAbsent(method.getName(), k -> new AtomicInteger()).incrementAndGet();
+            if (method.getName().equals("close")) {
+                int fd = (Integer) args[0];
+                if (!open.remove(fd) && everOpened.contains(fd)) {
+                    closedTwice.add("descriptor " + fd);
+                }
+            }
             Fault fault = faults.get(method.getName());
             Object result;
             if (fault == null) {
@@ -105,6 +124,12 @@ final class FaultySyscalls {
             }
             if (method.getName().equals("createExclusive") && (Integer) result >= 0) {
                 created.add((Integer) result);
+            }
+            if (method.getName().startsWith("open") || method.getName().equals("createExclusive")) {
+                if ((Integer) result >= 0) {
+                    open.add((Integer) result);
+                    everOpened.add((Integer) result);
+                }
             }
             return result;
         };

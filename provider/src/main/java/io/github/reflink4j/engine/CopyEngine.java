@@ -160,8 +160,11 @@ public final class CopyEngine {
     /**
      * A copy (unlike a clone, which is one atomic snapshot) reads the source over time: if it was
      * written, cut or grown meanwhile, the bytes read may belong to no single state of it. The
-     * size and the status-change time are compared, as tar does; a change fails the copy, whose
-     * target is then removed (or an existing one left as it was).
+     * size and the modification time are compared (not the status-change time, which also moves
+     * when the file is renamed, linked, or has its mode changed: log rotation would fail copies);
+     * a change fails the copy, whose target is then removed (or an existing one left as it was).
+     * A write the kernel does not date (through a shared mapping whose pages were already dirty)
+     * or one within the same clock tick as the first look, on kernels before 6.13, goes unseen.
      */
     private static void requireUnchanged(Syscalls sys, int sourceFd, FileStatus before, Supplier<Path> sourcePath,
                                          Supplier<Path> targetPath) throws IOException {
@@ -171,7 +174,7 @@ public final class CopyEngine {
         } catch (NativeException e) {
             throw Failures.translate(e, sourcePath.get(), targetPath.get());
         }
-        if (after.size() != before.size() || !after.changeTime().equals(before.changeTime())) {
+        if (after.size() != before.size() || !after.modifyTime().equals(before.modifyTime())) {
             throw Failures.sourceChanged(sourcePath.get(), targetPath.get(), before.size(), after.size());
         }
     }

@@ -238,8 +238,9 @@ final class DataMover {
             return CopyResult.copied(CopyMethod.READ_WRITE, readWrite(0, 0, Long.MAX_VALUE));
         }
         long position = savedPosition();
+        long end;
         try {
-            copyDataSegments(size);
+            end = copyDataSegments(size);
         } catch (IOException | RuntimeException failure) {
             try {
                 restorePosition(position);
@@ -250,18 +251,21 @@ final class DataMover {
         }
         restorePosition(position);
         try {
-            sys.truncate(target, size);
+            sys.truncate(target, end);
         } catch (NativeException e) {
             throw Failures.translate(e, targetPath(), sourcePath());
         }
-        return CopyResult.copied(copyMethod(), size);
+        return CopyResult.copied(copyMethod(), end);
     }
 
     /**
      * Copies the data segments SEEK_DATA/SEEK_HOLE find. lseek moves the source descriptor's
      * offset, which a caller's FileChannel shares: the caller restores it.
+     *
+     * @return where the target must end: {@code size}, or less where reading ended early (a
+     *         sysfs file reports 4096 bytes and holds fewer; a file cut meanwhile)
      */
-    private void copyDataSegments(long size) throws IOException {
+    private long copyDataSegments(long size) throws IOException {
         long offset = 0;
         while (offset < size) {
             long dataStart;
@@ -278,9 +282,13 @@ final class DataMover {
                 dataStart = offset;
                 dataEnd = size;
             }
-            copyRange(dataStart, dataStart, dataEnd - dataStart);
+            long copied = copyRange(dataStart, dataStart, dataEnd - dataStart);
+            if (copied < dataEnd - dataStart) {
+                return dataStart + copied;
+            }
             offset = dataEnd;
         }
+        return size;
     }
 
     private long savedPosition() throws IOException {

@@ -30,7 +30,11 @@ public final class Deduplicator {
         if (refusal != null) {
             throw new ReflinkUnsupportedException(source.toString(), target.toString(), "FIDEDUPERANGE", refusal);
         }
-        Syscalls sys = Syscalls.linux();
+        return dedupe(Syscalls.linux(), source, target);
+    }
+
+    /** The dedupe through {@code sys}: the real binding, or a test's with faults in front of it. */
+    static DedupeResult dedupe(Syscalls sys, Path source, Path target) throws IOException {
         int in;
         try {
             in = sys.openForReading(Syscalls.AT_FDCWD, NativePaths.bytes(source), true);

@@ -1,6 +1,7 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
@@ -184,6 +185,7 @@ final class HardLinks {
                 throw e;
             }
             byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
+            flush(Syscalls.AT_FDCWD, ("/proc/self/fd/" + copyFd).getBytes(StandardCharsets.US_ASCII), true);
             sys.linkOpenFile(copyFd, targetDirectory, temporary);
             TargetFile.renameOver(sys, targetDirectory, temporary, name);
         }
@@ -215,12 +217,31 @@ final class HardLinks {
                     throw e;
                 }
                 byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
+                flush(directory, first.name, false);
                 sys.link(directory, first.name, targetDirectory, temporary);
                 TargetFile.renameOver(sys, targetDirectory, temporary, name);
             }
         } finally {
             closeQuietly(directory);
         }
+    }
+
+    /**
+     * Before a copy gets a name that replaces an existing file, its data goes to disk, as
+     * {@link TargetFile#commit} does for a replacement: the first copy was a new file, not
+     * flushed, and a power cut after the rename must not leave the old name on unwritten blocks.
+     * The file is opened for reading only to be flushed; {@code followLinks} only for the
+     * /proc/self/fd link to an open copy.
+     */
+    private void flush(int directory, byte[] name, boolean followLinks) throws NativeException {
+        int fd = sys.openForReading(directory, name, followLinks);
+        try {
+            sys.syncData(fd);
+        } catch (NativeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+        sys.close(fd);
     }
 
     private static byte[] replaceableName(byte[] name, CopyRequest request, Supplier<Path> sourcePath,

@@ -36,17 +36,19 @@ final class TargetFile {
     private final byte[] name;
     private final byte[] created;
     private int ownedDirectory;
+    private final Supplier<Path> sourcePath;
     private final Supplier<Path> targetPath;
     private int fd;
 
     private TargetFile(Syscalls sys, int directory, byte[] name, byte[] created, int fd, int ownedDirectory,
-                       Supplier<Path> targetPath) {
+                       Supplier<Path> sourcePath, Supplier<Path> targetPath) {
         this.sys = sys;
         this.directory = directory;
         this.name = name;
         this.created = created;
         this.fd = fd;
         this.ownedDirectory = ownedDirectory;
+        this.sourcePath = sourcePath;
         this.targetPath = targetPath;
     }
 
@@ -64,7 +66,7 @@ final class TargetFile {
         try {
             int fd = sys.createExclusive(directory, name, mode);
             if (fd >= 0) {
-                return new TargetFile(sys, directory, name, name, fd, -1, targetPath);
+                return new TargetFile(sys, directory, name, name, fd, -1, sourcePath, targetPath);
             }
             if (directory == Syscalls.AT_FDCWD) {
                 // a whole path: from here on, work in its directory, through one descriptor
@@ -72,7 +74,7 @@ final class TargetFile {
                 int parent = sys.openDirectory(Syscalls.AT_FDCWD, parentAndName[0], true);
                 try {
                     TargetFile file = settleExisting(sys, parent, parentAndName[1], mode, source, replace, parent,
-                            targetPath);
+                            sourcePath, targetPath);
                     if (file == null) {
                         sys.close(parent);
                     }
@@ -82,7 +84,7 @@ final class TargetFile {
                     throw e;
                 }
             }
-            return settleExisting(sys, directory, name, mode, source, replace, -1, targetPath);
+            return settleExisting(sys, directory, name, mode, source, replace, -1, sourcePath, targetPath);
         } catch (NativeException e) {
             throw Failures.translate(e, targetPath.get(), sourcePath.get());
         }
@@ -94,14 +96,15 @@ final class TargetFile {
      * a new one over it. A name that disappears meanwhile is simply created.
      */
     private static TargetFile settleExisting(Syscalls sys, int directory, byte[] name, int mode, FileStatus source,
-                                             boolean replace, int owned, Supplier<Path> targetPath)
+                                             boolean replace, int owned, Supplier<Path> sourcePath,
+                                             Supplier<Path> targetPath)
             throws IOException, NativeException {
         for (;;) {
             FileStatus existing = sys.statusAt(directory, name, false);
             if (existing == null) {
                 int fd = sys.createExclusive(directory, name, mode);
                 if (fd >= 0) {
-                    return new TargetFile(sys, directory, name, name, fd, owned, targetPath);
+                    return new TargetFile(sys, directory, name, name, fd, owned, sourcePath, targetPath);
                 }
                 continue;
             }
@@ -128,7 +131,7 @@ final class TargetFile {
                 int fd = sys.createExclusive(directory, temporary, mode);
                 if (fd >= 0) {
                     markInUse(sys, directory, temporary, fd);
-                    return new TargetFile(sys, directory, name, temporary, fd, owned, targetPath);
+                    return new TargetFile(sys, directory, name, temporary, fd, owned, sourcePath, targetPath);
                 }
             }
         }
@@ -225,9 +228,11 @@ final class TargetFile {
     }
 
     /**
-     * Closes the file and, for a replacement, renames it over the target. When this fails the
+     * For a replacement, renames the file over the target; then closes it. When this fails the
      * caller still calls {@link #abort}, which removes what was created: the directory
-     * descriptor is closed only once that can no longer happen.
+     * descriptor is closed only once that can no longer happen. A close that fails after the
+     * rename is reported, though the target is then already wholly the new file (whose data, if
+     * copied, was flushed, so the close has nothing left to write back).
      *
      * <p>Durability: a replacement whose data was written (copied, not cloned) is flushed with
      * fdatasync before the rename. Otherwise a power cut soon after the rename can leave the
@@ -241,15 +246,16 @@ final class TargetFile {
      */
     void commit(boolean dataWritten) throws IOException {
         try {
-            if (replaces() && dataWritten) {
-                sys.syncData(fd);
-            }
-            closeDescriptor();
             if (replaces()) {
+                if (dataWritten) {
+                    sys.syncData(fd);
+                }
+                // renamed while still open, so still locked: a cleanup never takes it for a leftover
                 sys.rename(directory, created, directory, name);
             }
+            closeDescriptor();
         } catch (NativeException e) {
-            throw Failures.translate(e, targetPath.get(), null);
+            throw Failures.translate(e, targetPath.get(), sourcePath.get());
         }
         closeOwnedDirectory(null);
     }
@@ -259,13 +265,13 @@ final class TargetFile {
         try {
             closeDescriptor();
         } catch (NativeException e) {
-            failure.addSuppressed(Failures.translate(e, targetPath.get(), null));
+            failure.addSuppressed(Failures.translate(e, targetPath.get(), sourcePath.get()));
         }
         try {
             sys.unlink(directory, created, false);
         } catch (NativeException e) {
             if (!e.is(Errno.ENOENT)) {
-                failure.addSuppressed(Failures.translate(e, targetPath.get(), null));
+                failure.addSuppressed(Failures.translate(e, targetPath.get(), sourcePath.get()));
             }
         }
         closeOwnedDirectory(failure);
