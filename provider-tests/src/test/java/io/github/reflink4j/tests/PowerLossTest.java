@@ -33,12 +33,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  * but the two (a temporary file under reflink4j's pattern would be tolerated and reported: none
  * was seen).
  *
- * <p>Not vacuous: with the fdatasync before the rename removed (TargetFile.commit), the xfs
- * read/write case fails on its first round: the target is there after the remount, with the new
- * file's size but unwritten (read back as zeros), so the old data and the new are both lost.
- * A clone needs no flush (one journalled transaction); on ext4 its {@code auto_da_alloc}
- * heuristic happened to save the unflushed replacements in the same experiment, which no
- * program should count on.
+ * <p>Not vacuous: with the fdatasync before the rename taken out of TargetFile.commit (tried
+ * once, then put back), both ext4 cases failed in their first or second round: the target had
+ * the new file's size, 40 MiB, but 4.3 MiB (copy_file_range) and 25 MiB (read/write) of it
+ * read back as zeros, so neither the old data nor the new survived. ext4's
+ * {@code auto_da_alloc} only starts the write-back when a file is renamed over another; it does
+ * not wait for it. The xfs read/write case passed even so, because the engine ends a copy with
+ * ftruncate to the source's size and xfs flushes a truncated file when it is closed: a
+ * side effect, not a promise. A clone needs no flush: it is one journalled transaction.
  */
 class PowerLossTest {
     private static final int ROUNDS = 3;
