@@ -34,13 +34,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * was seen).
  *
  * <p>Not vacuous: with the fdatasync before the rename taken out of TargetFile.commit (tried
- * once, then put back), both ext4 cases failed in their first or second round: the target had
- * the new file's size, 40 MiB, but 4.3 MiB (copy_file_range) and 25 MiB (read/write) of it
- * read back as zeros, so neither the old data nor the new survived. ext4's
- * {@code auto_da_alloc} only starts the write-back when a file is renamed over another; it does
- * not wait for it. The xfs read/write case passed even so, because the engine ends a copy with
- * ftruncate to the source's size and xfs flushes a truncated file when it is closed: a
- * side effect, not a promise. A clone needs no flush: it is one journalled transaction.
+ * locally, then put back), the ext4 cases failed in their first or second round, in two runs of
+ * two (both cases in the first run, read/write in the second): the target had the new file's
+ * size, 40 MiB, but 4 to 25 MiB of it read back as zeros, so neither the old data nor the new
+ * survived. ext4's {@code auto_da_alloc} starts the write-back when a file is renamed over
+ * another, but does not wait for it. The xfs read/write case passed even so, because the engine
+ * ends a copy with ftruncate to the source's size and xfs flushes a truncated file when it is
+ * closed; with that ftruncate skipped as well, the xfs target was an empty file after the first
+ * power cut. Side effects, not promises. A clone needs no flush: it is one journalled
+ * transaction.
  */
 class PowerLossTest {
     private static final int ROUNDS = 3;
