@@ -26,6 +26,7 @@ import io.github.reflink4j.tests.support.ForkedJvm;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,6 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * an existing target: the target is untouched, byte for byte and inode for inode, the source too,
  * and exactly one temporary file is left beside the target, under reflink4j's pattern. The next
  * copy into that directory, by {@code reflink cp} or by {@code copyTree}, removes it and says so.
+ * A copy that is alive but stopped (SIGSTOP) for longer than the cleanup's grace keeps its
+ * temporary file, by its lock alone, and completes when continued.
  */
 class KilledCopyTest extends RealFileSystemTest {
     /** Big enough that a NEVER copy on ext4 takes far longer than the test needs to see it start. */
@@ -98,6 +101,32 @@ class KilledCopyTest extends RealFileSystemTest {
         assertEquals(targetHash, Contents.sha256(target), "the cleanup touched the target");
         assertEquals(targetInode, inode(target));
         assertEquals(sourceHash, Contents.sha256(source));
+    }
+
+    @Test
+    void liveCopy_stoppedLongerThanTheGrace_keepsItsTemporaryFile_andCompletes() throws Exception {
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path source = Contents.writeRandom(dir.resolve("source"), SOURCE_SIZE, 5);
+        Path target = Contents.writeRandom(dir.resolve("target"), 3 << 20, 6);
+        String sourceHash = Contents.sha256(source);
+
+        try (ForkedJvm.Running copy = ForkedJvm.of(Replace.class).start(source.toString(), target.toString())) {
+            Path temporary = awaitGrowingTemporaryFile(dir, copy);
+            Shell.run("kill -STOP \"$1\"", Long.toString(copy.pid()));
+            try {
+                awaitOlderThanGrace(temporary); // only its lock tells it from a dead copy's now
+                assertEquals(List.of(), Reflink.removeLeftovers(dir), "a live copy's file was taken for a leftover");
+                assertEquals(List.of(temporary), temporaryFiles(dir));
+            } finally {
+                Shell.run("kill -CONT \"$1\"", Long.toString(copy.pid()));
+            }
+            assertEquals(0, copy.waitFor(120), copy.output());
+            assertEquals("copied\n", copy.output());
+        }
+
+        assertEquals(sourceHash, Contents.sha256(target), "the copy did not complete");
+        assertEquals(sourceHash, Contents.sha256(source), "the source changed");
+        assertEquals(List.of(), temporaryFiles(dir));
     }
 
     /**
