@@ -54,6 +54,10 @@ import io.github.reflink4j.linux.Syscalls;
  * past {@link #OPEN_DIRECTORY_BUDGET} of them, directories that wait only for their
  * subdirectories are closed, and reopened later through their child's ".." with their
  * (device, inode) checked, so a tree of any depth copies under a small descriptor limit.
+ *
+ * <p>Each target directory that already existed is searched once, when the walker enters it,
+ * for the temporary files of earlier copies that were killed ({@link Leftovers}); directories
+ * the copy creates are not, so a copy into a new tree lists nothing but its source.
  */
 public final class TreeCopier {
     private static final int BATCH = 1024;
