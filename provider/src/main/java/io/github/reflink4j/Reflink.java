@@ -5,11 +5,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.CopyOption;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 import io.github.reflink4j.engine.CopyEngine;
 import io.github.reflink4j.engine.CopyRequest;
 import io.github.reflink4j.engine.Deduplicator;
+import io.github.reflink4j.engine.Leftovers;
 import io.github.reflink4j.engine.SharingInspector;
 import io.github.reflink4j.engine.TreeCopier;
 import io.github.reflink4j.engine.SupportProbe;
@@ -228,6 +230,27 @@ public final class Reflink {
     public static boolean isSupported(Path directory) throws IOException {
         Objects.requireNonNull(directory, "directory");
         return SupportProbe.isSupported(platformPath(directory));
+    }
+
+    /**
+     * Removes what killed copies left in {@code directory}: the temporary files
+     * ({@code .NAME.reflink4j-XXXXXXXXXXXX.tmp}) of replacements that never finished. Only
+     * regular files under exactly that pattern that no live copy holds (a copy keeps its
+     * temporary file locked with flock while it has it open) and that have not changed for a
+     * few seconds are removed; links, directories and everything else are left alone.
+     * {@link #copyTree} does this itself in each target directory that already existed.
+     *
+     * <pre>{@code
+     * for (Path p : Reflink.removeLeftovers(Path.of("/srv/images"))) {
+     *     System.err.println("removed " + p + ", left by an interrupted copy");
+     * }
+     * }</pre>
+     *
+     * @return the paths removed
+     * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
+     */
+    public static List<Path> removeLeftovers(Path directory) throws IOException {
+        return Leftovers.removeIn(platformPath(directory));
     }
 
     private static CopyResult copyIn(ReflinkCopyOption mode, Path source, Path target, CopyOption... options)

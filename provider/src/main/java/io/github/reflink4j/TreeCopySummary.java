@@ -1,5 +1,6 @@
 package io.github.reflink4j;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -18,11 +19,20 @@ import java.util.List;
  * @param clonedBytes bytes that share the source's blocks
  * @param copiedBytes bytes really copied
  * @param failures    entries that could not be copied
+ * @param leftoversRemoved temporary files of earlier, killed copies removed from target
+ *                    directories that already existed (see {@link Reflink#removeLeftovers})
  */
 public record TreeCopySummary(long files, long directories, long symlinks, long clonedBytes, long copiedBytes,
-                              List<TreeCopyFailure> failures) {
+                              List<TreeCopyFailure> failures, List<Path> leftoversRemoved) {
     public TreeCopySummary {
         failures = List.copyOf(failures);
+        leftoversRemoved = List.copyOf(leftoversRemoved);
+    }
+
+    /** A summary of a copy that removed no leftovers. */
+    public TreeCopySummary(long files, long directories, long symlinks, long clonedBytes, long copiedBytes,
+                           List<TreeCopyFailure> failures) {
+        this(files, directories, symlinks, clonedBytes, copiedBytes, failures, List.of());
     }
 
     /** True when every entry was copied. */

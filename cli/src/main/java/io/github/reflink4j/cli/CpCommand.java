@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import com.google.gson.JsonArray;
@@ -86,6 +88,8 @@ final class CpCommand implements Callable<Integer> {
     private long cloned;
     private long copied;
     private final JsonArray failures = new JsonArray();
+    /** Target directories already searched for leftovers of killed copies. */
+    private final Set<Path> searched = new HashSet<>();
 
     /** What --preserve can name. */
     enum Preserved { MODE, OWNERSHIP, TIMESTAMPS, XATTR, LINKS, ALL }
@@ -146,6 +150,7 @@ final class CpCommand implements Callable<Integer> {
             if (display != null) {
                 display.addWork(1, Files.readAttributes(source, BasicFileAttributes.class, linkOptions).size());
             }
+            removeLeftovers(destination, output);
             CopyOption[] options = copyOptions();
             if (!followLinks) {
                 options = java.util.Arrays.copyOf(options, options.length + 1);
@@ -180,6 +185,7 @@ final class CpCommand implements Callable<Integer> {
         }
         try {
             TreeCopySummary summary = Reflink.copyTree(source, destination, settings);
+            summary.leftoversRemoved().forEach(path -> reportLeftover(path, output));
             files += summary.files();
             directories += summary.directories();
             symlinks += summary.symlinks();
@@ -198,6 +204,32 @@ final class CpCommand implements Callable<Integer> {
             recordFailure(output, source, destination, "cannot copy '" + source + "' to '" + destination + "': "
                     + Output.reason(e, source, destination));
         }
+    }
+
+    /**
+     * Removes, once per directory, the temporary files that killed copies left beside their
+     * targets in the directory a file is copied into (a tree copy does this itself, in each
+     * directory that already existed). Best effort: a directory that cannot be searched is the
+     * copy's to report.
+     */
+    private void removeLeftovers(Path destination, Output output) {
+        Path directory = destination.toAbsolutePath().getParent();
+        if (directory == null || !searched.add(directory)) {
+            return;
+        }
+        try {
+            Reflink.removeLeftovers(directory).forEach(path -> reportLeftover(path, output));
+        } catch (IOException | RuntimeException e) {
+            // nothing removed; the copy itself says what is wrong with the directory, if anything
+        }
+    }
+
+    /**
+     * Always said, not only with -v: a file the user did not name was deleted, and that should
+     * never go unseen. It is rare (only after a killed copy) and does not change the exit status.
+     */
+    private static void reportLeftover(Path path, Output output) {
+        output.note("removed '" + path + "', left by an interrupted copy");
     }
 
     private void recordFailure(Output output, Path source, Path destination, String message) {

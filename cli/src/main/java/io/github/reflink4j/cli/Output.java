@@ -43,6 +43,12 @@ final class Output {
         fail((other == null ? "cannot read " : "cannot copy ") + what + ": " + reason(e, path, other));
     }
 
+    /** Tells something on stderr that is not a failure: the exit status stays as it is. */
+    void note(String message) {
+        err.println(command + ": " + message);
+        err.flush();
+    }
+
     int failures() {
         return failures;
     }

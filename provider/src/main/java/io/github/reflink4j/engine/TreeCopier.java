@@ -54,6 +54,10 @@ import io.github.reflink4j.linux.Syscalls;
  * past {@link #OPEN_DIRECTORY_BUDGET} of them, directories that wait only for their
  * subdirectories are closed, and reopened later through their child's ".." with their
  * (device, inode) checked, so a tree of any depth copies under a small descriptor limit.
+ *
+ * <p>Each target directory that already existed is searched once, when the walker enters it,
+ * for the temporary files of earlier copies that were killed ({@link Leftovers}); directories
+ * the copy creates are not, so a copy into a new tree lists nothing but its source.
  */
 public final class TreeCopier {
     private static final int BATCH = 1024;
@@ -80,6 +84,8 @@ public final class TreeCopier {
     private final LongAdder links = new LongAdder();
     private final LongAdder cloned = new LongAdder();
     private final LongAdder copied = new LongAdder();
+    /** Temporary files of killed copies removed from existing target directories; the walker's alone. */
+    private final List<Path> leftoversRemoved = new ArrayList<>();
     private final AtomicReference<Throwable> unexpected = new AtomicReference<>();
     private volatile boolean stopping;
     private Thread walker;
@@ -227,7 +233,7 @@ public final class TreeCopier {
 
     private TreeCopySummary summary() {
         return new TreeCopySummary(files.sum(), directories.sum(), links.sum(), cloned.sum(), copied.sum(),
-                new ArrayList<>(failures));
+                new ArrayList<>(failures), leftoversRemoved);
     }
 
     private static String describe(TreeCopySummary s) {
@@ -254,6 +260,9 @@ public final class TreeCopier {
                 boolean created = sys.makeDirectory(parent, parentAndName[1], DirectoryModes.WHILE_COPYING);
                 target = openTargetDirectory(parent, parentAndName[1], created, targetRoot);
                 targetRootStatus = sys.status(target);
+                if (!created) {
+                    removeLeftovers(target, () -> targetRoot);
+                }
                 TreeDirectory root = new TreeDirectory(null, null, sourceStatus, source, target, targetRootStatus,
                         created, created ? modes.allowedBitsIn(sys, parent) : 0, sourceRoot, targetRoot);
                 sys.close(parent);
@@ -422,6 +431,9 @@ public final class TreeCopier {
             boolean created = sys.makeDirectory(parent.targetFd, entry.name(), DirectoryModes.WHILE_COPYING);
             target = openTargetDirectory(parent.targetFd, entry.name(), created, targetPath.get());
             FileStatus targetStatus = sys.status(target);
+            if (!created) {
+                removeLeftovers(target, targetPath);
+            }
             TreeDirectory child = new TreeDirectory(parent, entry.name(), status, source, target, targetStatus, created,
                     created ? parent.allowedBitsForChildren(sys, modes) : 0, sourceRoot, targetRoot);
             directoriesInUse.opened(child);
@@ -437,6 +449,21 @@ public final class TreeCopier {
             closeAll(failure, source, target);
             fail(sourcePath, targetPath, failure);
             return null;
+        }
+    }
+
+    /**
+     * A target directory that already existed may hold the temporary files of an earlier copy
+     * that was killed (see {@link Leftovers}): removed once, when the walker enters it. A
+     * directory this copy created cannot hold any, so a fresh tree pays nothing for this.
+     */
+    private void removeLeftovers(int targetFd, Supplier<Path> directory) {
+        try {
+            for (byte[] name : Leftovers.removeIn(sys, targetFd, listing)) {
+                leftoversRemoved.add(NativePaths.resolve(directory.get(), name));
+            }
+        } catch (NativeException e) {
+            // best effort: a directory that cannot be listed is reported by the copies into it, if it matters
         }
     }
 

@@ -2,7 +2,9 @@ package io.github.reflink4j.tests.support;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,8 +141,87 @@ public final class ForkedJvm {
         }
     }
 
-    /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
-    public Result run(long timeoutSeconds, String... arguments) {
+    /**
+     * A program started by {@link #start} and not waited for: its process (without a launcher,
+     * the JVM itself, since bash execs it) and its output so far. Closing it kills it (SIGKILL)
+     * if it still runs.
+     */
+    public static final class Running implements AutoCloseable {
+        private final Process process;
+        private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        private final Thread reader;
+
+        private Running(Process process) {
+            this.process = process;
+            this.reader = new Thread(() -> {
+                byte[] chunk = new byte[8192];
+                try (InputStream in = process.getInputStream()) {
+                    for (int n; (n = in.read(chunk)) > 0; ) {
+                        synchronized (output) {
+                            output.write(chunk, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process is gone: what it wrote so far is all there is
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** What it has written so far, stdout and stderr merged. */
+        public String output() {
+            synchronized (output) {
+                return output.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** Waits for it to end, at most {@code timeoutSeconds}; returns its exit code (128 + signal when killed). */
+        public int waitFor(long timeoutSeconds) {
+            try {
+                if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    fail(pid() + " did not end in " + timeoutSeconds + " s: " + output());
+                }
+                reader.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
+                return process.exitValue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                waitFor(60);
+            }
+        }
+    }
+
+    /**
+     * Starts the program with these arguments and returns at once, for a test that watches it
+     * and ends it itself (a kill in the middle of its work); close the result when done.
+     */
+    public Running start(String... arguments) {
+        try {
+            Process process = builder(arguments).start();
+            process.getOutputStream().close();
+            return new Running(process);
+        } catch (IOException e) {
+            throw new AssertionError("cannot start " + java + ": " + e, e);
+        }
+    }
+
+    private ProcessBuilder builder(String... arguments) {
         List<String> command = new ArrayList<>(List.of("bash", "-c", shellSetup + "\nexec \"$@\"", "forked-jvm"));
         command.addAll(launcher);
         command.add(java);
@@ -149,6 +230,13 @@ public final class ForkedJvm {
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
+        return builder;
+    }
+
+    /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
+    public Result run(long timeoutSeconds, String... arguments) {
+        ProcessBuilder builder = builder(arguments);
+        List<String> command = builder.command();
         try {
             Process process = builder.start();
             process.getOutputStream().close();

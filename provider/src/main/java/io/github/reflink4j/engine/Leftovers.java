@@ -1,0 +1,189 @@
+package io.github.reflink4j.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.reflink4j.ReflinkUnsupportedException;
+import io.github.reflink4j.linux.DirectoryEntry;
+import io.github.reflink4j.linux.FileStatus;
+import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
+
+/**
+ * The temporary files of replacements that never finished: a copy killed while it wrote
+ * {@code .NAME.reflink4j-<12 hex>.tmp} beside an existing target (see
+ * {@link TargetFile#temporaryName}) leaves it there, the target itself untouched. A later copy
+ * into the same directory removes them, and only them:
+ * <ul>
+ *   <li>the name is exactly reflink4j's pattern (12 lowercase hex digits; the NAME part is not
+ *       matched against the directory, since a long one is cut to 200 bytes);</li>
+ *   <li>it is a regular file, reached through the open directory by its name's bytes without
+ *       following a link;</li>
+ *   <li>no live copy holds it: a copy keeps a flock on its temporary file for as long as it has it
+ *       open, and the lock goes when the process dies, so a lock taken here means no live copy;</li>
+ *   <li>its status changed more than {@link #GRACE_SECONDS} seconds ago: a live copy creates the
+ *       file and then locks it, and the grace keeps a cleanup out of that window (a copy that
+ *       writes keeps changing the status, too);</li>
+ *   <li>the name still leads to the inode inspected, just before it is unlinked.</li>
+ * </ul>
+ * A directory, a link or anything else under such a name is never touched. Removal is best
+ * effort: a name that cannot be inspected or removed (permissions, a sticky directory, a file
+ * system without flock) is left as it is, silently, since the copy that asked is not at fault.
+ *
+ * <pre>{@code
+ * List<Path> removed = Leftovers.removeIn(Path.of("/srv/data"));
+ * removed.forEach(p -> System.err.println("removed " + p + ", left by a killed copy"));
+ * }</pre>
+ */
+public final class Leftovers {
+    /**
+     * How old (by status-change time) a temporary file must be before it counts as abandoned:
+     * far longer than the microseconds between a live copy's create and its flock, short enough
+     * that the next run of a script cleans up.
+     */
+    public static final int GRACE_SECONDS = 5;
+    private static final int LISTING_BUFFER = 32 * 1024;
+    private static final byte[] MARK = ".reflink4j-".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = ".tmp".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEX_DIGITS = 12;
+    private static final int MAX_NAME = 200;
+
+    private Leftovers() {
+    }
+
+    /**
+     * Removes the leftovers in {@code directory} (a link to a directory is followed, as for any
+     * directory named by the caller) and returns their paths.
+     *
+     * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
+     * @throws IOException                 when the directory cannot be opened or listed
+     */
+    public static List<Path> removeIn(Path directory) throws IOException {
+        String refusal = CopyEngine.nativeRefusal(directory, directory);
+        if (refusal != null) {
+            throw new ReflinkUnsupportedException(directory.toString(), null, "leftover cleanup", refusal);
+        }
+        Syscalls sys = Syscalls.linux();
+        int fd;
+        try {
+            fd = sys.openDirectory(Syscalls.AT_FDCWD, NativePaths.bytes(directory), true);
+        } catch (NativeException e) {
+            throw Failures.translate(e, directory, null);
+        }
+        try {
+            List<Path> removed = new ArrayList<>();
+            for (byte[] name : removeIn(sys, fd, ByteBuffer.allocateDirect(LISTING_BUFFER))) {
+                removed.add(NativePaths.resolve(directory, name));
+            }
+            return removed;
+        } catch (NativeException e) {
+            throw Failures.translate(e, directory, null);
+        } finally {
+            try {
+                sys.close(fd);
+            } catch (NativeException e) {
+                // only read: closing it cannot lose data
+            }
+        }
+    }
+
+    /**
+     * Removes the leftovers in the open directory {@code directory}, listed through a descriptor
+     * of its own (the caller's keeps its position), and returns their names.
+     *
+     * @param buffer a direct buffer for the listing, reused
+     * @throws NativeException when the directory cannot be listed
+     */
+    static List<byte[]> removeIn(Syscalls sys, int directory, ByteBuffer buffer) throws NativeException {
+        int listing = sys.openDirectory(directory, new byte[] {'.'}, false);
+        try {
+            List<byte[]> removed = new ArrayList<>(0);
+            List<DirectoryEntry> entries = new ArrayList<>();
+            long now = System.currentTimeMillis() / 1000;
+            while (sys.readDirectory(listing, buffer, entries)) {
+                for (DirectoryEntry entry : entries) {
+                    DirectoryEntry.Type type = entry.type();
+                    if ((type == DirectoryEntry.Type.REGULAR || type == DirectoryEntry.Type.UNKNOWN)
+                            && isTemporaryName(entry.name()) && removeIfAbandoned(sys, directory, entry.name(), now)) {
+                        removed.add(entry.name());
+                    }
+                }
+                entries.clear();
+            }
+            return removed;
+        } finally {
+            try {
+                sys.close(listing);
+            } catch (NativeException e) {
+                // only read: closing it cannot lose data
+            }
+        }
+    }
+
+    /** "." + 1 to 200 bytes + ".reflink4j-" + 12 lowercase hex digits + ".tmp", exactly. */
+    public static boolean isTemporaryName(byte[] name) {
+        int hexStart = name.length - END.length - HEX_DIGITS;
+        int markStart = hexStart - MARK.length;
+        int kept = markStart - 1;
+        if (kept < 1 || kept > MAX_NAME || name[0] != '.') {
+            return false;
+        }
+        for (int i = 0; i < END.length; i++) {
+            if (name[hexStart + HEX_DIGITS + i] != END[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < MARK.length; i++) {
+            if (name[markStart + i] != MARK[i]) {
+                return false;
+            }
+        }
+        for (int i = hexStart; i < hexStart + HEX_DIGITS; i++) {
+            byte b = name[i];
+            if (!(b >= '0' && b <= '9' || b >= 'a' && b <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Unlinks the name when it is an abandoned temporary file; holds the file's lock meanwhile,
+     * so that two cleanups, or a cleanup and a copy, never both act on it.
+     */
+    private static boolean removeIfAbandoned(Syscalls sys, int directory, byte[] name, long nowSeconds) {
+        int fd;
+        try {
+            fd = sys.openForReading(directory, name, false);
+        } catch (NativeException e) {
+            return false; // gone, a link (ELOOP), or not ours to read
+        }
+        try {
+            FileStatus status = sys.status(fd);
+            if (!status.isRegularFile() || nowSeconds - status.changeTime().seconds() <= GRACE_SECONDS) {
+                return false;
+            }
+            if (!sys.tryLock(fd)) {
+                return false; // a live copy's
+            }
+            FileStatus byName = sys.statusAt(directory, name, false);
+            if (byName == null || !byName.isSameFileAs(status)) {
+                return false; // renamed over its target, or replaced, since it was opened
+            }
+            sys.unlink(directory, name, false);
+            return true;
+        } catch (NativeException e) {
+            return false; // no flock here (EOPNOTSUPP), no permission to remove: leave it
+        } finally {
+            try {
+                sys.close(fd);
+            } catch (NativeException e) {
+                // only read: closing it cannot lose data
+            }
+        }
+    }
+}
