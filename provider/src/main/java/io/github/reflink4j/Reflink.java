@@ -250,6 +250,7 @@ public final class Reflink {
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      */
     public static List<Path> removeLeftovers(Path directory) throws IOException {
+        Objects.requireNonNull(directory, "directory");
         return Leftovers.removeIn(platformPath(directory));
     }
 
