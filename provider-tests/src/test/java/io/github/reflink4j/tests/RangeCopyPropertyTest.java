@@ -71,7 +71,7 @@ import org.opentest4j.TestAbortedException;
  * sequence of steps. To replay: jqwik itself runs a failed property again with the failing
  * seed first (its database is kept in {@code provider-tests/target/jqwik-database}, see
  * {@code junit-platform.properties}), or set the seed for good in the annotation, e.g.
- * {@code @Property(tries = 400, seed = "-8123456789")}, and run
+ * {@code @Property(tries = 2500, seed = "-8123456789")}, and run
  * {@code src/run-tests.sh -q -Dtest=RangeCopyPropertyTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class RangeCopyPropertyTest {
@@ -96,21 +96,21 @@ class RangeCopyPropertyTest {
         }
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 2500, shrinking = ShrinkingMode.BOUNDED)
     @On(TestFileSystem.BTRFS)
     void rangeCopies_onBtrfs_matchTheModel(@ForAll("starts") Start start, @ForAll("clonableSteps") List<Step> steps)
             throws IOException {
         run(TestFileSystem.BTRFS, start, steps);
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 2500, shrinking = ShrinkingMode.BOUNDED)
     @On(TestFileSystem.XFS)
     void rangeCopies_onXfs_matchTheModel(@ForAll("starts") Start start, @ForAll("clonableSteps") List<Step> steps)
             throws IOException {
         run(TestFileSystem.XFS, start, steps);
     }
 
-    @Property(tries = 700, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 1500, shrinking = ShrinkingMode.BOUNDED)
     @On(TestFileSystem.EXT4)
     void rangeCopies_onExt4_matchTheModel(@ForAll("starts") Start start, @ForAll("copyingSteps") List<Step> steps)
             throws IOException {
