@@ -64,13 +64,15 @@ import org.opentest4j.TestAbortedException;
  * {@code CopyResult.cloned(effective)}, and otherwise throws ReflinkFailedException leaving the
  * target unchanged (and an absent target absent). AUTO and NEVER always copy; AUTO clones
  * whatever ALWAYS could and otherwise the whole blocks in the middle when both offsets sit at
- * the same place within a block; NEVER shares nothing and reads and writes. After every try no
- * descriptor is open on the test file system and no temporary file is left.
+ * the same place within a block (one deviation is accepted and counted as "copied, whole blocks
+ * not cloned": a range reaching the source's unaligned end inside the target is copied whole);
+ * NEVER shares nothing and reads and writes. Channels keep their positions. After every try no
+ * descriptor is open on the try's files and no temporary file is left.
  *
  * <p>jqwik prints each property's seed ({@code seed = ...}) and, on a failure, the shrunk
- * sequence of steps. To replay: jqwik itself runs a failed property again with the failing
- * seed first (its database is kept in {@code provider-tests/target/jqwik-database}, see
- * {@code junit-platform.properties}), or set the seed for good in the annotation, e.g.
+ * sequence of steps. To replay: the next run of a failed property starts with the failing sample,
+ * then its seed (jqwik's database is kept in {@code provider-tests/target/jqwik-database}, see
+ * {@code junit-platform.properties}); or set the seed in the annotation, e.g.
  * {@code @Property(tries = 2500, seed = "-8123456789")}, and run
  * {@code src/run-tests.sh -q -Dtest=RangeCopyPropertyTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
