@@ -85,6 +85,24 @@ class PartialCopyTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    void aRangeToTheSourcesUnalignedEnd_insideALongerTarget_auto_clonesTheWholeBlocks_andCopiesTheTail(
+            TestFileSystem fs) throws IOException {
+        // the kernel clones a partial last block only where it ends both files: here it would not
+        Path dir = directoryOn(fs);
+        Path source = writeRandomFile(dir.resolve("source"), 6 * BLOCK + 100, 15);
+        Path target = writeRandomFile(dir.resolve("target"), 16 * BLOCK, 16);
+        byte[] expected = expectedAfter(source, BLOCK, target, BLOCK, 5 * BLOCK + 100);
+
+        CopyResult result = Reflink.partial(source, BLOCK, target, BLOCK, 1L << 40, ReflinkCopyOption.AUTO);
+
+        assertArrayEquals(expected, Files.readAllBytes(target));
+        assertEquals(5 * BLOCK + 100, result.bytes());
+        assertEquals(5 * BLOCK, result.clonedBytes(), "the five whole blocks are cloned, the 100-byte tail copied");
+        assertTrue(Extents.blockShared(target, 1) && Extents.blockShared(target, 5), Extents.of(target).toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
     void misalignedOffsets_auto_and_never_copyTheRange(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);

@@ -351,7 +351,8 @@ public final class CopyEngine {
                     + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file "
                     + ChannelDescriptors.pathOf(in));
         }
-        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), blockSize(sys, out, in), mode);
+        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), targetStatus.size(),
+                blockSize(sys, out, in), mode);
     }
 
     /**

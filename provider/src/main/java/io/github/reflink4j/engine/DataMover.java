@@ -188,9 +188,11 @@ final class DataMover {
      * middle is cloned and only the unaligned edges are copied. {@code length} has already been
      * cut to what the source holds; it is not 0.
      */
-    CopyResult range(long sourceOffset, long targetOffset, long length, long sourceSize, int blockSize,
-                     ReflinkCopyOption mode) throws IOException {
-        boolean toSourceEnd = sourceOffset + length == sourceSize;
+    CopyResult range(long sourceOffset, long targetOffset, long length, long sourceSize, long targetSize,
+                     int blockSize, ReflinkCopyOption mode) throws IOException {
+        // a partial last block can be cloned only where it ends both files: at the source's end,
+        // onto the target's end or past it; inside a longer target the kernel refuses it
+        boolean partialBlockClones = sourceOffset + length == sourceSize && targetOffset + length >= targetSize;
         if (mode == ReflinkCopyOption.ALWAYS) {
             try {
                 sys.cloneRange(source, sourceOffset, length, target, targetOffset);
@@ -205,7 +207,7 @@ final class DataMover {
             return CopyResult.copied(copyMethod(), copied);
         }
         long head = Math.min(length, (blockSize - sourceOffset % blockSize) % blockSize);
-        long middle = toSourceEnd ? length - head : (length - head) / blockSize * blockSize;
+        long middle = partialBlockClones ? length - head : (length - head) / blockSize * blockSize;
         long tail = length - head - middle;
         long cloned = 0;
         if (middle > 0) {
