@@ -5,6 +5,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.CopyOption;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -81,6 +83,11 @@ public final class Reflink {
      * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED};
      * without them ALWAYS throws {@link ReflinkUnsupportedException} and AUTO uses
      * {@link FileChannel#transferTo}.
+     *
+     * <p>The copy uses the descriptors as the channels' own I/O does: a {@code close()} of either
+     * channel from another thread waits until the copy stops at its next chunk, and the copy then
+     * throws {@link java.nio.channels.AsynchronousCloseException}. The locks held on the files
+     * stay held.
      */
     public static CopyResult reflink(FileChannel source, FileChannel target, ReflinkCopyOption mode)
             throws IOException {
@@ -252,6 +259,21 @@ public final class Reflink {
     public static List<Path> removeLeftovers(Path directory) throws IOException {
         Objects.requireNonNull(directory, "directory");
         return Leftovers.removeIn(platformPath(directory));
+    }
+
+    /**
+     * As {@link #removeLeftovers(Path)}, never removing the files {@code spared} names (compared
+     * by device and inode): a tool passes the paths its user named, who may be copying a leftover
+     * on purpose, to recover what a killed copy wrote.
+     */
+    public static List<Path> removeLeftovers(Path directory, Collection<Path> spared) throws IOException {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(spared, "spared");
+        List<Path> platform = new ArrayList<>();
+        for (Path path : spared) {
+            platform.add(platformPath(Objects.requireNonNull(path, "spared path")));
+        }
+        return Leftovers.removeIn(platformPath(directory), platform);
     }
 
     private static CopyResult copyIn(ReflinkCopyOption mode, Path source, Path target, CopyOption... options)

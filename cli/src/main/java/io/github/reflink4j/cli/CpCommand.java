@@ -210,7 +210,8 @@ final class CpCommand implements Callable<Integer> {
      * Removes, once per directory, the temporary files that killed copies left beside their
      * targets in the directory a file is copied into (a tree copy does this itself, in each
      * directory that already existed). Best effort: a directory that cannot be searched is the
-     * copy's to report.
+     * copy's to report. The paths on the command line are spared: a user may copy a leftover on
+     * purpose, to recover what a killed copy wrote, or name one as the target.
      */
     private void removeLeftovers(Path destination, Output output) {
         Path directory = destination.toAbsolutePath().getParent();
@@ -218,7 +219,7 @@ final class CpCommand implements Callable<Integer> {
             return;
         }
         try {
-            Reflink.removeLeftovers(directory).forEach(path -> reportLeftover(path, output));
+            Reflink.removeLeftovers(directory, paths).forEach(path -> reportLeftover(path, output));
         } catch (IOException | RuntimeException e) {
             // nothing removed; the copy itself says what is wrong with the directory, if anything
         }

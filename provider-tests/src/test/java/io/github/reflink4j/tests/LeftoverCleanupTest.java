@@ -24,6 +24,7 @@ import io.github.reflink4j.TreeCopySummary;
 import io.github.reflink4j.tests.support.CommandRun;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -108,6 +109,46 @@ class LeftoverCleanupTest extends RealFileSystemTest {
         for (Path lookAlike : lookAlikes) {
             Files.delete(lookAlike);
         }
+    }
+
+    @Test
+    void reflinkCp_neverRemovesALeftoverItsUserNamed_asSourceOrAsTarget() throws Exception {
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path other = Files.createDirectory(dir.resolve("other")); // apart: each command would clean the other's
+        Path asSource = write(dir, ".big.reflink4j-" + HEX + ".tmp");
+        Path asTarget = write(other, ".notes.reflink4j-00000000cafe.tmp");
+        byte[] sourceBytes = Files.readAllBytes(asSource);
+        byte[] targetBytes = Files.readAllBytes(asTarget);
+        KilledCopyTest.awaitOlderThanGrace(asSource, asTarget);
+
+        // recovering what a killed copy wrote: the leftover is the source
+        CommandRun recover = CommandRun.reflink("cp", asSource.toString(), dir.resolve("recovered").toString());
+        assertEquals(0, recover.exitCode(), recover.stderr());
+        assertEquals("", recover.stderr());
+        assertArrayEquals(sourceBytes, Files.readAllBytes(dir.resolve("recovered")));
+        assertArrayEquals(sourceBytes, Files.readAllBytes(asSource));
+
+        // a leftover-looking name as the target, without -f: refused as for any existing file
+        CommandRun onto = CommandRun.reflink("cp", dir.resolve("recovered").toString(), asTarget.toString());
+        assertEquals(1, onto.exitCode(), onto.stderr());
+        assertTrue(onto.stderr().contains("exists"), onto.stderr());
+        assertArrayEquals(targetBytes, Files.readAllBytes(asTarget));
+
+        Files.delete(asSource);
+        Files.delete(asTarget);
+        Files.delete(dir.resolve("recovered"));
+        Files.delete(other);
+    }
+
+    @Test
+    void aTemporaryFileYoungerThanTheGrace_isKept_evenUnlocked() throws IOException {
+        // a live copy creates its temporary file and only then locks it: the grace covers that moment
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path fresh = write(dir, ".target.reflink4j-" + HEX + ".tmp");
+        Object inode = Files.getAttribute(fresh, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        assertEquals(List.of(), Reflink.removeLeftovers(dir), "removed a temporary file changed just now");
+        assertEquals(inode, Files.getAttribute(fresh, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+        Files.delete(fresh);
     }
 
     /** Asks for a cleanup of {@code dir} by {@code entry}; returns what was reported removed. */

@@ -41,6 +41,8 @@ final class HardLinks {
         final CompletableFuture<Integer> descriptor = new CompletableFuture<>();
         int linksToCome;
         boolean closed;
+        /** The first copy's data was written, not cloned: it must be flushed before a name it gets replaces a file. */
+        boolean dataWritten;
         /** Where the copy is: its directory's names below the target root, its name, its inode. */
         List<byte[]> directoryNames;
         byte[] name;
@@ -82,7 +84,7 @@ final class HardLinks {
             if (first.copy != null) {
                 try {
                     if (copyFd >= 0 && !first.closed) {
-                        link(copyFd, directory.targetFd, name, request, sourcePath, targetPath);
+                        link(copyFd, first.dataWritten, directory.targetFd, name, request, sourcePath, targetPath);
                     } else {
                         linkByName(first, directory.targetFd, name, request, sourcePath, targetPath);
                     }
@@ -118,6 +120,7 @@ final class HardLinks {
         try {
             result = CopyEngine.copyOpenFile(sys, sourceFd, status, directory.targetFd, name, request, sourcePath,
                     targetPath);
+            mine.dataWritten = result.copiedBytes() > 0;
             try {
                 copyFd = sys.openPath(directory.targetFd, name);
                 copy = sys.status(copyFd);
@@ -176,8 +179,8 @@ final class HardLinks {
         }
     }
 
-    private void link(int copyFd, int targetDirectory, byte[] name, CopyRequest request, Supplier<Path> sourcePath,
-                      Supplier<Path> targetPath) throws IOException, NativeException {
+    private void link(int copyFd, boolean dataWritten, int targetDirectory, byte[] name, CopyRequest request,
+                      Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
         try {
             sys.linkOpenFile(copyFd, targetDirectory, name);
         } catch (NativeException e) {
@@ -185,7 +188,9 @@ final class HardLinks {
                 throw e;
             }
             byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
-            flush(Syscalls.AT_FDCWD, ("/proc/self/fd/" + copyFd).getBytes(StandardCharsets.US_ASCII), true);
+            if (dataWritten) {
+                flush(Syscalls.AT_FDCWD, ("/proc/self/fd/" + copyFd).getBytes(StandardCharsets.US_ASCII), true);
+            }
             sys.linkOpenFile(copyFd, targetDirectory, temporary);
             TargetFile.renameOver(sys, targetDirectory, temporary, name);
         }
@@ -217,7 +222,9 @@ final class HardLinks {
                     throw e;
                 }
                 byte[] temporary = replaceableName(name, request, sourcePath, targetPath);
-                flush(directory, first.name, false);
+                if (first.dataWritten) {
+                    flush(directory, first.name, false);
+                }
                 sys.link(directory, first.name, targetDirectory, temporary);
                 TargetFile.renameOver(sys, targetDirectory, temporary, name);
             }
@@ -231,7 +238,10 @@ final class HardLinks {
      * {@link TargetFile#commit} does for a replacement: the first copy was a new file, not
      * flushed, and a power cut after the rename must not leave the old name on unwritten blocks.
      * The file is opened for reading only to be flushed; {@code followLinks} only for the
-     * /proc/self/fd link to an open copy.
+     * /proc/self/fd link to an open copy. A clone is not flushed (one journalled transaction). A
+     * copy its copier may not read (COPY_ATTRIBUTES of a mode without the owner's read bit, by
+     * a user other than root) cannot be flushed, and then its name fails to replace the existing
+     * file, which stays as it was.
      */
     private void flush(int directory, byte[] name, boolean followLinks) throws NativeException {
         int fd = sys.openForReading(directory, name, followLinks);

@@ -5,7 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.linux.DirectoryEntry;
@@ -32,7 +35,9 @@ import io.github.reflink4j.linux.Syscalls;
  * </ul>
  * A directory, a link or anything else under such a name is never touched. Removal is best
  * effort: a name that cannot be inspected or removed (permissions, a sticky directory, a file
- * system without flock) is left as it is, silently, since the copy that asked is not at fault.
+ * system without flock: on NFS, whose flock is emulated with fcntl locks that a read-only
+ * descriptor cannot take, nothing is ever removed) is left as it is, silently, since the copy
+ * that asked is not at fault.
  *
  * <pre>{@code
  * List<Path> removed = Leftovers.removeIn(Path.of("/srv/data"));
@@ -63,6 +68,15 @@ public final class Leftovers {
      * @throws IOException                 when the directory cannot be opened or listed
      */
     public static List<Path> removeIn(Path directory) throws IOException {
+        return removeIn(directory, List.of());
+    }
+
+    /**
+     * As {@link #removeIn(Path)}, sparing the files {@code spared} name (by device and inode):
+     * the command line's own arguments, which a user may have named on purpose (to recover what a
+     * killed copy wrote, say), are never removed as leftovers.
+     */
+    public static List<Path> removeIn(Path directory, Collection<Path> spared) throws IOException {
         String refusal = CopyEngine.nativeRefusal(directory, directory);
         if (refusal != null) {
             throw new ReflinkUnsupportedException(directory.toString(), null, "leftover cleanup", refusal);
@@ -76,7 +90,14 @@ public final class Leftovers {
         }
         try {
             List<Path> removed = new ArrayList<>();
-            for (byte[] name : removeIn(sys, fd, ByteBuffer.allocateDirect(LISTING_BUFFER))) {
+            Set<List<Long>> keep = new HashSet<>();
+            for (Path path : spared) {
+                FileStatus status = sys.statusAt(Syscalls.AT_FDCWD, NativePaths.bytes(path.toAbsolutePath()), false);
+                if (status != null) {
+                    keep.add(List.of(status.device(), status.inode()));
+                }
+            }
+            for (byte[] name : removeIn(sys, fd, ByteBuffer.allocateDirect(LISTING_BUFFER), keep)) {
                 removed.add(NativePaths.resolve(directory, name));
             }
             return removed;
@@ -99,6 +120,12 @@ public final class Leftovers {
      * @throws NativeException when the directory cannot be listed
      */
     static List<byte[]> removeIn(Syscalls sys, int directory, ByteBuffer buffer) throws NativeException {
+        return removeIn(sys, directory, buffer, Set.of());
+    }
+
+    /** As above, sparing the files whose {@code [device, inode]} is in {@code spared}. */
+    private static List<byte[]> removeIn(Syscalls sys, int directory, ByteBuffer buffer, Set<List<Long>> spared)
+            throws NativeException {
         int listing = sys.openDirectory(directory, new byte[] {'.'}, false);
         try {
             List<byte[]> removed = new ArrayList<>(0);
@@ -108,7 +135,7 @@ public final class Leftovers {
                 for (DirectoryEntry entry : entries) {
                     DirectoryEntry.Type type = entry.type();
                     if ((type == DirectoryEntry.Type.REGULAR || type == DirectoryEntry.Type.UNKNOWN)
-                            && isTemporaryName(entry.name()) && removeIfAbandoned(sys, directory, entry.name(), now)) {
+                            && isTemporaryName(entry.name()) && removeIfAbandoned(sys, directory, entry.name(), now, spared)) {
                         removed.add(entry.name());
                     }
                 }
@@ -155,7 +182,8 @@ public final class Leftovers {
      * Unlinks the name when it is an abandoned temporary file; holds the file's lock meanwhile,
      * so that two cleanups, or a cleanup and a copy, never both act on it.
      */
-    private static boolean removeIfAbandoned(Syscalls sys, int directory, byte[] name, long nowSeconds) {
+    private static boolean removeIfAbandoned(Syscalls sys, int directory, byte[] name, long nowSeconds,
+                                             Set<List<Long>> spared) {
         int fd;
         try {
             fd = sys.openForReading(directory, name, false);
@@ -164,7 +192,8 @@ public final class Leftovers {
         }
         try {
             FileStatus status = sys.status(fd);
-            if (!status.isRegularFile() || nowSeconds - status.changeTime().seconds() <= GRACE_SECONDS) {
+            if (!status.isRegularFile() || nowSeconds - status.changeTime().seconds() <= GRACE_SECONDS
+                    || spared.contains(List.of(status.device(), status.inode()))) {
                 return false;
             }
             if (!sys.tryLock(fd)) {

@@ -71,7 +71,8 @@ final class PortableCopy {
             }
         }
         Path absolute = target.toAbsolutePath();
-        Path temporary = absolute.resolveSibling("." + absolute.getFileName() + ".reflink4j-"
+        // not the native engine's pattern: this file is not flock'ed, so Leftovers must never take it
+        Path temporary = absolute.resolveSibling("." + absolute.getFileName() + ".reflink4j-portable-"
                 + String.format("%012x", RANDOM.nextLong() & 0xffffffffffffL) + ".tmp");
         boolean posix = source.getFileSystem().supportedFileAttributeViews().contains("posix");
         Set<PosixFilePermission> permissions = posix

@@ -73,6 +73,8 @@ public final class TreeCopier {
     private final int parallelism;
     private final DirectoryModes modes = DirectoryModes.ofThisProcess();
     private final HardLinks hardLinks;
+    /** The source tree lies in the target's: no leftover cleanup, which could reach the source's files. */
+    private final boolean sourceInsideTarget;
     private final ByteBuffer listing = ByteBuffer.allocateDirect(LISTING_BUFFER);
 
     private final EntryCopier entries;
@@ -95,6 +97,7 @@ public final class TreeCopier {
         this.sys = sys;
         this.sourceRoot = source;
         this.targetRoot = target;
+        this.sourceInsideTarget = source.toAbsolutePath().normalize().startsWith(target.toAbsolutePath().normalize());
         CopyRequest parsed = CopyRequest.parse(ReflinkCopyOption.AUTO, settings.copyOptions());
         this.request = new CopyRequest(parsed.mode(), parsed.replaceExisting(), parsed.copyAttributes(), false);
         this.listener = settings.listener();
@@ -458,6 +461,9 @@ public final class TreeCopier {
      * directory this copy created cannot hold any, so a fresh tree pays nothing for this.
      */
     private void removeLeftovers(int targetFd, Supplier<Path> directory) {
+        if (sourceInsideTarget) {
+            return; // a leftover-looking file there may be one of the files this copy is to copy
+        }
         try {
             for (byte[] name : Leftovers.removeIn(sys, targetFd, listing)) {
                 leftoversRemoved.add(NativePaths.resolve(directory.get(), name));
