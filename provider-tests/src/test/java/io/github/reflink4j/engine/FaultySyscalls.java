@@ -4,12 +4,11 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.reflink4j.linux.Errno;
@@ -50,12 +49,13 @@ final class FaultySyscalls {
     }
 
     private final Syscalls real = Syscalls.linux();
-    private final Map<String, Fault> faults = new HashMap<>();
-    private final Map<String, AtomicInteger> calls = new HashMap<>();
-    private final Set<Integer> created = new HashSet<>();
-    private final Set<Integer> open = new HashSet<>();
-    private final Set<Integer> everOpened = new HashSet<>();
-    private final List<String> closedTwice = new ArrayList<>();
+    // the engine may call from several threads (tree copies): everything here is thread-safe
+    private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Set<Integer> created = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> everOpened = ConcurrentHashMap.newKeySet();
+    private final List<String> closedTwice = new CopyOnWriteArrayList<>();
 
     FaultySyscalls on(String method, Fault fault) {
         faults.put(method, fault);

@@ -468,6 +468,38 @@ class InjectedFaultsTest extends RealFileSystemTest {
     }
 
     @Test
+    void aTreeCopyIntoAFreshTarget_listsNoTargetDirectory_oneIntoAnExistingTree_listsEachOnceForLeftovers()
+            throws IOException {
+        // counted at the seam: the leftover cleanup is the engine's only listing of a target directory
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path source = dir.resolve("source");
+        for (int d = 0; d < 20; d++) {
+            writeRandomFile(source.resolve("d" + d).resolve("file"), 100, d);
+        }
+        FaultySyscalls fresh = new FaultySyscalls().on("openDirectory", call -> countListing(call));
+        io.github.reflink4j.TreeCopySummary first = TreeCopier.copy(fresh.syscalls(), source, dir.resolve("target"),
+                io.github.reflink4j.TreeCopy.options().parallelism(1));
+        assertTrue(first.succeeded(), first.failures().toString());
+        assertEquals(0, listings, "a fresh target's directories were listed for leftovers");
+
+        FaultySyscalls merge = new FaultySyscalls().on("openDirectory", call -> countListing(call));
+        io.github.reflink4j.TreeCopySummary again = TreeCopier.copy(merge.syscalls(), source, dir.resolve("target"),
+                io.github.reflink4j.TreeCopy.options().parallelism(1)
+                        .copyOptions(java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+        assertTrue(again.succeeded(), again.failures().toString());
+        assertEquals(21, listings, "each existing target directory (the root and 20 below it) listed once");
+    }
+
+    private int listings;
+
+    private Object countListing(FaultySyscalls.Call call) throws Throwable {
+        if (java.util.Arrays.equals((byte[]) call.args()[1], new byte[] {'.'})) {
+            listings++;
+        }
+        return call.proceed();
+    }
+
+    @Test
     void theFaultsAreReallyInjected() throws IOException {
         // guards the seam itself: an injected EIO must reach the engine as the errno it names
         Scene scene = new Scene(TestFileSystem.EXT4, Target.NEW);

@@ -26,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -118,6 +119,9 @@ class BadInputTest extends RealFileSystemTest {
             calls.put("target: dedupe(source, null)", () -> Reflink.dedupe(source, null));
             calls.put("file: sharing(null)", () -> Reflink.sharing(null));
             calls.put("directory: isSupported(null)", () -> Reflink.isSupported(null));
+            calls.put("directory: removeLeftovers(null)", () -> Reflink.removeLeftovers(null));
+            calls.put("directory: removeLeftovers(null, spared)", () -> Reflink.removeLeftovers(null, List.of()));
+            calls.put("spared: removeLeftovers(dir, null)", () -> Reflink.removeLeftovers(dir, null));
             calls.put("path: wrap((Path) null)", () -> Reflink.wrap((Path) null));
             calls.put("fileSystem: wrap((FileSystem) null)", () -> Reflink.wrap((FileSystem) null));
             calls.put("listener: TreeCopy.options().listener(null)", () -> TreeCopy.options().listener(null));

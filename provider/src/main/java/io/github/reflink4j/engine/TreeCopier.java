@@ -110,6 +110,11 @@ public final class TreeCopier {
     }
 
     public static TreeCopySummary copy(Path source, Path target, TreeCopy settings) throws IOException {
+        return copy(null, source, target, settings);
+    }
+
+    /** The tree copy through {@code sys} (null: the real binding), or a test's with faults in front of it. */
+    static TreeCopySummary copy(Syscalls sys, Path source, Path target, TreeCopy settings) throws IOException {
         String refusal = CopyEngine.nativeRefusal(source, target);
         if (refusal != null) {
             return PortableTreeCopy.copy(source, target, settings, refusal);
@@ -119,7 +124,7 @@ public final class TreeCopier {
             throw new NotDirectoryException(source.toString());
         }
         refuseTargetInsideSource(source, target);
-        return new TreeCopier(Syscalls.linux(), source, target, settings).run();
+        return new TreeCopier(sys != null ? sys : Syscalls.linux(), source, target, settings).run();
     }
 
     // ---- the walk

@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  */
 public final class NothingLost {
     /** One entry as it was: its type, size, inode and, for a regular file, the hash of its bytes. */
-    public record Entry(String type, long size, Object inode, String sha256) {
+    /** What must not change: for a file also its permissions and modification time, for a directory its permissions. */
+    public record Entry(String type, long size, Object inode, String sha256, String permissions, Object modified) {
     }
 
     private final List<Path> roots;
@@ -176,16 +177,19 @@ public final class NothingLost {
         PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
         Object inode = Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        String permissions = java.nio.file.attribute.PosixFilePermissions.toString(attributes.permissions());
         if (attributes.isRegularFile()) {
-            return new Entry("file", attributes.size(), inode, sha256(path));
+            return new Entry("file", attributes.size(), inode, sha256(path), permissions, attributes.lastModifiedTime());
         }
         if (attributes.isDirectory()) {
-            return new Entry("directory", 0, inode, null); // a directory's size varies with its entries
+            // a directory's size and times vary with its entries (a temporary file made and removed)
+            return new Entry("directory", 0, inode, null, permissions, null);
         }
         if (attributes.isSymbolicLink()) {
-            return new Entry("link -> " + Files.readSymbolicLink(path), attributes.size(), inode, null);
+            return new Entry("link -> " + Files.readSymbolicLink(path), attributes.size(), inode, null, null,
+                    attributes.lastModifiedTime());
         }
-        return new Entry("special", attributes.size(), inode, null);
+        return new Entry("special", attributes.size(), inode, null, permissions, attributes.lastModifiedTime());
     }
 
     private static <T> List<T> union(java.util.Set<T> a, java.util.Set<T> b) {
