@@ -83,7 +83,7 @@ public final class CopyEngine {
             result = copyOpenFile(sys, in, status, Syscalls.AT_FDCWD, NativePaths.bytes(target), request, sourcePath,
                     targetPath);
         } catch (Throwable failure) {
-            closeSource(sys, in, failure);
+            Failures.closeQuietly(sys, in, failure);
             throw failure;
         }
         try {
@@ -178,18 +178,6 @@ public final class CopyEngine {
             throw Failures.sourceChanged(sourcePath.get(), targetPath.get(), before.size(), after.size());
         }
     }
-
-    /** Closes a descriptor only read from; a problem is added to {@code failure}, if there is one. */
-    private static void closeSource(Syscalls sys, int fd, Throwable failure) {
-        try {
-            sys.close(fd);
-        } catch (NativeException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            } // else: only read from, closing it cannot lose data
-        }
-    }
-
     /** The whole source channel into the target channel, which ends with the source's size. */
     public static CopyResult copy(FileChannel source, FileChannel target, ReflinkCopyOption mode) throws IOException {
         requireOpen(source, target);
@@ -268,7 +256,7 @@ public final class CopyEngine {
             sourceStatus = sys.status(in);
         } catch (NativeException e) {
             IOException failure = Failures.translate(e, source, target);
-            closeSource(sys, in, failure);
+            Failures.closeQuietly(sys, in, failure);
             throw failure;
         }
         try {
@@ -311,7 +299,7 @@ public final class CopyEngine {
         } catch (NativeException e) {
             throw Failures.translate(e, source, target);
         } catch (Throwable failure) {
-            closeSource(sys, in, failure);
+            Failures.closeQuietly(sys, in, failure);
             throw failure;
         }
     }

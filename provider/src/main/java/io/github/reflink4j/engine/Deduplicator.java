@@ -52,7 +52,7 @@ public final class Deduplicator {
             try {
                 result = dedupe(sys, in, out, source, target);
             } catch (Throwable failure) {
-                closeQuietly(sys, out, failure);
+                Failures.closeQuietly(sys, out, failure);
                 throw failure;
             }
             try {
@@ -61,24 +61,12 @@ public final class Deduplicator {
                 throw Failures.translate(e, target, source);
             }
         } catch (Throwable failure) {
-            closeQuietly(sys, in, failure);
+            Failures.closeQuietly(sys, in, failure);
             throw failure;
         }
-        closeQuietly(sys, in, null);
+        Failures.closeQuietly(sys, in, null);
         return result;
     }
-
-    /** Closes a descriptor; a problem is added to {@code failure} when there is one. */
-    private static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
-        try {
-            sys.close(fd);
-        } catch (NativeException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            } // else: the source, only read from: closing it cannot lose data
-        }
-    }
-
     private static DedupeResult dedupe(Syscalls sys, int in, int out, Path source, Path target) throws IOException {
         FileStatus from;
         FileStatus to;
@@ -108,7 +96,8 @@ public final class Deduplicator {
         progress.differs = !sameSize;
         try {
             for (long offset = 0; offset < limit; offset += REQUEST) {
-                Failures.stopIfInterrupted(source, target, offset, "deduplicating");
+                Failures.stopIfInterrupted(source, target, offset, "deduplicating",
+                        "neither file's contents changed, part may already share blocks");
                 dedupeRange(sys, in, out, offset, Math.min(REQUEST, limit - offset), blockSize, progress);
             }
         } catch (NativeException e) {

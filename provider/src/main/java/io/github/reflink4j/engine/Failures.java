@@ -14,6 +14,7 @@ import io.github.reflink4j.ReflinkFailedException;
 import io.github.reflink4j.SourceChangedException;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.NativeException;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * The one place where errno becomes a decision (fall back or fail) and an exception (the typed
@@ -105,15 +106,15 @@ final class Failures {
      * naming both paths, its interrupt status kept; the caller removes the unfinished target.
      */
     static void stopIfInterrupted(Path source, Path target, long done) throws InterruptedIOException {
-        stopIfInterrupted(source, target, done, "copying");
+        stopIfInterrupted(source, target, done, "copying", "the target was not committed");
     }
 
-    /** The same for another long operation, {@code doing} ("deduplicating") the source into the target. */
-    static void stopIfInterrupted(Path source, Path target, long done, String doing) throws InterruptedIOException {
+    /** The same for another long operation: {@code doing} ("deduplicating"), and what is left of it, {@code left}. */
+    static void stopIfInterrupted(Path source, Path target, long done, String doing, String left)
+            throws InterruptedIOException {
         if (Thread.currentThread().isInterrupted()) {
             InterruptedIOException stop = new InterruptedIOException(doing + " " + source + " to " + target
-                    + ": interrupted after " + done + " bytes" + ("copying".equals(doing)
-                    ? "; the target was not committed" : "; neither file's contents changed, part may already share blocks"));
+                    + ": interrupted after " + done + " bytes; " + left);
             stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
             throw stop;
         }
@@ -121,6 +122,21 @@ final class Failures {
 
     static SourceChangedException sourceChanged(Path source, Path target, long sizeBefore, long sizeAfter) {
         return new SourceChangedException(string(source), string(target), sizeBefore, sizeAfter);
+    }
+
+    /**
+     * Closes a descriptor on a path that is already failing, or on one whose close cannot lose
+     * data (only read from, a directory, O_PATH): a failed close is added to {@code failure}, or
+     * dropped when there is none.
+     */
+    static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
+        try {
+            sys.close(fd);
+        } catch (NativeException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     static String string(Path path) {

@@ -126,7 +126,7 @@ final class HardLinks {
                 copy = sys.status(copyFd);
             } catch (NativeException e) {
                 if (copyFd >= 0) {
-                    closeQuietly(copyFd);
+                    Failures.closeQuietly(sys, copyFd, null);
                     copyFd = -1;
                 }
                 // the copy stands; its other names become copies of their own
@@ -174,7 +174,7 @@ final class HardLinks {
             first.closed = true;
             int fd = first.descriptor.getNow(-1);
             if (fd >= 0) {
-                closeQuietly(fd);
+                Failures.closeQuietly(sys, fd, null);
             }
         }
     }
@@ -229,7 +229,7 @@ final class HardLinks {
                 TargetFile.renameOver(sys, targetDirectory, temporary, name);
             }
         } finally {
-            closeQuietly(directory);
+            Failures.closeQuietly(sys, directory, null);
         }
     }
 
@@ -248,7 +248,7 @@ final class HardLinks {
         try {
             sys.syncData(fd);
         } catch (NativeException e) {
-            closeQuietly(fd);
+            Failures.closeQuietly(sys, fd, null);
             throw e;
         }
         sys.close(fd);
@@ -274,14 +274,6 @@ final class HardLinks {
             synchronized (first) {
                 close(first);
             }
-        }
-    }
-
-    private void closeQuietly(int fd) {
-        try {
-            sys.close(fd);
-        } catch (NativeException e) {
-            // an O_PATH descriptor or a directory: nothing to lose
         }
     }
 }

@@ -2,7 +2,6 @@ package io.github.reflink4j.engine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,10 +51,6 @@ public final class Leftovers {
      */
     public static final int GRACE_SECONDS = 5;
     private static final int LISTING_BUFFER = 32 * 1024;
-    private static final byte[] MARK = ".reflink4j-".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] END = ".tmp".getBytes(StandardCharsets.US_ASCII);
-    private static final int HEX_DIGITS = 12;
-    private static final int MAX_NAME = 200;
 
     private Leftovers() {
     }
@@ -104,11 +99,7 @@ public final class Leftovers {
         } catch (NativeException e) {
             throw Failures.translate(e, directory, null);
         } finally {
-            try {
-                sys.close(fd);
-            } catch (NativeException e) {
-                // only read: closing it cannot lose data
-            }
+            Failures.closeQuietly(sys, fd, null); // only read: closing it cannot lose data
         }
     }
 
@@ -135,7 +126,8 @@ public final class Leftovers {
                 for (DirectoryEntry entry : entries) {
                     DirectoryEntry.Type type = entry.type();
                     if ((type == DirectoryEntry.Type.REGULAR || type == DirectoryEntry.Type.UNKNOWN)
-                            && isTemporaryName(entry.name()) && removeIfAbandoned(sys, directory, entry.name(), now, spared)) {
+                            && TargetFile.isTemporaryName(entry.name())
+                            && removeIfAbandoned(sys, directory, entry.name(), now, spared)) {
                         removed.add(entry.name());
                     }
                 }
@@ -143,39 +135,8 @@ public final class Leftovers {
             }
             return removed;
         } finally {
-            try {
-                sys.close(listing);
-            } catch (NativeException e) {
-                // only read: closing it cannot lose data
-            }
+            Failures.closeQuietly(sys, listing, null); // only read: closing it cannot lose data
         }
-    }
-
-    /** "." + 1 to 200 bytes + ".reflink4j-" + 12 lowercase hex digits + ".tmp", exactly. */
-    public static boolean isTemporaryName(byte[] name) {
-        int hexStart = name.length - END.length - HEX_DIGITS;
-        int markStart = hexStart - MARK.length;
-        int kept = markStart - 1;
-        if (kept < 1 || kept > MAX_NAME || name[0] != '.') {
-            return false;
-        }
-        for (int i = 0; i < END.length; i++) {
-            if (name[hexStart + HEX_DIGITS + i] != END[i]) {
-                return false;
-            }
-        }
-        for (int i = 0; i < MARK.length; i++) {
-            if (name[markStart + i] != MARK[i]) {
-                return false;
-            }
-        }
-        for (int i = hexStart; i < hexStart + HEX_DIGITS; i++) {
-            byte b = name[i];
-            if (!(b >= '0' && b <= '9' || b >= 'a' && b <= 'f')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
@@ -208,11 +169,7 @@ public final class Leftovers {
         } catch (NativeException e) {
             return false; // no flock here (EOPNOTSUPP), no permission to remove: leave it
         } finally {
-            try {
-                sys.close(fd);
-            } catch (NativeException e) {
-                // only read: closing it cannot lose data
-            }
+            Failures.closeQuietly(sys, fd, null); // only read: closing it cannot lose data
         }
     }
 }

@@ -91,7 +91,8 @@ final class PortableCopy {
                 }
                 BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class,
                         request.linkOptions());
-                if (after.size() != attributes.size() || !after.lastModifiedTime().equals(attributes.lastModifiedTime())) {
+                if (after.size() != attributes.size()
+                        || !after.lastModifiedTime().equals(attributes.lastModifiedTime())) {
                     throw Failures.sourceChanged(source, target, attributes.size(), after.size());
                 }
                 if (replacing && channel instanceof FileChannel file) {

@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -30,6 +31,7 @@ final class TargetFile {
     private static final int MAX_NAME_IN_TEMP = 200;
     private static final byte[] TEMP_MARK = ".reflink4j-".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TEMP_END = ".tmp".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEX_DIGITS = 12;
 
     private final Syscalls sys;
     private final int directory;
@@ -80,7 +82,7 @@ final class TargetFile {
                     }
                     return file;
                 } catch (IOException | NativeException | RuntimeException e) {
-                    closeQuietly(sys, parent, e);
+                    Failures.closeQuietly(sys, parent, e);
                     throw e;
                 }
             }
@@ -158,13 +160,38 @@ final class TargetFile {
         }
     }
 
+    /**
+     * Whether {@code name} is one {@link #temporaryName} makes: "." + 1 to 200 bytes +
+     * ".reflink4j-" + 12 lowercase hex digits + ".tmp", exactly (the name part is not compared
+     * with any target's, since a long one is cut).
+     */
+    static boolean isTemporaryName(byte[] name) {
+        int hexStart = name.length - TEMP_END.length - HEX_DIGITS;
+        int markStart = hexStart - TEMP_MARK.length;
+        int kept = markStart - 1;
+        if (kept < 1 || kept > MAX_NAME_IN_TEMP || name[0] != '.') {
+            return false;
+        }
+        if (!Arrays.equals(name, hexStart + HEX_DIGITS, name.length, TEMP_END, 0, TEMP_END.length)
+                || !Arrays.equals(name, markStart, hexStart, TEMP_MARK, 0, TEMP_MARK.length)) {
+            return false;
+        }
+        for (int i = hexStart; i < hexStart + HEX_DIGITS; i++) {
+            byte b = name[i];
+            if (!(b >= '0' && b <= '9' || b >= 'a' && b <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** "." + the name (cut to fit, at a character boundary) + ".reflink4j-" + 12 hex digits + ".tmp". */
     static byte[] temporaryName(byte[] name) {
         int keep = Math.min(name.length, MAX_NAME_IN_TEMP);
         while (keep > 0 && keep < name.length && (name[keep] & 0xc0) == 0x80) {
             keep--; // do not cut a UTF-8 sequence in two
         }
-        byte[] random = new byte[6];
+        byte[] random = new byte[HEX_DIGITS / 2];
         ThreadLocalRandom.current().nextBytes(random);
         byte[] hex = HexFormat.of().formatHex(random).getBytes(StandardCharsets.US_ASCII);
         byte[] temporary = new byte[1 + keep + TEMP_MARK.length + hex.length + TEMP_END.length];
@@ -208,7 +235,7 @@ final class TargetFile {
             if (e.is(Errno.EOPNOTSUPP) || e.is(Errno.ENOSYS)) {
                 return;
             }
-            closeQuietly(sys, fd, e);
+            Failures.closeQuietly(sys, fd, e);
             try {
                 sys.unlink(directory, temporary, false);
             } catch (NativeException cleanUp) {
@@ -296,14 +323,6 @@ final class TargetFile {
             int open = fd;
             fd = -1;
             sys.close(open);
-        }
-    }
-
-    private static void closeQuietly(Syscalls sys, int fd, Throwable failure) {
-        try {
-            sys.close(fd);
-        } catch (NativeException e) {
-            failure.addSuppressed(e);
         }
     }
 

@@ -295,7 +295,7 @@ public final class TreeCopier {
     private void closeAll(Throwable failure, int... descriptors) {
         for (int fd : descriptors) {
             if (fd >= 0) {
-                closeQuietly(fd, failure);
+                Failures.closeQuietly(sys, fd, failure);
             }
         }
     }
@@ -321,7 +321,7 @@ public final class TreeCopier {
             try {
                 status = sys.status(fd);
             } catch (NativeException e) {
-                closeQuietly(fd, e);
+                Failures.closeQuietly(sys, fd, e);
                 throw e;
             }
             if (status.uid() != sys.effectiveUserId()) {
@@ -547,14 +547,6 @@ public final class TreeCopier {
         } catch (RuntimeException | Error e) {
             unexpected.compareAndSet(null, e);
             stopping = true;
-        }
-    }
-
-    private void closeQuietly(int fd, Throwable failure) {
-        try {
-            sys.close(fd);
-        } catch (NativeException e) {
-            failure.addSuppressed(e);
         }
     }
 
