@@ -26,6 +26,7 @@ import io.github.reflink4j.SourceChangedException;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.Syscalls;
+import io.github.reflink4j.tests.support.Leaks;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
         final byte[] sourceBytes;
         final byte[] oldTarget;
         final Object oldInode;
-        final int descriptors;
+        final List<String> descriptors;
 
         Scene(TestFileSystem fs, Target kind) throws IOException {
             dir = directoryOn(fs);
@@ -69,7 +70,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
                 oldTarget = null;
                 oldInode = null;
             }
-            descriptors = openDescriptors();
+            descriptors = Leaks.openDescriptorsBelow(dir);
         }
 
         /** The fault-injecting bindings copies of this scene used. */
@@ -113,7 +114,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
                 assertEquals(oldInode, inode(target), "the existing target was replaced");
                 assertEquals(List.of("source", "target"), names(), "files left in " + dir);
             }
-            assertEquals(descriptors, openDescriptors(), "descriptors left open");
+            assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
             assertNoDoubleClose();
         }
 
@@ -122,7 +123,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
             assertArrayEquals(sourceBytes, Files.readAllBytes(source), "the source changed");
             assertArrayEquals(sourceBytes, Files.readAllBytes(target), "the target is not the source's bytes");
             assertEquals(List.of("source", "target"), names(), "files left in " + dir);
-            assertEquals(descriptors, openDescriptors(), "descriptors left open");
+            assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
             assertNoDoubleClose();
         }
 
@@ -136,12 +137,6 @@ class InjectedFaultsTest extends RealFileSystemTest {
             try (Stream<Path> list = Files.list(dir)) {
                 return list.map(p -> p.getFileName().toString()).sorted().toList();
             }
-        }
-    }
-
-    private static int openDescriptors() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) fds.count();
         }
     }
 
@@ -443,7 +438,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
         byte[] data = randomBytes(48 << 20, 9);
         Path source = Files.write(dir.resolve("source"), data);
         Path target = Files.write(dir.resolve("target"), data);
-        int descriptors = openDescriptors();
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
         FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", call -> {
             Object outcome = call.proceed();
             Thread.currentThread().interrupt(); // as if another thread interrupted this one during the request
@@ -463,7 +458,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
                 "a request after the interrupt shared");
         assertArrayEquals(data, Files.readAllBytes(source));
         assertArrayEquals(data, Files.readAllBytes(target));
-        assertEquals(descriptors, openDescriptors(), "descriptors left open");
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
         assertEquals(List.of(), faults.closedTwice());
     }
 

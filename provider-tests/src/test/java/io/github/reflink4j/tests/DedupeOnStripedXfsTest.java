@@ -11,7 +11,6 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import io.github.reflink4j.DedupeResult;
 import io.github.reflink4j.Reflink;
@@ -86,7 +85,7 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
         Path source = Files.write(mount.resolve("source"), data);
         data[(3 << 20) + 5] ^= 1;
         Path target = Files.write(mount.resolve("target"), data);
-        int descriptors = openDescriptors();
+        List<String> descriptors = Leaks.openDescriptorsBelow(mount);
         try {
             DedupeResult result = Reflink.dedupe(source, target);
             assertTrue(result.differs(), "one byte differs");
@@ -100,7 +99,7 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
             assertArrayEquals(data, Files.readAllBytes(target), "dedupe changed the target's bytes");
             data[(3 << 20) + 5] ^= 1;
             assertArrayEquals(data, Files.readAllBytes(source), "dedupe changed the source's bytes");
-            assertEquals(descriptors, openDescriptors(), "descriptors left open");
+            assertEquals(descriptors, Leaks.openDescriptorsBelow(mount), "descriptors left open");
         } finally {
             Files.delete(source);
             Files.delete(target);
@@ -112,7 +111,7 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
         byte[] data = randomBytes(SIZE * 4, 8);
         Path source = Files.write(mount.resolve("source"), data);
         Path target = Files.write(mount.resolve("target"), data);
-        int descriptors = openDescriptors();
+        List<String> descriptors = Leaks.openDescriptorsBelow(mount);
         try {
             Thread.currentThread().interrupt();
             InterruptedIOException e = assertThrows(InterruptedIOException.class, () -> Reflink.dedupe(source, target));
@@ -121,18 +120,12 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
                     e.getMessage());
             assertArrayEquals(data, Files.readAllBytes(source));
             assertArrayEquals(data, Files.readAllBytes(target));
-            assertEquals(descriptors, openDescriptors(), "descriptors left open");
+            assertEquals(descriptors, Leaks.openDescriptorsBelow(mount), "descriptors left open");
             assertEquals(List.of(), Leaks.temporaryFiles(mount));
         } finally {
             Thread.interrupted();
             Files.delete(source);
             Files.delete(target);
-        }
-    }
-
-    private static int openDescriptors() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) fds.count();
         }
     }
 }

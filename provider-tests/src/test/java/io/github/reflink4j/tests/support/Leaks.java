@@ -38,6 +38,30 @@ public final class Leaks {
         return open;
     }
 
+    /**
+     * This JVM's open descriptors that point below {@code directory}, as "fd -> path": compared
+     * before and after an operation, they show what it left open, unaffected by the descriptors
+     * the JVM itself opens and closes meanwhile (jars, class files).
+     */
+    public static List<String> openDescriptorsBelow(Path directory) {
+        List<String> open = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(directory)) {
+                        open.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (IOException e) {
+                    // closed while we listed: not open
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return open;
+    }
+
     /** Names anywhere below the directory that look like a reflink4j temporary or probe file. */
     public static List<String> temporaryFiles(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
