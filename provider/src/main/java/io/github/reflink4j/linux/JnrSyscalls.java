@@ -541,21 +541,46 @@ public final class JnrSyscalls implements Syscalls {
     }
 
     @Override
-    public DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
-            throws NativeException {
-        int info = FileDedupeRange.INFO; // the one destination
-        ByteBuffer request = struct(FileDedupeRange.SIZE + FileDedupeRangeInfo.SIZE);
+    public DedupeOutcome[] dedupeRange(int sourceFd, long sourceOffset, long length, int[] targetFds,
+                                       long[] targetOffsets) throws NativeException {
+        int count = checkDedupeTargets(targetFds, targetOffsets);
+        ByteBuffer request = struct(FileDedupeRange.SIZE + count * FileDedupeRangeInfo.SIZE);
         request.putLong(FileDedupeRange.SRC_OFFSET, sourceOffset).putLong(FileDedupeRange.SRC_LENGTH, length)
-                .putShort(FileDedupeRange.DEST_COUNT, (short) 1)
-                .putLong(info + FileDedupeRangeInfo.DEST_FD, targetFd)
-                .putLong(info + FileDedupeRangeInfo.DEST_OFFSET, targetOffset);
+                .putShort(FileDedupeRange.DEST_COUNT, (short) count);
+        for (int i = 0; i < count; i++) {
+            int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
+            request.putLong(info + FileDedupeRangeInfo.DEST_FD, targetFds[i])
+                    .putLong(info + FileDedupeRangeInfo.DEST_OFFSET, targetOffsets[i]);
+        }
         byte[] raw = request.array();
         call("ioctl(FIDEDUPERANGE)", () -> libc.ioctl(sourceFd, FIDEDUPERANGE, raw));
         ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        long deduplicated = reply.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED);
-        int status = reply.getInt(info + FileDedupeRangeInfo.STATUS);
+        DedupeOutcome[] outcomes = new DedupeOutcome[count];
+        for (int i = 0; i < count; i++) {
+            int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
+            outcomes[i] = dedupeOutcome(reply.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED),
+                    reply.getInt(info + FileDedupeRangeInfo.STATUS));
+        }
+        return outcomes;
+    }
+
+    /** The number of destinations, after checking the two arrays agree and fit in one request. */
+    static int checkDedupeTargets(int[] targetFds, long[] targetOffsets) {
+        if (targetFds.length != targetOffsets.length) {
+            throw new IllegalArgumentException(targetFds.length + " destinations but " + targetOffsets.length
+                    + " offsets");
+        }
+        if (targetFds.length == 0 || targetFds.length > MAX_DEDUPE_TARGETS) {
+            throw new IllegalArgumentException("one FIDEDUPERANGE request takes 1 to " + MAX_DEDUPE_TARGETS
+                    + " destinations, not " + targetFds.length);
+        }
+        return targetFds.length;
+    }
+
+    /** One destination's {@code bytes_deduped} and {@code status}, as the kernel left them. */
+    static DedupeOutcome dedupeOutcome(long deduplicated, int status) {
         if (status < 0) {
-            throw new NativeException("ioctl(FIDEDUPERANGE) on the target", -status);
+            return new DedupeOutcome(0, false, -status);
         }
         return new DedupeOutcome(deduplicated, status == FILE_DEDUPE_RANGE_DIFFERS);
     }

@@ -222,8 +222,35 @@ public interface Syscalls {
     /** One page of FS_IOC_FIEMAP (synced first): at most {@code maxExtents} extents from {@code start}. */
     List<Extent> extents(int fd, long start, int maxExtents) throws NativeException;
 
-    /** One FIDEDUPERANGE request, issued on the source. */
-    DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
+    /**
+     * The most destinations one FIDEDUPERANGE request may name: the kernel refuses a request
+     * larger than a page (ENOMEM), and a 4 KiB page holds the 24-byte header and 127 of them.
+     */
+    int MAX_DEDUPE_TARGETS = 127;
+
+    /**
+     * One FIDEDUPERANGE request, issued on the source, with one destination. A destination the
+     * kernel refuses throws, with that errno.
+     */
+    default DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
+            throws NativeException {
+        DedupeOutcome outcome = dedupeRange(sourceFd, sourceOffset, length, new int[] {targetFd},
+                new long[] {targetOffset})[0];
+        if (outcome.errno() != 0) {
+            throw new NativeException("ioctl(FIDEDUPERANGE) on the target", outcome.errno());
+        }
+        return outcome;
+    }
+
+    /**
+     * One FIDEDUPERANGE request, issued on the source, with up to {@link #MAX_DEDUPE_TARGETS}
+     * destinations: the kernel reads the source range once per request and compares it with each
+     * destination under lock. A destination it refuses (its status negative) has that errno in its
+     * outcome; a failure of the request as a whole (bad source, EINVAL alignment) throws.
+     *
+     * @return one outcome per destination, in the order given
+     */
+    DedupeOutcome[] dedupeRange(int sourceFd, long sourceOffset, long length, int[] targetFds, long[] targetOffsets)
             throws NativeException;
 
     // ---- metadata of an open file
