@@ -6,6 +6,8 @@
 # Usage (as root):  src/run-tests.sh [extra maven arguments]
 #                   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 src/run-tests.sh
 #         REFLINK4J_REQUIRE_FS=1 makes a missing file system fail the build instead of skipping.
+#         REFLINK4J_BINDING=jnr (or foreign) runs every JVM of the tests with that native binding;
+#         the default picks java.lang.foreign on JDK 22+ and jnr-ffi on JDK 17-21.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +40,7 @@ if [ "${java_version%%.*}" -ge 23 ] 2>/dev/null; then
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 fi
 
-echo "run-tests: java $java_version, REFLINK4J_TEST_FS=$REFLINK4J_TEST_FS" >&2
+echo "run-tests: java $java_version, REFLINK4J_BINDING=${REFLINK4J_BINDING:-auto}, REFLINK4J_TEST_FS=$REFLINK4J_TEST_FS" >&2
 mvn -B verify "$@"
 tally=provider-tests/target/filesystem-tally.txt
 [ -f "$tally" ] && cat "$tally"

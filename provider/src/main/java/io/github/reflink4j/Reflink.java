@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import io.github.reflink4j.engine.CopyEngine;
 import io.github.reflink4j.engine.CopyRequest;
@@ -237,6 +238,22 @@ public final class Reflink {
     public static boolean isSupported(Path directory) throws IOException {
         Objects.requireNonNull(directory, "directory");
         return SupportProbe.isSupported(platformPath(directory));
+    }
+
+    /**
+     * How reflink4j reaches the kernel in this JVM: {@code "java.lang.foreign"} on JDK 22 and
+     * later, {@code "jnr-ffi"} on JDK 17-21 (or when asked for). The system property
+     * {@code reflink4j.binding} or the environment variable {@code REFLINK4J_BINDING} picks one:
+     * {@code foreign}, {@code jnr} or {@code auto} (the default). Empty when none could load (not
+     * 64-bit Linux, native access denied, a binding asked for that this JVM lacks): then
+     * {@code ALWAYS} fails and {@code AUTO} copies the way {@code Files.copy} does.
+     *
+     * <pre>{@code
+     * System.err.println("reflink4j through " + Reflink.nativeBinding().orElse("no native binding"));
+     * }</pre>
+     */
+    public static Optional<String> nativeBinding() {
+        return Optional.ofNullable(CopyEngine.nativeBinding());
     }
 
     /**

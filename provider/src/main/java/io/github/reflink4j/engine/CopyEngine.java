@@ -369,6 +369,11 @@ public final class CopyEngine {
         }
     }
 
+    /** The native binding's name, or null when none loaded (see {@link Syscalls#bindingName()}). */
+    public static String nativeBinding() {
+        return Syscalls.bindingName();
+    }
+
     /**
      * Why reflink4j cannot go native for these paths, or null when it can: the binding must be
      * loaded and both paths must belong to the platform's own file system.

@@ -3,19 +3,11 @@ package io.github.reflink4j.linux;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.github.reflink4j.linux.Layouts.Dirent64;
-import io.github.reflink4j.linux.Layouts.Fiemap;
-import io.github.reflink4j.linux.Layouts.FiemapExtent;
-import io.github.reflink4j.linux.Layouts.FileCloneRange;
-import io.github.reflink4j.linux.Layouts.FileDedupeRange;
-import io.github.reflink4j.linux.Layouts.FileDedupeRangeInfo;
 import io.github.reflink4j.linux.Layouts.Statfs;
 import io.github.reflink4j.linux.Layouts.Statx;
-import io.github.reflink4j.linux.Layouts.StatxTimestamp;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
@@ -27,40 +19,23 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * {@link Syscalls} bound through jnr-ffi. Names cross as NUL-terminated byte arrays; structures
- * as little byte arrays in the platform's byte order, whose layouts are the same on every 64-bit
- * Linux (x86-64, arm64). errno is read right after each call, and EINTR retried, in one place.
- * Public only because jnr-ffi implements its nested {@code LibC} from another class loader.
+ * {@link Syscalls} bound through jnr-ffi, for JDK 17-21 (and on request later; see
+ * {@link Bindings}). Names cross as NUL-terminated byte arrays; structures as little byte arrays
+ * in the platform's byte order, built and read by {@link Structs}. jnr-ffi keeps each call's
+ * errno for its thread. Public only because jnr-ffi implements its nested {@code LibC} from
+ * another class loader.
+ *
+ * <pre>{@code
+ * Syscalls sys = JnrSyscalls.load();   // what Bindings does when it picks this binding
+ * }</pre>
  */
-public final class JnrSyscalls implements Syscalls {
-    // the kernel's numbers, package-private so that LayoutsTest can pin them to the headers
-    static final int AT_SYMLINK_NOFOLLOW = 0x100;
-    static final int AT_REMOVEDIR = 0x200;
-    static final int AT_SYMLINK_FOLLOW = 0x400;
-    static final int AT_EMPTY_PATH = 0x1000;
-    static final int FIEMAP_FLAG_SYNC = 0x1;
-    static final int FILE_DEDUPE_RANGE_DIFFERS = 1;
-    static final int STATX_BASIC_STATS = 0x7ff;
-    static final long UTIME_OMIT = (1L << 30) - 2;
-    static final int SEEK_SET = 0;
-    static final int SEEK_CUR = 1;
-    static final int LOCK_EX = 2;
-    static final int LOCK_NB = 4;
-    /** O_PATH, which jnr-constants does not know; the same on every Linux architecture reflink4j loads on. */
-    static final int O_PATH = 010000000;
+public final class JnrSyscalls extends RetryingSyscalls {
     private static final byte[] EMPTY_NAME = {0};
-
-    private static final int READ = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    private static final int NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
-    private static final int DIRECTORY = READ | OpenFlags.O_DIRECTORY.intValue();
-    private static final int READ_FILE = READ | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
-    private static final int CREATE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CREAT.intValue()
-            | OpenFlags.O_EXCL.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    private static final int WRITE = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_CLOEXEC.intValue()
-            | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
-    private static final int PATH = O_PATH | OpenFlags.O_NOFOLLOW.intValue() | OpenFlags.O_CLOEXEC.intValue();
-    private static final int UPDATE = OpenFlags.O_RDWR.intValue() | OpenFlags.O_CLOEXEC.intValue()
-            | OpenFlags.O_NONBLOCK.intValue() | OpenFlags.O_NOCTTY.intValue();
+    /** The open flags as jnr-constants knows them for this platform, and O_PATH, which it does not. */
+    private static final Kernel.OpenFlags FLAGS = new Kernel.OpenFlags(OpenFlags.O_RDONLY.intValue(),
+            OpenFlags.O_WRONLY.intValue(), OpenFlags.O_RDWR.intValue(), OpenFlags.O_CREAT.intValue(),
+            OpenFlags.O_EXCL.intValue(), OpenFlags.O_NOCTTY.intValue(), OpenFlags.O_NONBLOCK.intValue(),
+            OpenFlags.O_DIRECTORY.intValue(), OpenFlags.O_NOFOLLOW.intValue(), OpenFlags.O_CLOEXEC.intValue());
 
     /** The C library functions, as jnr-ffi binds them. Public only because jnr-ffi implements it. */
     public interface LibC {
@@ -180,47 +155,13 @@ public final class JnrSyscalls implements Syscalls {
         }
     }
 
-    @FunctionalInterface
-    private interface Call {
-        long invoke();
-    }
-
-    private long call(String operation, Call call) throws NativeException {
-        for (;;) {
-            long result = call.invoke();
-            if (result != -1) {
-                return result;
-            }
-            int errno = runtime.getLastError();
-            if (errno != Errno.EINTR.value()) {
-                throw new NativeException(operation, errno);
-            }
-        }
-    }
-
-    /** A call whose listed errnos are an answer, not a failure: returns -errno for them. */
-    private long answer(String operation, Call call, Errno... answers) throws NativeException {
-        for (;;) {
-            long result = call.invoke();
-            if (result != -1) {
-                return result;
-            }
-            int errno = runtime.getLastError();
-            if (errno == Errno.EINTR.value()) {
-                continue;
-            }
-            for (Errno answer : answers) {
-                if (answer.value() == errno) {
-                    return -errno;
-                }
-            }
-            throw new NativeException(operation, errno);
-        }
+    @Override
+    int lastErrno() {
+        return runtime.getLastError();
     }
 
     private static byte[] c(byte[] name) {
-        byte[] terminated = Arrays.copyOf(name, name.length + 1);
-        return terminated;
+        return Arrays.copyOf(name, name.length + 1);
     }
 
     private static ByteBuffer struct(int size) {
@@ -230,61 +171,56 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public int openDirectory(int directory, byte[] name, boolean followLinks) throws NativeException {
         byte[] path = c(name);
-        int flags = DIRECTORY | (followLinks ? 0 : NOFOLLOW);
+        int flags = FLAGS.openDirectory(followLinks);
         return (int) call("openat(O_DIRECTORY)", () -> libc.openat(directory, path, flags, 0));
     }
 
     @Override
     public int openForReading(int directory, byte[] name, boolean followLinks) throws NativeException {
         byte[] path = c(name);
-        int flags = READ_FILE | (followLinks ? 0 : NOFOLLOW);
+        int flags = FLAGS.readFile(followLinks);
         return (int) call("openat(O_RDONLY)", () -> libc.openat(directory, path, flags, 0));
     }
 
     @Override
     public int createExclusive(int directory, byte[] name, int mode) throws NativeException {
         byte[] path = c(name);
-        long fd = answer("openat(O_CREAT|O_EXCL)", () -> libc.openat(directory, path, CREATE, mode), Errno.EEXIST);
+        long fd = answer("openat(O_CREAT|O_EXCL)", () -> libc.openat(directory, path, FLAGS.createExclusive(), mode), Errno.EEXIST);
         return fd < 0 ? ALREADY_EXISTS : (int) fd;
     }
 
     @Override
     public int openForWriting(int directory, byte[] name) throws NativeException {
         byte[] path = c(name);
-        return (int) call("openat(O_WRONLY)", () -> libc.openat(directory, path, WRITE, 0));
+        return (int) call("openat(O_WRONLY)", () -> libc.openat(directory, path, FLAGS.writeFile(), 0));
     }
 
     @Override
     public int openForUpdate(int directory, byte[] name) throws NativeException {
         byte[] path = c(name);
-        return (int) call("openat(O_RDWR)", () -> libc.openat(directory, path, UPDATE, 0));
+        return (int) call("openat(O_RDWR)", () -> libc.openat(directory, path, FLAGS.updateFile(), 0));
     }
 
     @Override
     public int openPath(int directory, byte[] name) throws NativeException {
         byte[] path = c(name);
-        return (int) call("openat(O_PATH)", () -> libc.openat(directory, path, PATH, 0));
+        return (int) call("openat(O_PATH)", () -> libc.openat(directory, path, FLAGS.pathOnly(), 0));
     }
 
     @Override
     public void close(int fd) throws NativeException {
-        if (libc.close(fd) == -1) {
-            int errno = runtime.getLastError();
-            if (errno != Errno.EINTR.value()) {
-                throw new NativeException("close", errno);
-            }
-        }
+        callOnce("close", () -> libc.close(fd));
     }
 
     @Override
     public boolean tryLock(int fd) throws NativeException {
-        return answer("flock(LOCK_EX|LOCK_NB)", () -> libc.flock(fd, LOCK_EX | LOCK_NB), Errno.EAGAIN) >= 0;
+        return answer("flock(LOCK_EX|LOCK_NB)", () -> libc.flock(fd, Kernel.LOCK_EX | Kernel.LOCK_NB), Errno.EAGAIN) >= 0;
     }
 
     @Override
     public FileStatus status(int fd) throws NativeException {
         byte[] raw = new byte[Statx.SIZE];
-        call("statx", () -> libc.statx(fd, EMPTY_NAME, AT_EMPTY_PATH, STATX_BASIC_STATS, raw));
+        call("statx", () -> libc.statx(fd, EMPTY_NAME, Kernel.AT_EMPTY_PATH, Kernel.STATX_BASIC_STATS, raw));
         return fileStatus(raw);
     }
 
@@ -292,38 +228,20 @@ public final class JnrSyscalls implements Syscalls {
     public FileStatus statusAt(int directory, byte[] name, boolean followLinks) throws NativeException {
         byte[] path = c(name);
         byte[] raw = new byte[Statx.SIZE];
-        int flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW;
-        long result = answer("statx", () -> libc.statx(directory, path, flags, STATX_BASIC_STATS, raw), Errno.ENOENT);
+        int flags = followLinks ? 0 : Kernel.AT_SYMLINK_NOFOLLOW;
+        long result = answer("statx", () -> libc.statx(directory, path, flags, Kernel.STATX_BASIC_STATS, raw), Errno.ENOENT);
         return result < 0 ? null : fileStatus(raw);
     }
 
     private static FileStatus fileStatus(byte[] raw) {
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        long device = ((long) b.getInt(Statx.STX_DEV_MAJOR) << 32) | (b.getInt(Statx.STX_DEV_MINOR) & 0xffffffffL);
-        return new FileStatus(device, b.getLong(Statx.STX_INO), b.getShort(Statx.STX_MODE) & 0xffff,
-                b.getInt(Statx.STX_NLINK), b.getInt(Statx.STX_UID), b.getInt(Statx.STX_GID), b.getLong(Statx.STX_SIZE),
-                b.getInt(Statx.STX_BLKSIZE), b.getLong(Statx.STX_BLOCKS), timestamp(b, Statx.STX_ATIME),
-                timestamp(b, Statx.STX_MTIME), timestamp(b, Statx.STX_CTIME),
-                deviceNumber(b.getInt(Statx.STX_RDEV_MAJOR), b.getInt(Statx.STX_RDEV_MINOR)));
-    }
-
-    /** glibc's makedev(3). */
-    private static long deviceNumber(int major, int minor) {
-        long ma = major & 0xffffffffL;
-        long mi = minor & 0xffffffffL;
-        return (ma & 0xfffff000L) << 32 | (ma & 0xfffL) << 8 | (mi & 0xffffff00L) << 12 | (mi & 0xffL);
-    }
-
-    private static FileStatus.Timestamp timestamp(ByteBuffer b, int at) {
-        return new FileStatus.Timestamp(b.getLong(at + StatxTimestamp.TV_SEC),
-                b.getInt(at + StatxTimestamp.TV_NSEC));
+        return Structs.fileStatus(ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()));
     }
 
     @Override
     public long fileSystemType(int fd) throws NativeException {
         byte[] raw = new byte[Statfs.SIZE];
         call("fstatfs", () -> libc.fstatfs(fd, raw));
-        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(Statfs.F_TYPE) & 0xffffffffL;
+        return Structs.fileSystemType(ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()));
     }
 
     @Override
@@ -337,37 +255,14 @@ public final class JnrSyscalls implements Syscalls {
     public int fileSystemBlockSize(int fd) throws NativeException {
         byte[] raw = new byte[Statfs.SIZE];
         call("fstatfs", () -> libc.fstatfs(fd, raw));
-        return (int) ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getLong(Statfs.F_BSIZE);
+        return Structs.fileSystemBlockSize(ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()));
     }
 
     @Override
     public boolean readDirectory(int fd, ByteBuffer buffer, List<DirectoryEntry> entries) throws NativeException {
         buffer.clear();
         long n = call("getdents64", () -> libc.getdents64(fd, buffer, buffer.capacity()));
-        if (n == 0) {
-            return false;
-        }
-        ByteBuffer b = buffer.duplicate().order(ByteOrder.nativeOrder());
-        int at = 0;
-        while (at < n) {
-            long inode = b.getLong(at + Dirent64.D_INO);
-            int length = b.getShort(at + Dirent64.D_RECLEN) & 0xffff;
-            int type = b.get(at + Dirent64.D_TYPE) & 0xff;
-            int nameStart = at + Dirent64.D_NAME;
-            int nameEnd = nameStart;
-            while (b.get(nameEnd) != 0) {
-                nameEnd++;
-            }
-            int nameLength = nameEnd - nameStart;
-            boolean dot = b.get(nameStart) == '.' && (nameLength == 1 || nameLength == 2 && b.get(nameStart + 1) == '.');
-            if (!dot) {
-                byte[] name = new byte[nameLength];
-                b.get(nameStart, name);
-                entries.add(new DirectoryEntry(name, inode, DirectoryEntry.Type.of(type)));
-            }
-            at += length;
-        }
-        return true;
+        return Structs.directoryEntries(buffer, n, entries);
     }
 
     @Override
@@ -405,7 +300,7 @@ public final class JnrSyscalls implements Syscalls {
     public void linkOpenFile(int fd, int directory, byte[] name) throws NativeException {
         byte[] from = c(("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII));
         byte[] to = c(name);
-        call("linkat", () -> libc.linkat(AT_FDCWD, from, directory, to, AT_SYMLINK_FOLLOW));
+        call("linkat", () -> libc.linkat(AT_FDCWD, from, directory, to, Kernel.AT_SYMLINK_FOLLOW));
     }
 
     @Override
@@ -418,7 +313,7 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void unlink(int directory, byte[] name, boolean isDirectory) throws NativeException {
         byte[] path = c(name);
-        int flags = isDirectory ? AT_REMOVEDIR : 0;
+        int flags = isDirectory ? Kernel.AT_REMOVEDIR : 0;
         call("unlinkat", () -> libc.unlinkat(directory, path, flags));
     }
 
@@ -432,28 +327,21 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void changeModeAt(int directory, byte[] name, int mode) throws NativeException {
         byte[] path = c(name);
-        call("fchmodat", () -> libc.fchmodat(directory, path, mode, AT_SYMLINK_NOFOLLOW));
+        call("fchmodat", () -> libc.fchmodat(directory, path, mode, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     @Override
     public void changeLinkOwner(int directory, byte[] name, int uid, int gid) throws NativeException {
         byte[] path = c(name);
-        call("fchownat", () -> libc.fchownat(directory, path, uid, gid, AT_SYMLINK_NOFOLLOW));
+        call("fchownat", () -> libc.fchownat(directory, path, uid, gid, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     @Override
     public void setLinkTimes(int directory, byte[] name, FileStatus.Timestamp access, FileStatus.Timestamp modify)
             throws NativeException {
         byte[] path = c(name);
-        long[] times = times(access, modify);
-        call("utimensat", () -> libc.utimensat(directory, path, times, AT_SYMLINK_NOFOLLOW));
-    }
-
-    private static long[] times(FileStatus.Timestamp access, FileStatus.Timestamp modify) {
-        return new long[] {
-            access == null ? 0 : access.seconds(), access == null ? UTIME_OMIT : access.nanos(),
-            modify == null ? 0 : modify.seconds(), modify == null ? UTIME_OMIT : modify.nanos(),
-        };
+        long[] times = Structs.times(access, modify);
+        call("utimensat", () -> libc.utimensat(directory, path, times, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     @Override
@@ -464,9 +352,9 @@ public final class JnrSyscalls implements Syscalls {
     @Override
     public void cloneRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
             throws NativeException {
-        byte[] range = struct(FileCloneRange.SIZE).putLong(FileCloneRange.SRC_FD, sourceFd)
-                .putLong(FileCloneRange.SRC_OFFSET, sourceOffset).putLong(FileCloneRange.SRC_LENGTH, length)
-                .putLong(FileCloneRange.DEST_OFFSET, targetOffset).array();
+        ByteBuffer request = struct(Layouts.FileCloneRange.SIZE);
+        Structs.putCloneRange(request, sourceFd, sourceOffset, length, targetOffset);
+        byte[] range = request.array();
         call("ioctl(FICLONERANGE)", () -> libc.ioctl(targetFd, FICLONERANGE, range));
     }
 
@@ -487,12 +375,12 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public long position(int fd) throws NativeException {
-        return call("lseek(SEEK_CUR)", () -> libc.lseek(fd, 0, SEEK_CUR));
+        return call("lseek(SEEK_CUR)", () -> libc.lseek(fd, 0, Kernel.SEEK_CUR));
     }
 
     @Override
     public void setPosition(int fd, long position) throws NativeException {
-        call("lseek(SEEK_SET)", () -> libc.lseek(fd, position, SEEK_SET));
+        call("lseek(SEEK_SET)", () -> libc.lseek(fd, position, Kernel.SEEK_SET));
     }
 
     @Override
@@ -523,66 +411,22 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public List<Extent> extents(int fd, long start, int maxExtents) throws NativeException {
-        ByteBuffer request = struct(Fiemap.SIZE + maxExtents * FiemapExtent.SIZE);
-        request.putLong(Fiemap.FM_START, start).putLong(Fiemap.FM_LENGTH, Long.MAX_VALUE - start)
-                .putInt(Fiemap.FM_FLAGS, FIEMAP_FLAG_SYNC).putInt(Fiemap.FM_EXTENT_COUNT, maxExtents);
+        ByteBuffer request = struct(Structs.fiemapSize(maxExtents));
+        Structs.putFiemapRequest(request, start, maxExtents);
         byte[] raw = request.array();
         call("ioctl(FS_IOC_FIEMAP)", () -> libc.ioctl(fd, FS_IOC_FIEMAP, raw));
-        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        int mapped = reply.getInt(Fiemap.FM_MAPPED_EXTENTS);
-        List<Extent> extents = new ArrayList<>(mapped);
-        for (int i = 0; i < mapped; i++) {
-            int at = Fiemap.FM_EXTENTS + i * FiemapExtent.SIZE;
-            extents.add(new Extent(reply.getLong(at + FiemapExtent.FE_LOGICAL),
-                    reply.getLong(at + FiemapExtent.FE_PHYSICAL), reply.getLong(at + FiemapExtent.FE_LENGTH),
-                    reply.getInt(at + FiemapExtent.FE_FLAGS)));
-        }
-        return extents;
+        return Structs.fiemapExtents(ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()));
     }
 
     @Override
     public DedupeOutcome[] dedupeRange(int sourceFd, long sourceOffset, long length, int[] targetFds,
                                        long[] targetOffsets) throws NativeException {
-        int count = checkDedupeTargets(targetFds, targetOffsets);
-        ByteBuffer request = struct(FileDedupeRange.SIZE + count * FileDedupeRangeInfo.SIZE);
-        request.putLong(FileDedupeRange.SRC_OFFSET, sourceOffset).putLong(FileDedupeRange.SRC_LENGTH, length)
-                .putShort(FileDedupeRange.DEST_COUNT, (short) count);
-        for (int i = 0; i < count; i++) {
-            int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
-            request.putLong(info + FileDedupeRangeInfo.DEST_FD, targetFds[i])
-                    .putLong(info + FileDedupeRangeInfo.DEST_OFFSET, targetOffsets[i]);
-        }
+        int count = Structs.dedupeTargets(targetFds, targetOffsets);
+        ByteBuffer request = struct(Structs.dedupeSize(count));
+        Structs.putDedupeRequest(request, sourceOffset, length, targetFds, targetOffsets);
         byte[] raw = request.array();
         call("ioctl(FIDEDUPERANGE)", () -> libc.ioctl(sourceFd, FIDEDUPERANGE, raw));
-        ByteBuffer reply = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-        DedupeOutcome[] outcomes = new DedupeOutcome[count];
-        for (int i = 0; i < count; i++) {
-            int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
-            outcomes[i] = dedupeOutcome(reply.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED),
-                    reply.getInt(info + FileDedupeRangeInfo.STATUS));
-        }
-        return outcomes;
-    }
-
-    /** The number of destinations, after checking the two arrays agree and fit in one request. */
-    static int checkDedupeTargets(int[] targetFds, long[] targetOffsets) {
-        if (targetFds.length != targetOffsets.length) {
-            throw new IllegalArgumentException(targetFds.length + " destinations but " + targetOffsets.length
-                    + " offsets");
-        }
-        if (targetFds.length == 0 || targetFds.length > MAX_DEDUPE_TARGETS) {
-            throw new IllegalArgumentException("one FIDEDUPERANGE request takes 1 to " + MAX_DEDUPE_TARGETS
-                    + " destinations, not " + targetFds.length);
-        }
-        return targetFds.length;
-    }
-
-    /** One destination's {@code bytes_deduped} and {@code status}, as the kernel left them. */
-    static DedupeOutcome dedupeOutcome(long deduplicated, int status) {
-        if (status < 0) {
-            return new DedupeOutcome(0, false, -status);
-        }
-        return new DedupeOutcome(deduplicated, status == FILE_DEDUPE_RANGE_DIFFERS);
+        return Structs.dedupeOutcomes(ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()), count);
     }
 
     @Override
@@ -597,7 +441,7 @@ public final class JnrSyscalls implements Syscalls {
 
     @Override
     public void setTimes(int fd, FileStatus.Timestamp access, FileStatus.Timestamp modify) throws NativeException {
-        long[] times = times(access, modify);
+        long[] times = Structs.times(access, modify);
         call("futimens", () -> libc.futimens(fd, times));
     }
 
@@ -610,15 +454,7 @@ public final class JnrSyscalls implements Syscalls {
             if (actual < 0) {
                 continue; // grew between the two calls
             }
-            List<byte[]> names = new ArrayList<>();
-            int start = 0;
-            for (int i = 0; i < actual; i++) {
-                if (list[i] == 0) {
-                    names.add(Arrays.copyOfRange(list, start, i));
-                    start = i + 1;
-                }
-            }
-            return names;
+            return Structs.nulSeparated(ByteBuffer.wrap(list), actual);
         }
     }
 

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The Linux system calls reflink4j needs, as one small interface: the engine sees this and
- * nothing of whatever binds it (jnr-ffi today; {@code java.lang.foreign} is planned beside it).
+ * nothing of whatever binds it: {@code java.lang.foreign} on JDK 22 and later, jnr-ffi on JDK
+ * 17-21 (see {@link #bindingName()}).
  *
  * <p>Conventions every binding keeps:
  * <ul>
@@ -62,6 +63,16 @@ public interface Syscalls {
     /** Whether a binding loaded: this is 64-bit Linux and the native library could be used. */
     static boolean isAvailable() {
         return Bindings.isAvailable();
+    }
+
+    /**
+     * The binding in use: {@code "java.lang.foreign"} (JDK 22 and later) or {@code "jnr-ffi"};
+     * null when none loaded. The system property {@code reflink4j.binding} ({@code foreign},
+     * {@code jnr}, {@code auto}) picks one.
+     */
+    static String bindingName() {
+        Bindings.isAvailable();
+        return Bindings.name();
     }
 
     /** Why no binding loaded, or null when one did. */

@@ -125,20 +125,20 @@ class LayoutsTest {
             .member(STATX_TIMESTAMP, "tv_sec", StatxTimestamp.TV_SEC, 0, 8)   // __s64
             .member(STATX_TIMESTAMP, "tv_nsec", StatxTimestamp.TV_NSEC, 8, 4) // __u32
             // <linux/stat.h>, the statx mask; <linux/fcntl.h> (and glibc's <fcntl.h>), the *at flags
-            .constant("STATX_BASIC_STATS", JnrSyscalls.STATX_BASIC_STATS, 0x7ff)
+            .constant("STATX_BASIC_STATS", Kernel.STATX_BASIC_STATS, 0x7ff)
             .constant("AT_FDCWD", Syscalls.AT_FDCWD, -100)
-            .constant("AT_SYMLINK_NOFOLLOW", JnrSyscalls.AT_SYMLINK_NOFOLLOW, 0x100)
-            .constant("AT_REMOVEDIR", JnrSyscalls.AT_REMOVEDIR, 0x200)
-            .constant("AT_SYMLINK_FOLLOW", JnrSyscalls.AT_SYMLINK_FOLLOW, 0x400)
-            .constant("AT_EMPTY_PATH", JnrSyscalls.AT_EMPTY_PATH, 0x1000)
+            .constant("AT_SYMLINK_NOFOLLOW", Kernel.AT_SYMLINK_NOFOLLOW, 0x100)
+            .constant("AT_REMOVEDIR", Kernel.AT_REMOVEDIR, 0x200)
+            .constant("AT_SYMLINK_FOLLOW", Kernel.AT_SYMLINK_FOLLOW, 0x400)
+            .constant("AT_EMPTY_PATH", Kernel.AT_EMPTY_PATH, 0x1000)
             // <asm-generic/fcntl.h> through <fcntl.h>: O_PATH, which jnr-constants lacks
-            .constant("O_PATH", JnrSyscalls.O_PATH, 010000000)
+            .constant("O_PATH", Kernel.O_PATH, 010000000)
             // <sys/stat.h>: the file types of st_mode, and utimensat's "leave this time"
             .constant("S_IFMT", FileStatus.S_IFMT, 0170000)
             .constant("S_IFREG", FileStatus.S_IFREG, 0100000)
             .constant("S_IFDIR", FileStatus.S_IFDIR, 0040000)
             .constant("S_IFLNK", FileStatus.S_IFLNK, 0120000)
-            .constant("UTIME_OMIT", JnrSyscalls.UTIME_OMIT, (1L << 30) - 2)
+            .constant("UTIME_OMIT", Kernel.UTIME_OMIT, (1L << 30) - 2)
             // <time.h>: utimensat and futimens take the times as long[] {seconds, nanoseconds, ...}
             .size("struct timespec", 2 * Long.BYTES, 16)
             .member("struct timespec", "tv_nsec", Long.BYTES, 8, 8)        // long
@@ -159,12 +159,12 @@ class LayoutsTest {
             .constant("DT_REG", DirectoryEntry.Type.DT_REG, 8)
             .constant("DT_LNK", DirectoryEntry.Type.DT_LNK, 10)
             // <unistd.h>, lseek's whence
-            .constant("SEEK_SET", JnrSyscalls.SEEK_SET, 0)
-            .constant("SEEK_CUR", JnrSyscalls.SEEK_CUR, 1)
+            .constant("SEEK_SET", Kernel.SEEK_SET, 0)
+            .constant("SEEK_CUR", Kernel.SEEK_CUR, 1)
             .constant("SEEK_DATA", Syscalls.SEEK_DATA, 3)
             // <sys/file.h>: flock's operations
-            .constant("LOCK_EX", JnrSyscalls.LOCK_EX, 2)
-            .constant("LOCK_NB", JnrSyscalls.LOCK_NB, 4)
+            .constant("LOCK_EX", Kernel.LOCK_EX, 2)
+            .constant("LOCK_NB", Kernel.LOCK_NB, 4)
             .constant("SEEK_HOLE", Syscalls.SEEK_HOLE, 4)
             // <linux/fs.h>: the ioctls, _IOW/_IOWR(type, number, argument)
             .constant("FICLONE", Syscalls.FICLONE, 0x40049409L)             // _IOW(0x94, 9, int)
@@ -191,7 +191,7 @@ class LayoutsTest {
             .member(DEDUPE_INFO, "dest_offset", FileDedupeRangeInfo.DEST_OFFSET, 8, 8)     // __u64
             .member(DEDUPE_INFO, "bytes_deduped", FileDedupeRangeInfo.BYTES_DEDUPED, 16, 8) // __u64
             .member(DEDUPE_INFO, "status", FileDedupeRangeInfo.STATUS, 24, 4)              // __s32
-            .constant("FILE_DEDUPE_RANGE_DIFFERS", JnrSyscalls.FILE_DEDUPE_RANGE_DIFFERS, 1)
+            .constant("FILE_DEDUPE_RANGE_DIFFERS", Kernel.FILE_DEDUPE_RANGE_DIFFERS, 1)
             // <linux/fiemap.h>, struct fiemap, then struct fiemap_extent
             .size(FIEMAP, Fiemap.SIZE, 32)
             .member(FIEMAP, "fm_start", Fiemap.FM_START, 0, 8)                     // __u64
@@ -205,7 +205,7 @@ class LayoutsTest {
             .member(FIEMAP_EXTENT, "fe_physical", FiemapExtent.FE_PHYSICAL, 8, 8)  // __u64
             .member(FIEMAP_EXTENT, "fe_length", FiemapExtent.FE_LENGTH, 16, 8)     // __u64
             .member(FIEMAP_EXTENT, "fe_flags", FiemapExtent.FE_FLAGS, 40, 4)       // __u32
-            .constant("FIEMAP_FLAG_SYNC", JnrSyscalls.FIEMAP_FLAG_SYNC, 0x1)
+            .constant("FIEMAP_FLAG_SYNC", Kernel.FIEMAP_FLAG_SYNC, 0x1)
             .constant("FIEMAP_EXTENT_LAST", Extent.LAST, 0x1)
             .constant("FIEMAP_EXTENT_SHARED", Extent.SHARED, 0x2000)
             .rows();
@@ -229,7 +229,30 @@ class LayoutsTest {
                 OpenFlags.O_CLOEXEC)) {
             rows.add(new Pinned(flag.name(), flag.intValue(), flag.intValue()));
         }
+        // the java.lang.foreign binding's own table of this architecture's open flags
+        Kernel.OpenFlags own = Kernel.OpenFlags.of(System.getProperty("os.arch"));
+        if (own != null) {
+            rows.add(new Pinned("O_RDONLY", own.readOnly(), OpenFlags.O_RDONLY.intValue()));
+            rows.add(new Pinned("O_WRONLY", own.writeOnly(), OpenFlags.O_WRONLY.intValue()));
+            rows.add(new Pinned("O_RDWR", own.readWrite(), OpenFlags.O_RDWR.intValue()));
+            rows.add(new Pinned("O_CREAT", own.create(), OpenFlags.O_CREAT.intValue()));
+            rows.add(new Pinned("O_EXCL", own.exclusive(), OpenFlags.O_EXCL.intValue()));
+            rows.add(new Pinned("O_NOCTTY", own.noControllingTerminal(), OpenFlags.O_NOCTTY.intValue()));
+            rows.add(new Pinned("O_NONBLOCK", own.nonBlocking(), OpenFlags.O_NONBLOCK.intValue()));
+            rows.add(new Pinned("O_DIRECTORY", own.directory(), OpenFlags.O_DIRECTORY.intValue()));
+            rows.add(new Pinned("O_NOFOLLOW", own.noFollow(), OpenFlags.O_NOFOLLOW.intValue()));
+            rows.add(new Pinned("O_CLOEXEC", own.closeOnExec(), OpenFlags.O_CLOEXEC.intValue()));
+        }
         return rows;
+    }
+
+    @Test
+    void theOpenFlagsWrittenOutForThisArchitecture_areJnrConstantsValues() {
+        String architecture = System.getProperty("os.arch");
+        assumeTrue(Kernel.OpenFlags.of(architecture) != null, "no open flags written out for " + architecture);
+        List<Pinned> own = fromThePlatform().stream().filter(row -> row.c().startsWith("O_")).toList();
+        assertEquals(20, own.size(), "jnr-constants' ten flags and the written-out ten: " + own);
+        assertAll(own.stream().map(row -> (Executable) () -> assertEquals(row.header(), row.java(), row.c())));
     }
 
     @Test
