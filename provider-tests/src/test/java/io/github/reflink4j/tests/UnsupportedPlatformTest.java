@@ -12,6 +12,8 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
@@ -69,9 +71,18 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 100_000, 2);
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process process = new ProcessBuilder(java, "-Djnr.ffi.provider=no.such.Provider",
-                "-cp", System.getProperty("java.class.path"), WithoutNativeBinding.class.getName(),
-                source.toString(), dir.toString()).redirectErrorStream(true).start();
+        // jnr-ffi is pointed at a provider that does not exist; the java.lang.foreign binding (JDK 22+)
+        // is denied native access, as an application started with --illegal-native-access=deny is
+        // (JDK 24+; on JDK 22 and 23, which cannot deny it, jnr-ffi is asked for instead)
+        List<String> command = new ArrayList<>(List.of(java, "-Djnr.ffi.provider=no.such.Provider"));
+        if (Runtime.version().feature() >= 24) {
+            command.add("--illegal-native-access=deny");
+        } else if (Runtime.version().feature() >= 22) {
+            command.add("-Dreflink4j.binding=jnr");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), WithoutNativeBinding.class.getName(),
+                source.toString(), dir.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
 
         assertEquals(0, process.waitFor(), output);
