@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.jar.JarFile;
 
 import io.github.reflink4j.Reflink;
@@ -137,6 +140,30 @@ class BindingSelectionTest extends RealFileSystemTest {
         assertTrue(run.output().contains("reflink4j.binding (or REFLINK4J_BINDING) is \"jni\": the binding must be"
                 + " foreign, jnr or auto"), run.output());
         assertTrue(Files.notExists(dir.resolve("copy")), "nothing created");
+    }
+
+    @Test
+    void withoutJnrFfiOnTheClassPath_jdk22AndLaterStillClone_olderJdksHaveNoBindingAndSayWhy() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        List<String> kept = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String jar = Path.of(entry).getFileName().toString();
+            boolean thirdPartyNative = jar.startsWith("jnr-") || jar.startsWith("jffi-") || jar.startsWith("asm");
+            (thirdPartyNative ? dropped : kept).add(entry);
+        }
+        assertTrue(dropped.stream().anyMatch(jar -> jar.contains("jnr-ffi")), "jnr-ffi was on the class path: " + dropped);
+
+        ForkedJvm.Result run = cloneIn(withoutRequest().classPath(String.join(File.pathSeparator, kept)), dir, "copy");
+        if (FEATURE >= 22) {
+            requireForeignLayer();
+            assertCloned(run, FOREIGN, dir.resolve("copy"));
+        } else {
+            assertEquals(0, run.exitCode(), run.output());
+            assertTrue(run.output().contains("binding: none\n"), run.output());
+            assertTrue(run.output().contains("copy failed: io.github.reflink4j.ReflinkUnsupportedException"), run.output());
+            assertTrue(run.output().contains("NoClassDefFoundError: jnr/"), "the reason names the missing library: " + run.output());
+        }
     }
 
     @Test
