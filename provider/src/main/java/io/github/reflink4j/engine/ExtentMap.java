@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.Extent;
 import io.github.reflink4j.linux.NativeException;
 import io.github.reflink4j.linux.Syscalls;
@@ -62,24 +63,31 @@ final class ExtentMap {
         List<long[]> merged = new ArrayList<>();
         long[] covered = {0};
         boolean[] certain = {true};
-        forEach(sys, fd, size, extent -> {
-            if ((extent.flags() & UNCERTAIN) != 0 || extent.physical() == 0 || merged.size() > MOST_EXTENTS) {
-                certain[0] = false;
-                return false;
-            }
-            long logical = extent.logical();
-            long end = Math.min(extent.end(), size);
-            if (end > logical) {
-                long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
-                if (last != null && last[0] + last[2] == logical && last[1] + last[2] == extent.physical()) {
-                    last[2] += end - logical;
-                } else {
-                    merged.add(new long[] {logical, extent.physical(), end - logical});
+        try {
+            forEach(sys, fd, size, extent -> {
+                if ((extent.flags() & UNCERTAIN) != 0 || extent.physical() == 0 || merged.size() > MOST_EXTENTS) {
+                    certain[0] = false;
+                    return false;
                 }
-                covered[0] += end - logical;
+                long logical = extent.logical();
+                long end = Math.min(extent.end(), size);
+                if (end > logical) {
+                    long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+                    if (last != null && last[0] + last[2] == logical && last[1] + last[2] == extent.physical()) {
+                        last[2] += end - logical;
+                    } else {
+                        merged.add(new long[] {logical, extent.physical(), end - logical});
+                    }
+                    covered[0] += end - logical;
+                }
+                return true;
+            });
+        } catch (NativeException e) {
+            if (e.is(Errno.EOPNOTSUPP, Errno.ENOTTY)) {
+                return null; // no extent map (tmpfs): the kernel is asked, and says whether it can dedupe
             }
-            return true;
-        });
+            throw e;
+        }
         if (!certain[0] || covered[0] != size) {
             return null; // uncertain, or holes: not worth the arithmetic, the kernel is asked
         }

@@ -426,7 +426,13 @@ public final class TreeDeduplicator {
         }
         requests.incrementAndGet();
         try {
-            return sys.dedupeRange(sourceFd, offset, length, targets, offsets);
+            DedupeOutcome[] outcomes = sys.dedupeRange(sourceFd, offset, length, targets, offsets);
+            for (DedupeOutcome outcome : outcomes) {
+                if (Errno.EOPNOTSUPP.value() == outcome.errno()) {
+                    throw new NativeException("ioctl(FIDEDUPERANGE)", outcome.errno());
+                }
+            }
+            return outcomes;
         } catch (NativeException e) {
             if (e.is(CANNOT_DEDUPE)) {
                 throw Failures.cloneFailed(e, source.display(), active.get(0).display());
