@@ -47,10 +47,14 @@ class TreeDedupeTest extends RealFileSystemTest {
     private static final int NEAR_1_CHANGE = 300_000;
     private static final int NEAR_2_CHANGE = 1_800_000;
     private static final int LOOKALIKE_SIZE = 1 << 20;
+    /** Two sets of identical files that the probes cannot tell apart: they differ in blocks 24 to 48 only. */
+    private static final int MIXED_SIZE = (1 << 20) + 3;
+    private static final int MIXED_X = 3;
+    private static final int MIXED_Y = 2;
 
     /** The tree every test here deduplicates, and what it holds. */
     private record Tree(Path root, List<Path> many, List<Path> big, Path hardLink, Path nearBase, Path near1,
-                        Path near2, Path lookalike1, Path lookalike2, Path outside) {
+                        Path near2, Path lookalike1, Path lookalike2, Path outside, List<Path> mixed) {
 
         static Tree build(Path dir) throws IOException {
             Path root = dir.resolve("tree");
@@ -77,7 +81,17 @@ class TreeDedupeTest extends RealFileSystemTest {
             Files.createSymbolicLink(root.resolve("link-to-outside"), dir.resolve("outside"));
             Files.createFile(root.resolve("empty-1"));
             Files.createFile(root.resolve("empty-2"));
-            return new Tree(root, many, big, hardLink, nearBase, near1, near2, lookalike1, lookalike2, outside);
+            List<Path> mixed = new ArrayList<>();
+            byte[] x = randomBytes(MIXED_SIZE, 7);
+            for (int i = 0; i < MIXED_X; i++) {
+                mixed.add(Files.write(Files.createDirectories(root.resolve("mixed")).resolve("x" + i), x));
+            }
+            byte[] y = x.clone();
+            System.arraycopy(randomBytes(25 * BLOCK, 8), 0, y, 24 * BLOCK, 25 * BLOCK);
+            for (int i = 0; i < MIXED_Y; i++) {
+                mixed.add(Files.write(root.resolve("mixed/y" + i), y));
+            }
+            return new Tree(root, many, big, hardLink, nearBase, near1, near2, lookalike1, lookalike2, outside, mixed);
         }
 
         private static Path writeChanged(Path file, int size, long seed, int offset) throws IOException {
@@ -111,16 +125,17 @@ class TreeDedupeTest extends RealFileSystemTest {
         TreeDedupeSummary first = Reflink.dedupeTree(List.of(tree.root()), TreeDedupe.options().listener(listener));
 
         assertEquals(List.of(), first.failures());
-        assertEquals(3, first.groups(), first.toString()); // the many, the big, the near-duplicates
-        assertEquals(MANY - 1 + 2 + 2, first.files(), first.toString());
+        // the many, the big, the near-duplicates, the mixed set and, read in full and separated, its y files
+        assertEquals(5, first.groups(), first.toString());
+        assertEquals(MANY - 1 + 2 + 2 + (MIXED_X - 1) + (MIXED_Y - 1), first.files(), first.toString());
         assertEquals(2, first.differing(), first.toString());
         assertEquals(first.files(), told.size());
         assertFalse(told.contains(tree.hardLink()), "a hard link of a file counts once");
-        long identical = (long) (MANY - 1) * MANY_SIZE + 2L * BIG_SIZE;
+        long identical = (long) (MANY - 1) * MANY_SIZE + 2L * BIG_SIZE + (MIXED_X - 1 + MIXED_Y - 1) * MIXED_SIZE;
         long nearShared = first.bytesDeduplicated() - identical;
         assertTrue(nearShared >= 2L * (NEAR_SIZE - (128 << 10)) && nearShared < 2L * NEAR_SIZE, first.toString());
         assertTrue(first.requests() >= 2, "the many need two requests at least: " + first);
-        for (Path file : concat(tree.many(), tree.big())) {
+        for (Path file : concat(concat(tree.many(), tree.big()), tree.mixed())) {
             assertTrue(Extents.allShared(file), file + " " + Extents.of(file));
         }
         assertTrue(Extents.allShared(tree.hardLink()));
@@ -138,7 +153,7 @@ class TreeDedupeTest extends RealFileSystemTest {
         assertEquals(List.of(), second.failures());
         assertEquals(0, second.requests(), "a second run asked the kernel: " + second);
         assertEquals(0, second.bytesDeduplicated(), second.toString());
-        assertEquals(MANY - 1 + 2, second.filesAlreadyShared(), second.toString());
+        assertEquals(MANY - 1 + 2 + (MIXED_X - 1) + (MIXED_Y - 1), second.filesAlreadyShared(), second.toString());
         before.assertEntriesUnchanged();
     }
 
@@ -159,8 +174,8 @@ class TreeDedupeTest extends RealFileSystemTest {
         TreeDedupeSummary dry = Reflink.dedupeTree(List.of(tree.root()),
                 TreeDedupe.options().dryRun(true).listener(listener));
 
-        assertEquals(2, dry.groups(), dry.toString()); // the near-duplicates are not identical
-        assertEquals(MANY - 1 + 2, listed.size());
+        assertEquals(4, dry.groups(), dry.toString()); // the near-duplicates are not identical
+        assertEquals(MANY - 1 + 2 + (MIXED_X - 1) + (MIXED_Y - 1), listed.size());
         assertEquals(0, dry.requests());
         assertTrue(Extents.noneShared(tree.big().get(1)));
         before.assertEntriesUnchanged();

@@ -239,12 +239,21 @@ public final class TreeDeduplicator {
         if (mapped.size() < 2) {
             return;
         }
-        Mapped source = mostShared(mapped);
+        Map<ExtentMap, List<Mapped>> sharing = sharingAlike(mapped);
+        Mapped source = mostShared(mapped, sharing);
         groups.incrementAndGet();
         List<DedupeCandidate> whole = new ArrayList<>();
         List<Partly> partly = new ArrayList<>();
+        List<List<Mapped>> otherSets = new ArrayList<>();
         for (Mapped target : mapped) {
             if (target == source) {
+                continue;
+            }
+            List<Mapped> set = target.map() == null ? null : sharing.get(target.map());
+            if (set != null && set.size() > 1 && !target.map().equals(source.map())) {
+                if (set.get(0) == target) {
+                    otherSets.add(set); // files that share all their blocks with each other, not with the source
+                }
                 continue;
             }
             List<long[]> notShared = source.map() == null || target.map() == null ? null
@@ -259,7 +268,7 @@ public final class TreeDeduplicator {
                 partly.add(new Partly(target.file(), notShared));
             }
         }
-        if (whole.isEmpty() && partly.isEmpty()) {
+        if (whole.isEmpty() && partly.isEmpty() && otherSets.isEmpty()) {
             return;
         }
         DedupeCandidate from = source.file();
@@ -270,6 +279,9 @@ public final class TreeDeduplicator {
         }
         try {
             int blockSize = sys.fileSystemBlockSize(sourceFd);
+            for (List<Mapped> set : otherSets) {
+                joinOrKeepApart(source.file(), sourceFd, set, whole);
+            }
             for (Partly target : partly) {
                 dedupeRest(from, sourceFd, target, blockSize);
             }
@@ -287,21 +299,59 @@ public final class TreeDeduplicator {
         }
     }
 
-    /** The first file of the largest set of files with one certain extent map; the first file when there is none. */
-    private static Mapped mostShared(List<Mapped> mapped) {
-        Map<ExtentMap, Integer> counts = new LinkedHashMap<>();
-        int most = 0;
+    /** The files by their extent maps, where certain: each list a set of files sharing all their blocks. */
+    private static Map<ExtentMap, List<Mapped>> sharingAlike(List<Mapped> mapped) {
+        Map<ExtentMap, List<Mapped>> sharing = new LinkedHashMap<>();
         for (Mapped m : mapped) {
             if (m.map() != null) {
-                most = Math.max(most, counts.merge(m.map(), 1, Integer::sum));
+                sharing.computeIfAbsent(m.map(), k -> new ArrayList<>()).add(m);
             }
         }
-        for (Mapped m : mapped) {
-            if (most > 1 && m.map() != null && counts.get(m.map()) == most) {
-                return m;
+        return sharing;
+    }
+
+    /** The first file of the largest set of files sharing all their blocks; the first file when there is none. */
+    private static Mapped mostShared(List<Mapped> mapped, Map<ExtentMap, List<Mapped>> sharing) {
+        List<Mapped> largest = List.of(mapped.get(0));
+        for (List<Mapped> set : sharing.values()) {
+            if (set.size() > largest.size()) {
+                largest = set;
             }
         }
-        return mapped.get(0);
+        return largest.get(0);
+    }
+
+    /**
+     * A set of files that share all their blocks with each other but not with the source (a
+     * group of its own that an earlier run separated, or that another tool deduplicated): its
+     * first file is compared with the source here, up to the first difference (for files that
+     * differ, most often the first piece). Identical, the set joins the source's targets;
+     * different, it is left as it is, without a request.
+     */
+    private void joinOrKeepApart(DedupeCandidate source, int sourceFd, List<Mapped> set, List<DedupeCandidate> whole)
+            throws IOException {
+        Mapped first = set.get(0);
+        Boolean identical = withOpen(first.file(), fd -> {
+            for (long offset = 0; offset < source.size(); offset += ContentProbe.BUFFER) {
+                int length = (int) Math.min(ContentProbe.BUFFER, source.size() - offset);
+                if (Thread.currentThread().isInterrupted() || !ContentProbe.sameBytes(sys, sourceFd, fd, offset, length)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        Failures.stopIfInterrupted(source.display(), first.file().display(), 0, "comparing", LEFT);
+        if (Boolean.TRUE.equals(identical)) {
+            for (Mapped m : set) {
+                whole.add(m.file());
+            }
+            return;
+        }
+        for (Mapped m : set.subList(1, set.size())) {
+            filesAlreadyShared.incrementAndGet();
+            bytesAlreadyShared.addAndGet(m.file().size());
+            listener.alreadyShared(first.file().display(), m.file().display(), m.file().size());
+        }
     }
 
     private static long length(List<long[]> ranges) {
