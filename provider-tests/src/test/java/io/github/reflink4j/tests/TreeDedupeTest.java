@@ -50,7 +50,8 @@ class TreeDedupeTest extends RealFileSystemTest {
     /** Two sets of identical files that the probes cannot tell apart: they differ in blocks 24 to 48 only. */
     private static final int MIXED_SIZE = (1 << 20) + 3;
     private static final int MIXED_X = 3;
-    private static final int MIXED_Y = 2;
+    /** Enough differing destinations in one request for the engine to read them in full (TreeDeduplicator.MIXED). */
+    private static final int MIXED_Y = 4;
 
     /** The tree every test here deduplicates, and what it holds. */
     private record Tree(Path root, List<Path> many, List<Path> big, Path hardLink, Path nearBase, Path near1,

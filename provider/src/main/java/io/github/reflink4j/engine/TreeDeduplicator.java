@@ -35,9 +35,10 @@ import io.github.reflink4j.linux.Syscalls;
  * skipped; the rest go to FIDEDUPERANGE with one source and up to 127 destinations per request,
  * and the kernel compares the bytes under lock, so nothing can change a byte. A destination that
  * differs in a request is split for itself alone, as {@link Deduplicator} does, so near-duplicates
- * share every block they have in common. Only where two or more destinations differ from the
- * source in a group's first request (a group the probes could not separate) are the differing
- * ones read in full (CRC32C), to deduplicate identical ones among them with each other.
+ * share every block they have in common. Only where {@value #MIXED} or more destinations differ
+ * from the source in a batch's first request (a large group the probes could not separate) are
+ * the differing ones read in full (CRC32C), to deduplicate identical ones among them with each
+ * other: fewer are split against the source, which costs little for near-duplicates.
  *
  * <p>Groups are worked on in parallel ({@link TreeDedupe#parallelism()}). Each holds at most one
  * source and 127 destinations open at a time, so descriptors stay bounded whatever a group's
@@ -48,6 +49,12 @@ public final class TreeDeduplicator {
     /** Errors of a whole request that say the file system cannot dedupe at all: the run stops. */
     private static final Errno[] CANNOT_DEDUPE = {Errno.EOPNOTSUPP, Errno.ENOTTY, Errno.ENOSYS};
     private static final String LEFT = "no file's contents changed; part may already share blocks";
+    /**
+     * How many destinations must differ from the source in a batch's first request before they
+     * are read in full to find identical ones among them: below it, splitting each against the
+     * source costs less than reading them all (near-duplicates split cheaply).
+     */
+    static final int MIXED = 4;
 
     private final Syscalls sys;
     private final TreeDedupeListener listener;
@@ -522,7 +529,7 @@ public final class TreeDeduplicator {
     }
 
     /**
-     * A group the probes could not separate, in which two or more targets differ from the source
+     * A group the probes could not separate, in which {@value #MIXED} or more targets differ from the source
      * in the first request: those are read in full (CRC32C), and the ones identical to each other
      * leave the batch (their descriptors are closed and set to null) to be deduplicated as a group
      * of their own. The others stay, near-duplicates of the source.
@@ -536,7 +543,7 @@ public final class TreeDeduplicator {
                 differ.add(i);
             }
         }
-        if (differ.size() < 2) {
+        if (differ.size() < MIXED) {
             return outcomes;
         }
         Map<Long, List<Integer>> byChecksum = new LinkedHashMap<>();
