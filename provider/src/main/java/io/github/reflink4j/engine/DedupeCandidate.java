@@ -5,14 +5,28 @@ import java.nio.file.Path;
 import io.github.reflink4j.linux.FileStatus;
 
 /**
- * A regular file of a tree dedupe as it was listed: the bytes to reach it by, the path to name it
- * by, and the identity and size every later open must find again (else the file moved or
- * changed, and is left alone).
+ * A regular file of a tree dedupe as it was listed: the bytes to reach it by, its directory's path
+ * and its name (its own path is made only when it is named: most files of a tree never are), and
+ * the identity and size every later open must find again (else the file moved or changed, and
+ * is left alone).
+ *
+ * @param name the file's name in {@code directory}, or null when {@code directory} is the file
+ *             itself (a root named by the caller)
  */
-record DedupeCandidate(byte[] path, Path display, long device, long inode, long size) {
+record DedupeCandidate(byte[] path, Path directory, byte[] name, long device, long inode, long size) {
 
-    static DedupeCandidate of(byte[] path, Path display, FileStatus status) {
-        return new DedupeCandidate(path, display, status.device(), status.inode(), status.size());
+    static DedupeCandidate of(byte[] path, Path directory, byte[] name, FileStatus status) {
+        return new DedupeCandidate(path, directory, name, status.device(), status.inode(), status.size());
+    }
+
+    /** The path to name the file by. */
+    Path display() {
+        return name == null ? directory : NativePaths.resolve(directory, name);
+    }
+
+    /** Orders files by their paths' bytes, as the platform's paths compare. */
+    static int byPath(DedupeCandidate a, DedupeCandidate b) {
+        return java.util.Arrays.compareUnsigned(a.path, b.path);
     }
 
     /** Whether an opened file is still this one: the same inode, the same size. */

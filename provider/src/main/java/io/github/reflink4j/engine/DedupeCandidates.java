@@ -66,7 +66,7 @@ final class DedupeCandidates {
         List<List<DedupeCandidate>> groups = new ArrayList<>();
         for (List<DedupeCandidate> group : walk.bySize.values()) {
             if (group.size() > 1) {
-                group.sort(Comparator.comparing(DedupeCandidate::display));
+                group.sort(DedupeCandidate::byPath);
                 groups.add(group);
             }
         }
@@ -88,7 +88,7 @@ final class DedupeCandidates {
             return;
         }
         if (status.isRegularFile()) {
-            add(rootBytes, root, status);
+            add(rootBytes, root, null, status);
             return;
         }
         if (!status.isDirectory()) {
@@ -140,12 +140,11 @@ final class DedupeCandidates {
         if (type == DirectoryEntry.Type.SYMBOLIC_LINK || type == DirectoryEntry.Type.OTHER) {
             return;
         }
-        byte[] path = child(directory.path(), entry.name());
-        Path display = NativePaths.resolve(directory.display(), entry.name());
         FileStatus status;
         try {
             status = sys.statusAt(fd, entry.name(), false);
         } catch (NativeException e) {
+            Path display = NativePaths.resolve(directory.display(), entry.name());
             failures.failed(display, Failures.translate(e, display, null));
             return;
         }
@@ -153,16 +152,17 @@ final class DedupeCandidates {
             return; // removed since the listing
         }
         if (status.isDirectory()) {
-            pending.push(new Directory(path, display, status));
+            pending.push(new Directory(child(directory.path(), entry.name()),
+                    NativePaths.resolve(directory.display(), entry.name()), status));
         } else if (status.isRegularFile()) {
-            add(path, display, status);
+            add(child(directory.path(), entry.name()), directory.display(), entry.name(), status);
         }
     }
 
-    private void add(byte[] path, Path display, FileStatus status) {
+    private void add(byte[] path, Path directory, byte[] name, FileStatus status) {
         if (status.size() > 0 && seen.add(new InodeKey(status.device(), status.inode()))) {
             bySize.computeIfAbsent(new SizeKey(status.device(), status.size()), k -> new ArrayList<>())
-                    .add(DedupeCandidate.of(path, display, status));
+                    .add(DedupeCandidate.of(path, directory, name, status));
         }
     }
 
