@@ -172,4 +172,34 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
         assertEquals(List.of(), faults.closedTwice());
     }
+
+    @Test
+    void anInterruptOfTheCallerWhileWorkersRun_stopsEveryWorker_keepsTheStatus_andClosesEveryDescriptor()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        int groups = 4;
+        for (int g = 0; g < groups; g++) {
+            byte[] data = randomBytes(20 << 20, 20 + g); // two requests each
+            Files.createDirectories(root.resolve("g" + g));
+            Files.write(root.resolve("g" + g + "/a"), data);
+            Files.write(root.resolve("g" + g + "/b"), data);
+        }
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        Thread caller = Thread.currentThread();
+        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", call -> {
+            caller.interrupt(); // the thread that called dedupeTree, waiting for its workers
+            return call.proceed();
+        });
+        try {
+            assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
+                    List.of(root), TreeDedupe.options().parallelism(2)));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt status was not kept");
+        }
+
+        assertTrue(faults.calls("dedupeRange") < 2 * groups, "requests: " + faults.calls("dedupeRange"));
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
+    }
 }
