@@ -1,6 +1,7 @@
 package io.github.reflink4j.engine;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import io.github.reflink4j.linux.FileStatus;
 
@@ -26,7 +27,7 @@ record DedupeCandidate(byte[] path, Path directory, byte[] name, long device, lo
 
     /** Orders files by their paths' bytes, as the platform's paths compare. */
     static int byPath(DedupeCandidate a, DedupeCandidate b) {
-        return java.util.Arrays.compareUnsigned(a.path, b.path);
+        return Arrays.compareUnsigned(a.path, b.path);
     }
 
     /** Whether an opened file is still this one: the same inode, the same size. */
