@@ -17,6 +17,7 @@ import io.github.reflink4j.engine.Deduplicator;
 import io.github.reflink4j.engine.Leftovers;
 import io.github.reflink4j.engine.SharingInspector;
 import io.github.reflink4j.engine.TreeCopier;
+import io.github.reflink4j.engine.TreeDeduplicator;
 import io.github.reflink4j.engine.SupportProbe;
 
 /**
@@ -199,6 +200,49 @@ public final class Reflink {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         return Deduplicator.dedupe(platformPath(source), platformPath(target));
+    }
+
+    /** Deduplicates the tree {@code root} with one thread per core; see {@link #dedupeTree(List, TreeDedupe)}. */
+    public static TreeDedupeSummary dedupeTree(Path root) throws IOException {
+        return dedupeTree(List.of(Objects.requireNonNull(root, "root")), TreeDedupe.options());
+    }
+
+    /**
+     * Makes identical files under {@code roots} share their blocks, as {@link #dedupe} does for
+     * two files, reading each byte at most once and most bytes not at all. Regular files are
+     * grouped by file system and size (symbolic links are never followed, hard links to one
+     * inode count once, empty files are left out); a group is split by reading five blocks of
+     * each file; files that already share all their blocks are skipped by their extent maps
+     * (FIEMAP), so a second run over a deduplicated tree costs only the metadata; the rest go to
+     * FIDEDUPERANGE, one source and up to 127 destinations per request. The kernel compares the
+     * bytes under lock, so no byte of any file changes, and files that differ somewhere still
+     * share the blocks they have in common. A file that cannot be read or deduplicated is
+     * reported to the listener and in the summary; the others go on.
+     *
+     * <p>Files are opened read-only: the kernel lets their owner, a user who may write them, and
+     * root deduplicate them. Each is opened without following a link at its last name and checked
+     * to be the file listed, so a file swapped for another meanwhile is left alone.
+     *
+     * <pre>{@code
+     * TreeDedupeSummary s = Reflink.dedupeTree(List.of(Path.of("/srv/images")), TreeDedupe.options());
+     * System.out.println(s.bytesDeduplicated() + " bytes now stored once, "
+     *         + s.bytesAlreadyShared() + " were already");
+     * }</pre>
+     *
+     * @throws ReflinkFailedException      a file system that cannot dedupe (ext4, tmpfs), at its first request
+     * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
+     * @throws java.io.InterruptedIOException when the calling thread is interrupted: the work stops
+     *                                     between two requests, every descriptor is closed, and the
+     *                                     thread's interrupt status is set again
+     */
+    public static TreeDedupeSummary dedupeTree(List<Path> roots, TreeDedupe settings) throws IOException {
+        Objects.requireNonNull(roots, "roots");
+        Objects.requireNonNull(settings, "settings");
+        List<Path> platform = new ArrayList<>();
+        for (Path root : roots) {
+            platform.add(platformPath(Objects.requireNonNull(root, "root")));
+        }
+        return TreeDeduplicator.dedupe(platform, settings);
     }
 
     /**

@@ -1,23 +1,16 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import io.github.reflink4j.DedupeResult;
 import io.github.reflink4j.Reflink;
+import io.github.reflink4j.TreeDedupe;
+import io.github.reflink4j.TreeDedupeListener;
+import io.github.reflink4j.TreeDedupeSummary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,11 +21,14 @@ import picocli.CommandLine.Parameters;
         description = {"Make files with identical data share their blocks (FIDEDUPERANGE), on btrfs and xfs.",
                 "The kernel compares the data itself under lock, so no byte of any file changes: data that "
                 + "differ simply stay unshared.",
-                "FILE...: each FILE after the first shares the first one's data. -r DIR...: finds files with "
-                + "identical content under the directories (same size, then same SHA-256) and dedupes each group."},
+                "FILE...: each FILE after the first shares the first one's data. -r DIR...: finds files of the "
+                + "same size under the directories, sets apart those that differ in a few sampled blocks, skips "
+                + "those that already share their blocks, and lets the kernel compare and share the rest, one "
+                + "source with up to 127 files per request (--dry-run reads the candidates in full, CRC32C)."},
         footer = {"", "Examples:", "  reflink dedupe a.iso b.iso c.iso         b and c share a's blocks",
                   "  reflink dedupe -r --dry-run ~/downloads   list duplicate groups, change nothing",
-                  "  reflink dedupe -r --json /data            dedupe a tree, figures as JSON"})
+                  "  reflink dedupe -r --json /data            dedupe a tree, figures as JSON",
+                  "  reflink dedupe -r --progress /data        with a progress bar on stderr"})
 final class DedupeCommand implements Callable<Integer> {
 
     @Option(names = {"-r", "--recursive"}, description = "find duplicates under the given directories")
@@ -47,16 +43,25 @@ final class DedupeCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "say what happened to every file")
     boolean verbose;
 
+    @Option(names = "--progress", description = "show a progress bar on stderr with -r (automatic on a terminal "
+            + "after 1 s)")
+    boolean progress;
+
     @Parameters(arity = "1..*", paramLabel = "PATH")
     List<Path> paths;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final JsonArray pairs = new JsonArray();
+    /** What happened to one file: its source, and what the kernel did (null in a dry run). */
+    record Pair(Path source, Path target, DedupeResult result) { }
+
+    private final List<Pair> pairs = new ArrayList<>();
     private long deduplicated;
     private long differing;
-    private int files;
+    private long files;
+    private long groups;
+    private TreeDedupeSummary summary;
 
     @Override
     public Integer call() {
@@ -66,104 +71,163 @@ final class DedupeCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         Output output = new Output(spec);
-        List<List<Path>> groups = recursive ? duplicateGroups(output) : List.of(paths);
-        for (List<Path> group : groups) {
-            Path first = group.get(0);
-            for (Path other : group.subList(1, group.size())) {
+        if (recursive) {
+            dedupeTrees(output);
+        } else {
+            groups = 1;
+            Path first = paths.get(0);
+            for (Path other : paths.subList(1, paths.size())) {
                 dedupe(first, other, output);
             }
         }
         if (json) {
-            JsonObject result = new JsonObject();
-            result.addProperty("groups", groups.size());
-            result.addProperty("files", files);
-            result.addProperty("deduplicated_bytes", deduplicated);
-            result.addProperty("differing", differing);
-            result.addProperty("failed", output.failures());
-            result.addProperty("dry_run", dryRun);
-            result.addProperty("seconds", Output.seconds(start));
-            result.add("pairs", pairs);
-            output.json(result);
+            DedupeJson.print(output, this, Output.seconds(start));
         } else if (dryRun) {
             output.out().printf("%d groups, %d files would share their group's first file's blocks%n",
-                    groups.size(), files);
+                    groups, files);
         } else {
-            output.out().printf("%d files deduplicated: %s now shared, %d differed%n", files,
-                    Output.human(deduplicated), differing);
+            output.out().printf("%d files deduplicated: %s now shared, %d differed%s%n", files,
+                    Output.human(deduplicated), differing, summary == null || summary.filesAlreadyShared() == 0 ? ""
+                            : ", " + summary.filesAlreadyShared() + " already shared");
         }
         return output.exitCode();
     }
 
+    List<Pair> pairs() {
+        return pairs;
+    }
+
+    long groups() {
+        return groups;
+    }
+
+    long files() {
+        return files;
+    }
+
+    long deduplicated() {
+        return deduplicated;
+    }
+
+    long differing() {
+        return differing;
+    }
+
+    boolean dryRun() {
+        return dryRun;
+    }
+
+    /** The tree dedupe's summary (null for files named one by one). */
+    TreeDedupeSummary summary() {
+        return summary;
+    }
+
     private void dedupe(Path source, Path target, Output output) {
-        JsonObject pair = new JsonObject();
-        pair.addProperty("source", source.toString());
-        pair.addProperty("target", target.toString());
         if (dryRun) {
-            files++;
-            pairs.add(pair);
-            if (!json) {
-                output.out().printf("would dedupe '%s' with '%s'%n", target, source);
-            }
+            wouldDedupe(source, target, output);
             return;
         }
         try {
-            DedupeResult result = Reflink.dedupe(source, target);
-            files++;
-            deduplicated += result.bytesDeduplicated();
-            if (result.differs()) {
-                differing++;
-            }
-            pair.addProperty("deduplicated_bytes", result.bytesDeduplicated());
-            pair.addProperty("differs", result.differs());
-            pairs.add(pair);
-            if (verbose && !json) {
-                output.out().printf("'%s': %s shared with '%s'%s%n", target, Output.human(result.bytesDeduplicated()),
-                        source, result.differs() ? " (the files differ; the rest stays unshared)" : "");
-            }
+            deduplicated(source, target, Reflink.dedupe(source, target), output);
         } catch (IOException | RuntimeException e) {
             output.fail("cannot dedupe '" + target + "' with '" + source + "': " + Output.reason(e, source, target));
         }
     }
 
-    /** Groups of two or more regular files with the same size and SHA-256, sorted by path. */
-    private List<List<Path>> duplicateGroups(Output output) {
-        Map<Long, List<Path>> bySize = new TreeMap<>();
-        for (Path root : paths) {
-            RegularFiles.forEach(root, output, (file, attributes) -> {
-                if (attributes.size() > 0) {
-                    bySize.computeIfAbsent(attributes.size(), size -> new ArrayList<>()).add(file);
-                }
-            });
+    private void wouldDedupe(Path source, Path target, Output output) {
+        files++;
+        pairs.add(new Pair(source, target, null));
+        if (!json) {
+            output.out().printf("would dedupe '%s' with '%s'%n", target, source);
         }
-        List<List<Path>> groups = new ArrayList<>();
-        for (List<Path> sameSize : bySize.values()) {
-            if (sameSize.size() < 2) {
-                continue;
-            }
-            Map<String, List<Path>> byHash = new TreeMap<>();
-            for (Path file : sameSize) {
-                try {
-                    byHash.computeIfAbsent(sha256(file), hash -> new ArrayList<>()).add(file);
-                } catch (IOException e) {
-                    output.fail(file, null, e);
-                }
-            }
-            for (List<Path> same : byHash.values()) {
-                if (same.size() > 1) {
-                    same.sort(null);
-                    groups.add(same);
-                }
-            }
-        }
-        return groups;
     }
 
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
+    private void deduplicated(Path source, Path target, DedupeResult result, Output output) {
+        files++;
+        deduplicated += result.bytesDeduplicated();
+        if (result.differs()) {
+            differing++;
+        }
+        pairs.add(new Pair(source, target, result));
+        if (verbose && !json) {
+            output.out().printf("'%s': %s shared with '%s'%s%n", target, Output.human(result.bytesDeduplicated()),
+                    source, result.differs() ? " (the files differ; the rest stays unshared)" : "");
+        }
+    }
+
+    /** The engine's tree dedupe; its listener runs on the engine's threads, so it takes this command's lock. */
+    private void dedupeTrees(Output output) {
+        // the progress bar's library loads only where a bar may show
+        boolean mayShow = progress || System.console() != null && !json;
+        ProgressDisplay display = mayShow ? ProgressDisplay.create(progress, json, "Deduplicating") : null;
+        TreeDedupeListener listener = new TreeDedupeListener() {
+            @Override
+            public void candidatesFound(long count, long bytes) {
+                if (display != null) {
+                    display.addWork(count, bytes);
+                }
+            }
+
+            @Override
+            public void setAside(long count, long bytes) {
+                if (display != null) {
+                    display.done(count, bytes);
+                }
+            }
+
+            @Override
+            public void deduplicated(Path source, Path target, DedupeResult result) {
+                synchronized (DedupeCommand.this) {
+                    DedupeCommand.this.deduplicated(source, target, result, output);
+                }
+                if (display != null) {
+                    display.done(1, result.bytesCompared());
+                }
+            }
+
+            @Override
+            public void alreadyShared(Path source, Path target, long bytes) {
+                synchronized (DedupeCommand.this) {
+                    if (verbose && !json) {
+                        output.out().printf("'%s': already shares every block with '%s'%n", target, source);
+                    }
+                }
+                if (display != null) {
+                    display.done(1, bytes);
+                }
+            }
+
+            @Override
+            public void wouldDedupe(Path source, Path target, long bytes) {
+                synchronized (DedupeCommand.this) {
+                    DedupeCommand.this.wouldDedupe(source, target, output);
+                }
+            }
+
+            @Override
+            public void failed(Path file, Path other, IOException error) {
+                synchronized (DedupeCommand.this) {
+                    if (other == null) {
+                        output.fail(file, null, error);
+                    } else {
+                        output.fail("cannot dedupe '" + file + "' with '" + other + "': "
+                                + Output.reason(error, file, other));
+                    }
+                }
+            }
+        };
+        try {
+            TreeDedupeSummary result = Reflink.dedupeTree(paths, TreeDedupe.options().dryRun(dryRun).listener(listener));
+            synchronized (this) {
+                summary = result;
+                groups = result.groups();
+            }
+        } catch (IOException | RuntimeException e) {
+            output.fail("cannot dedupe under " + paths + ": " + Output.reason(e, null, null));
+        } finally {
+            if (display != null) {
+                display.close();
+            }
         }
     }
 }

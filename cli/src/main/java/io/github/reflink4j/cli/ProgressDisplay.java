@@ -39,11 +39,13 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
     private final AtomicInteger countsRunning = new AtomicInteger();
     private final ScheduledExecutorService timer;
     private final List<Path> toCount = new ArrayList<>();
+    private final String task;
     private ProgressBar bar;
 
-    private ProgressDisplay(boolean immediately) {
-        timer = Executors.newScheduledThreadPool(1, task -> {
-            Thread thread = new Thread(task, "reflink-progress");
+    private ProgressDisplay(boolean immediately, String task) {
+        this.task = task;
+        timer = Executors.newScheduledThreadPool(1, runnable -> {
+            Thread thread = new Thread(runnable, "reflink-progress");
             thread.setDaemon(true);
             return thread;
         });
@@ -52,14 +54,19 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     /** A display per the user's wish: forced on, or automatic; null when it can never show. */
     static ProgressDisplay create(boolean forced, boolean json) {
-        if (forced) {
-            return new ProgressDisplay(true);
-        }
-        boolean interactive = System.console() != null && !json;
-        return interactive ? new ProgressDisplay(false) : null;
+        return create(forced, json, "Copying");
     }
 
-    /** One more file of known size to copy (a single-file argument). */
+    /** The same, for a {@code task} other than copying ("Deduplicating"). */
+    static ProgressDisplay create(boolean forced, boolean json, String task) {
+        if (forced) {
+            return new ProgressDisplay(true, task);
+        }
+        boolean interactive = System.console() != null && !json;
+        return interactive ? new ProgressDisplay(false, task) : null;
+    }
+
+    /** More files of known size to work on (a single-file argument of cp; a dedupe's candidates). */
     void addWork(long moreFiles, long moreBytes) {
         totalFiles.addAndGet(moreFiles);
         totalBytes.addAndGet(moreBytes);
@@ -110,8 +117,13 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     @Override
     public void fileCopied(Path source, Path target, CopyResult result) {
-        files.incrementAndGet();
-        bytes.addAndGet(result.bytes());
+        done(1, result.bytes());
+    }
+
+    /** Files and bytes done (or set aside, by a dedupe). */
+    void done(long moreFiles, long moreBytes) {
+        files.addAndGet(moreFiles);
+        bytes.addAndGet(moreBytes);
         update();
     }
 
@@ -123,7 +135,7 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     private synchronized void show() {
         if (bar == null) {
-            bar = new ProgressBarBuilder().setTaskName("Copying").setInitialMax(Math.max(1, totalBytes.get() / MIB))
+            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, totalBytes.get() / MIB))
                     .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
                     .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
             toCount.forEach(this::startCount);

@@ -48,6 +48,13 @@ final class FaultySyscalls {
         Object call(Call call) throws Throwable;
     }
 
+    /** Makes the real call, then interrupts the calling thread, as if another thread did during the call. */
+    static final Fault INTERRUPT_AFTER = call -> {
+        Object result = call.proceed();
+        Thread.currentThread().interrupt();
+        return result;
+    };
+
     private final Syscalls real = Syscalls.linux();
     // the engine may call from several threads (tree copies): everything here is thread-safe
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();

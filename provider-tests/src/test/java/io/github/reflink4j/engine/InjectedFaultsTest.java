@@ -439,11 +439,7 @@ class InjectedFaultsTest extends RealFileSystemTest {
         Path source = Files.write(dir.resolve("source"), data);
         Path target = Files.write(dir.resolve("target"), data);
         List<String> descriptors = Leaks.openDescriptorsBelow(dir);
-        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", call -> {
-            Object outcome = call.proceed();
-            Thread.currentThread().interrupt(); // as if another thread interrupted this one during the request
-            return outcome;
-        });
+        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", FaultySyscalls.INTERRUPT_AFTER);
         java.io.InterruptedIOException e;
         try {
             e = assertThrows(java.io.InterruptedIOException.class,

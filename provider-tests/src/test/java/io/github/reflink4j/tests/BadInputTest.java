@@ -38,6 +38,7 @@ import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.TreeCopy;
+import io.github.reflink4j.TreeDedupe;
 import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.Shell;
@@ -117,6 +118,12 @@ class BadInputTest extends RealFileSystemTest {
                     (TreeCopy) null));
             calls.put("source: dedupe(null, target)", () -> Reflink.dedupe(null, source));
             calls.put("target: dedupe(source, null)", () -> Reflink.dedupe(source, null));
+            calls.put("root: dedupeTree(null)", () -> Reflink.dedupeTree(null));
+            calls.put("roots: dedupeTree(null, settings)", () -> Reflink.dedupeTree(null, TreeDedupe.options()));
+            calls.put("root: dedupeTree([null], settings)", () -> Reflink.dedupeTree(java.util.Arrays.asList(
+                    (Path) null), TreeDedupe.options()));
+            calls.put("settings: dedupeTree(roots, null)", () -> Reflink.dedupeTree(List.of(dir), null));
+            calls.put("listener: TreeDedupe.options().listener(null)", () -> TreeDedupe.options().listener(null));
             calls.put("file: sharing(null)", () -> Reflink.sharing(null));
             calls.put("directory: isSupported(null)", () -> Reflink.isSupported(null));
             calls.put("directory: removeLeftovers(null)", () -> Reflink.removeLeftovers(null));
@@ -409,6 +416,7 @@ class BadInputTest extends RealFileSystemTest {
             calls.put("Files.copy ALWAYS wrapped jimfs", () -> Files.copy(Reflink.wrap(inJimfs),
                     Reflink.wrap(jimfsTarget), ReflinkCopyOption.ALWAYS));
             calls.put("dedupe jimfs", () -> Reflink.dedupe(inJimfs, local));
+            calls.put("dedupeTree jimfs", () -> Reflink.dedupeTree(jimfs.getPath("/")));
             calls.put("sharing jimfs", () -> Reflink.sharing(inJimfs));
 
             assertAll(calls.entrySet().stream().map(call -> named(call.getKey(), () -> {

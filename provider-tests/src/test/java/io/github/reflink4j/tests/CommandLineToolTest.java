@@ -153,6 +153,32 @@ class CommandLineToolTest extends RealFileSystemTest {
         assertSameContent(a, c);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    void dedupeRecursive_withProgress_drawsTheBarOnStderrOnly_andASecondRunIssuesNoRequest(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        Path a = writeRandomFile(dir.resolve("d/a.bin"), 3 << 20, 4);
+        Path b = writeRandomFile(dir.resolve("d/sub/b.bin"), 3 << 20, 4);
+
+        CommandRun first = CommandRun.reflink("dedupe", "-r", "--progress", "-v", dir.resolve("d").toString());
+
+        assertEquals(0, first.exitCode(), first.stderr());
+        assertTrue(first.stderr().contains("Deduplicating"), "no progress bar on stderr: " + first.stderr());
+        assertFalse(first.stdout().contains("Deduplicating"), "the bar went to stdout: " + first.stdout());
+        assertTrue(first.stdout().contains("1 files deduplicated: 3.0M now shared, 0 differed"), first.stdout());
+        assertTrue(Extents.allShared(a) && Extents.allShared(b));
+
+        CommandRun second = CommandRun.reflink("dedupe", "-r", "--json", dir.resolve("d").toString());
+
+        assertEquals(0, second.exitCode(), second.stderr());
+        JsonObject figures = json(second);
+        assertEquals(0, figures.get("requests").getAsLong());
+        assertEquals(0, figures.get("deduplicated_bytes").getAsLong());
+        assertEquals(1, figures.get("already_shared_files").getAsLong());
+        assertSameContent(a, b);
+    }
+
     @Test
     void dedupeOfFiles_onExt4_exits1_namingBothFiles() throws IOException {
         Path dir = directoryOn(TestFileSystem.EXT4);

@@ -18,9 +18,9 @@ import io.github.reflink4j.linux.Syscalls;
  */
 public final class Deduplicator {
     /** The kernel caps one request (btrfs at 16 MiB); larger ones are cut. */
-    private static final long REQUEST = 16L << 20;
+    static final long REQUEST = 16L << 20;
     /** A differing request is split down to this size, so one changed byte costs little sharing. */
-    private static final long SMALLEST_SPLIT = 128L << 10;
+    static final long SMALLEST_SPLIT = 128L << 10;
 
     private Deduplicator() {
     }
@@ -106,9 +106,11 @@ public final class Deduplicator {
         return new DedupeResult(limit, progress.deduplicated, progress.differs);
     }
 
-    private static final class Progress {
+    /** What the requests for one target did so far: bytes shared, whether some differed, requests issued. */
+    static final class Progress {
         long deduplicated;
         boolean differs;
+        long requests;
     }
 
     /**
@@ -117,20 +119,14 @@ public final class Deduplicator {
      * parts are still shared. A piece that cannot be halved is given up as different: the depth
      * is at most log2(REQUEST / SMALLEST_SPLIT) + 1 whatever the block size.
      */
-    private static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize,
-                                    Progress progress) throws NativeException {
+    static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize,
+                            Progress progress) throws NativeException {
         long done = 0;
         while (done < length) {
+            progress.requests++;
             DedupeOutcome outcome = sys.dedupeRange(in, offset + done, length - done, out, offset + done);
             if (outcome.differs()) {
-                long rest = length - done;
-                long half = rest / 2 - (rest / 2) % blockSize;
-                if (rest <= SMALLEST_SPLIT || half <= 0 || half >= rest) {
-                    progress.differs = true;
-                    return;
-                }
-                dedupeRange(sys, in, out, offset + done, half, blockSize, progress);
-                dedupeRange(sys, in, out, offset + done + half, rest - half, blockSize, progress);
+                splitDiffering(sys, in, out, offset + done, length - done, blockSize, progress);
                 return;
             }
             if (outcome.bytesDeduplicated() <= 0) {
@@ -139,5 +135,20 @@ public final class Deduplicator {
             progress.deduplicated += outcome.bytesDeduplicated();
             done += outcome.bytesDeduplicated();
         }
+    }
+
+    /**
+     * A range the kernel found to differ: its two halves (cut at a block boundary) are offered
+     * again, until a piece is {@link #SMALLEST_SPLIT} or one block, which is given up as different.
+     */
+    static void splitDiffering(Syscalls sys, int in, int out, long offset, long length, int blockSize,
+                               Progress progress) throws NativeException {
+        long half = length / 2 - (length / 2) % blockSize;
+        if (length <= SMALLEST_SPLIT || half <= 0 || half >= length) {
+            progress.differs = true;
+            return;
+        }
+        dedupeRange(sys, in, out, offset, half, blockSize, progress);
+        dedupeRange(sys, in, out, offset + half, length - half, blockSize, progress);
     }
 }

@@ -3,11 +3,9 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
-import java.util.List;
 
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.SharingReport;
-import io.github.reflink4j.linux.Extent;
 import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.linux.NativeException;
@@ -15,8 +13,6 @@ import io.github.reflink4j.linux.Syscalls;
 
 /** Reads a file's extent map (FS_IOC_FIEMAP, page by page) into a {@link SharingReport}. */
 public final class SharingInspector {
-    private static final int EXTENTS_PER_PAGE = 512;
-
     private SharingInspector() {
     }
 
@@ -60,27 +56,17 @@ public final class SharingInspector {
     }
 
     private static SharingReport fromExtents(Syscalls sys, int fd, long size) throws NativeException {
-        long data = 0;
-        long shared = 0;
-        long start = 0;
-        while (start < size) {
-            List<Extent> page = sys.extents(fd, start, EXTENTS_PER_PAGE);
-            if (page.isEmpty()) {
-                break;
+        long[] dataAndShared = {0, 0};
+        ExtentMap.forEach(sys, fd, size, extent -> {
+            long length = Math.max(0, Math.min(extent.end(), size) - extent.logical());
+            dataAndShared[0] += length;
+            if (extent.isShared()) {
+                dataAndShared[1] += length;
             }
-            for (Extent extent : page) {
-                long length = Math.max(0, Math.min(extent.end(), size) - Math.max(extent.logical(), start));
-                data += length;
-                if (extent.isShared()) {
-                    shared += length;
-                }
-            }
-            Extent last = page.get(page.size() - 1);
-            if (last.isLast() || page.size() < EXTENTS_PER_PAGE) {
-                break;
-            }
-            start = last.end();
-        }
+            return true;
+        });
+        long data = dataAndShared[0];
+        long shared = dataAndShared[1];
         return new SharingReport(size, shared, data - shared, size - data);
     }
 }

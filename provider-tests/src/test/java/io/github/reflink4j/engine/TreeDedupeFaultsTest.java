@@ -1,0 +1,205 @@
+package io.github.reflink4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.reflink4j.DedupeFailure;
+import io.github.reflink4j.TreeDedupe;
+import io.github.reflink4j.TreeDedupeSummary;
+import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.tests.support.Extents;
+import io.github.reflink4j.tests.support.Leaks;
+import io.github.reflink4j.tests.support.NothingLost;
+import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.TestFileSystem;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tree dedupe at the system-call seam ({@link FaultySyscalls}), on real btrfs: how many
+ * requests it issues and with how many destinations, how many descriptors it holds, and what it
+ * does when a file cannot be opened, is swapped for a link, or the thread is interrupted.
+ */
+class TreeDedupeFaultsTest extends RealFileSystemTest {
+    private static final int SIZE = (256 << 10) + 7;
+
+    private static List<Path> identicalFiles(Path root, int count) {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            files.add(writeRandomFile(root.resolve("d" + i % 5).resolve("f" + i), SIZE, 1));
+        }
+        return files;
+    }
+
+    /** The real binding, but every open of {@code file} for reading goes through {@code fault}. */
+    private static FaultySyscalls onOpening(Path file, FaultySyscalls.Fault fault) {
+        byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
+        return new FaultySyscalls().on("openForReading",
+                call -> Arrays.equals((byte[]) call.args()[1], name) ? fault.call(call) : call.proceed());
+    }
+
+    @Test
+    void groupsOfManyFiles_goToTheKernelAt127DestinationsPerRequest_withBoundedDescriptors_andASecondRunIssuesNone()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        int count = 300; // a source and 299 destinations: 127 + 127 + 45
+        List<Path> files = identicalFiles(root, count);
+        List<Integer> destinationsPerRequest = new CopyOnWriteArrayList<>();
+        AtomicInteger mostOpen = new AtomicInteger();
+        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", call -> {
+            if (call.args().length == 5 && call.args()[3] instanceof int[] targets) {
+                destinationsPerRequest.add(targets.length);
+            }
+            mostOpen.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+            return call.proceed();
+        });
+
+        TreeDedupeSummary first = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+                TreeDedupe.options().parallelism(1));
+
+        assertEquals(List.of(), first.failures());
+        assertEquals(count - 1, first.files());
+        assertEquals((long) (count - 1) * SIZE, first.bytesDeduplicated());
+        assertEquals(List.of(127, 127, 45), destinationsPerRequest, "one request per batch, the file being small");
+        assertEquals(first.requests(), faults.calls("dedupeRange"));
+        assertTrue(mostOpen.get() <= 1 + 127, "descriptors open during a request: " + mostOpen.get());
+        assertEquals(List.of(), faults.closedTwice());
+        for (Path file : files) {
+            assertTrue(Extents.allShared(file), file.toString());
+        }
+
+        FaultySyscalls again = new FaultySyscalls();
+        TreeDedupeSummary second = TreeDeduplicator.dedupe(again.syscalls(), List.of(root), TreeDedupe.options());
+
+        assertEquals(0, again.calls("dedupeRange"), "FIDEDUPERANGE requests on the second run");
+        assertEquals(0, second.requests());
+        assertEquals(count - 1, second.filesAlreadyShared());
+        assertEquals(List.of(), second.failures());
+    }
+
+    @Test
+    void aFileThatCannotBeOpened_isReportedWithItsPathAndErrno_andTheOthersAreDeduplicated() throws IOException {
+        Path dir = directoryOn(TestFileSystem.XFS);
+        Path root = dir.resolve("tree");
+        List<Path> files = identicalFiles(root, 4);
+        Path unreadable = files.get(2);
+        FaultySyscalls faults = onOpening(unreadable, call -> {
+            throw call.fail(Errno.EACCES);
+        });
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+
+        assertEquals(1, summary.failures().size(), summary.toString());
+        DedupeFailure failure = summary.failures().get(0);
+        assertEquals(unreadable, failure.file());
+        assertInstanceOf(AccessDeniedException.class, failure.error());
+        NothingLost.assertMentions(failure.error(), unreadable.toString(), "EACCES", "openForReading");
+        assertEquals(2, summary.files());
+        assertTrue(Extents.noneShared(unreadable));
+        for (Path file : List.of(files.get(0), files.get(1), files.get(3))) {
+            assertTrue(Extents.allShared(file), file.toString());
+        }
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
+    @Test
+    void aFileSwappedForASymbolicLinkAfterTheListing_isNotFollowed() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        List<Path> files = identicalFiles(root, 3);
+        Path swapped = files.get(1);
+        Path outside = writeRandomFile(dir.resolve("outside/identical"), SIZE, 1);
+        AtomicBoolean swappedYet = new AtomicBoolean();
+        FaultySyscalls faults = onOpening(swapped, call -> {
+            if (swappedYet.compareAndSet(false, true)) {
+                Files.delete(swapped);
+                Files.createSymbolicLink(swapped, outside);
+            }
+            return call.proceed();
+        });
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+
+        assertTrue(swappedYet.get(), "the swap never happened");
+        assertEquals(1, summary.failures().size(), summary.toString());
+        assertEquals(swapped, summary.failures().get(0).file());
+        NothingLost.assertMentions(summary.failures().get(0).error(), "ELOOP");
+        assertTrue(Extents.noneShared(outside), "the dedupe followed the link out of the tree");
+        assertTrue(Extents.allShared(files.get(0)) && Extents.allShared(files.get(2)));
+    }
+
+    @Test
+    void anInterrupt_stopsTheDedupeBetweenTwoRequests_keepsTheStatus_andClosesEveryDescriptor() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        byte[] data = randomBytes(40 << 20, 9); // three requests of 16 MiB at most
+        Files.createDirectories(root);
+        Path a = Files.write(root.resolve("a"), data);
+        Path b = Files.write(root.resolve("b"), data);
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", FaultySyscalls.INTERRUPT_AFTER);
+        InterruptedIOException e;
+        try {
+            e = assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
+                    List.of(root), TreeDedupe.options().parallelism(1)));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt status was not kept");
+        }
+
+        NothingLost.assertMentions(e, a.toString(), b.toString(), "after " + (16 << 20) + " bytes");
+        assertEquals(1, faults.calls("dedupeRange"), "requests after the interrupt");
+        assertTrue(Extents.blockShared(b, 0), "the first request shared");
+        assertFalse(Extents.blockShared(b, (40 << 20) / 4096 - 1), "a request after the interrupt shared");
+        assertArrayEquals(data, Files.readAllBytes(a));
+        assertArrayEquals(data, Files.readAllBytes(b));
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
+    @Test
+    void anInterruptOfTheCallerWhileWorkersRun_stopsEveryWorker_keepsTheStatus_andClosesEveryDescriptor()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        int groups = 4;
+        for (int g = 0; g < groups; g++) {
+            byte[] data = randomBytes(20 << 20, 20 + g); // two requests each
+            Files.createDirectories(root.resolve("g" + g));
+            Files.write(root.resolve("g" + g + "/a"), data);
+            Files.write(root.resolve("g" + g + "/b"), data);
+        }
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        Thread caller = Thread.currentThread();
+        FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", call -> {
+            caller.interrupt(); // the thread that called dedupeTree, waiting for its workers
+            return call.proceed();
+        });
+        try {
+            assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
+                    List.of(root), TreeDedupe.options().parallelism(2)));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt status was not kept");
+        }
+
+        assertTrue(faults.calls("dedupeRange") < 2 * groups, "requests: " + faults.calls("dedupeRange"));
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
+    }
+}
