@@ -123,9 +123,7 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     private synchronized void show() {
         if (bar == null) {
-            bar = new ProgressBarBuilder().setTaskName("Copying").setInitialMax(Math.max(1, totalBytes.get() / MIB))
-                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
-                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+            bar = Bars.onStandardError(Math.max(1, totalBytes.get() / MIB));
             toCount.forEach(this::startCount);
             toCount.clear();
             update();
@@ -139,6 +137,18 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
             bar.stepTo(done);
             long total = Math.max(files.get(), totalFiles.get());
             bar.setExtraMessage(" " + files.get() + "/" + total + (countsRunning.get() > 0 ? "+" : "") + " files");
+        }
+    }
+
+    /**
+     * Makes the bar; a class of its own, so that the progress bar library is loaded only when a
+     * bar shows (the JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class Bars {
+        static ProgressBar onStandardError(long maxMiB) {
+            return new ProgressBarBuilder().setTaskName("Copying").setInitialMax(maxMiB)
+                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
+                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
         }
     }
 
