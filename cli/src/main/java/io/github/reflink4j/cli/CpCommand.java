@@ -87,12 +87,16 @@ final class CpCommand implements Callable<Integer> {
     private long symlinks;
     private long cloned;
     private long copied;
-    private final JsonArray failures = new JsonArray();
+    private final List<Failure> failures = new ArrayList<>();
     /** Target directories already searched for leftovers of killed copies. */
     private final Set<Path> searched = new HashSet<>();
 
     /** What --preserve can name. */
     enum Preserved { MODE, OWNERSHIP, TIMESTAMPS, XATTR, LINKS, ALL }
+
+    /** A copy that failed, as --json lists it. */
+    private record Failure(Path source, Path target, String error) {
+    }
 
     @Override
     public Integer call() {
@@ -119,18 +123,36 @@ final class CpCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            JsonObject figures = new JsonObject();
-            figures.addProperty("files", files);
-            figures.addProperty("directories", directories);
-            figures.addProperty("symlinks", symlinks);
-            figures.addProperty("cloned_bytes", cloned);
-            figures.addProperty("copied_bytes", copied);
-            figures.addProperty("failed", output.failures());
-            figures.addProperty("seconds", Output.seconds(start));
-            figures.add("failures", failures);
-            output.json(figures);
+            output.json(JsonFigures.of(this, output, start));
         }
         return output.exitCode();
+    }
+
+    /**
+     * The figures as one JSON object; a class of its own, so that Gson is loaded only with --json
+     * (the JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class JsonFigures {
+        static JsonObject of(CpCommand copy, Output output, long start) {
+            JsonObject figures = new JsonObject();
+            figures.addProperty("files", copy.files);
+            figures.addProperty("directories", copy.directories);
+            figures.addProperty("symlinks", copy.symlinks);
+            figures.addProperty("cloned_bytes", copy.cloned);
+            figures.addProperty("copied_bytes", copy.copied);
+            figures.addProperty("failed", output.failures());
+            figures.addProperty("seconds", Output.seconds(start));
+            JsonArray failures = new JsonArray();
+            for (Failure failure : copy.failures) {
+                JsonObject entry = new JsonObject();
+                entry.addProperty("source", failure.source().toString());
+                entry.addProperty("target", failure.target().toString());
+                entry.addProperty("error", failure.error());
+                failures.add(entry);
+            }
+            figures.add("failures", failures);
+            return figures;
+        }
     }
 
     private void copyOne(Path source, Path destination, ProgressDisplay display, Output output) {
@@ -235,11 +257,7 @@ final class CpCommand implements Callable<Integer> {
 
     private void recordFailure(Output output, Path source, Path destination, String message) {
         output.fail(message);
-        JsonObject failure = new JsonObject();
-        failure.addProperty("source", source.toString());
-        failure.addProperty("target", destination.toString());
-        failure.addProperty("error", message);
-        failures.add(failure);
+        failures.add(new Failure(source, destination, message));
     }
 
     private CopyOption[] copyOptions() {

@@ -2,6 +2,7 @@ package io.github.reflink4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -40,7 +41,8 @@ final class DuCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final JsonArray entries = new JsonArray();
+    /** The files measured, for --json. */
+    private final List<Entry> entries = new ArrayList<>();
     private Output output;
 
     @Override
@@ -58,11 +60,7 @@ final class DuCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            JsonObject result = new JsonObject();
-            result.add("entries", entries);
-            result.add("total", figures(null, total));
-            result.addProperty("failed", output.failures());
-            output.json(result);
+            output.json(JsonFigures.of(entries, total, output.failures()));
         } else if (paths.size() > 1 || !summarize) {
             print(null, total);
         }
@@ -88,7 +86,7 @@ final class DuCommand implements Callable<Integer> {
     private void print(Path path, SharingReport report) {
         if (json) {
             if (path != null) {
-                entries.add(figures(path, report));
+                entries.add(new Entry(path, report));
             }
             return;
         }
@@ -96,16 +94,37 @@ final class DuCommand implements Callable<Integer> {
                 size(report.exclusiveBytes()), size(report.holeBytes()), path == null ? "total" : path);
     }
 
-    private static JsonObject figures(Path path, SharingReport report) {
-        JsonObject figures = new JsonObject();
-        if (path != null) {
-            figures.addProperty("path", path.toString());
+    private record Entry(Path path, SharingReport report) {
+    }
+
+    /**
+     * The figures as one JSON object; a class of its own, so that Gson is loaded only with --json
+     * (the JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class JsonFigures {
+        static JsonObject of(List<Entry> entries, SharingReport total, int failed) {
+            JsonArray files = new JsonArray();
+            for (Entry entry : entries) {
+                files.add(figures(entry.path(), entry.report()));
+            }
+            JsonObject result = new JsonObject();
+            result.add("entries", files);
+            result.add("total", figures(null, total));
+            result.addProperty("failed", failed);
+            return result;
         }
-        figures.addProperty("size", report.size());
-        figures.addProperty("shared", report.sharedBytes());
-        figures.addProperty("exclusive", report.exclusiveBytes());
-        figures.addProperty("holes", report.holeBytes());
-        return figures;
+
+        private static JsonObject figures(Path path, SharingReport report) {
+            JsonObject figures = new JsonObject();
+            if (path != null) {
+                figures.addProperty("path", path.toString());
+            }
+            figures.addProperty("size", report.size());
+            figures.addProperty("shared", report.sharedBytes());
+            figures.addProperty("exclusive", report.exclusiveBytes());
+            figures.addProperty("holes", report.holeBytes());
+            return figures;
+        }
     }
 
     private String size(long value) {

@@ -61,8 +61,18 @@ final class Output {
     }
 
     void json(JsonObject object) {
-        out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(object));
+        out.println(JsonText.of(object));
         out.flush();
+    }
+
+    /**
+     * Gson's text of an object; a class of its own, so that Gson is loaded only with --json (the
+     * JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class JsonText {
+        static String of(JsonObject object) {
+            return new GsonBuilder().disableHtmlEscaping().create().toJson(object);
+        }
     }
 
     /** The reason of an exception, without repeating the paths the caller already names. */

@@ -3,6 +3,7 @@ package io.github.reflink4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -35,7 +36,7 @@ final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output output = new Output(spec);
-        JsonArray answers = new JsonArray();
+        List<Answer> answers = new ArrayList<>();
         boolean all = true;
         for (Path directory : directories) {
             try {
@@ -43,11 +44,7 @@ final class ProbeCommand implements Callable<Integer> {
                 String type = Files.getFileStore(directory).type();
                 all &= clones;
                 if (json) {
-                    JsonObject answer = new JsonObject();
-                    answer.addProperty("path", directory.toString());
-                    answer.addProperty("filesystem", type);
-                    answer.addProperty("reflink", clones);
-                    answers.add(answer);
+                    answers.add(new Answer(directory, type, clones));
                 } else {
                     output.out().printf("%s: %s (%s)%n", directory, clones ? "reflinks supported" : "no reflinks", type);
                 }
@@ -57,12 +54,33 @@ final class ProbeCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            JsonObject result = new JsonObject();
-            result.add("directories", answers);
-            result.addProperty("all_supported", all);
-            output.json(result);
+            output.json(JsonAnswers.of(answers, all));
         }
         output.exitCode();
         return all ? 0 : ReflinkCommand.EXIT_FAILED;
+    }
+
+    private record Answer(Path directory, String fileSystem, boolean clones) {
+    }
+
+    /**
+     * The answers as one JSON object; a class of its own, so that Gson is loaded only with --json
+     * (the JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class JsonAnswers {
+        static JsonObject of(List<Answer> answers, boolean all) {
+            JsonArray directories = new JsonArray();
+            for (Answer answer : answers) {
+                JsonObject entry = new JsonObject();
+                entry.addProperty("path", answer.directory().toString());
+                entry.addProperty("filesystem", answer.fileSystem());
+                entry.addProperty("reflink", answer.clones());
+                directories.add(entry);
+            }
+            JsonObject result = new JsonObject();
+            result.add("directories", directories);
+            result.addProperty("all_supported", all);
+            return result;
+        }
     }
 }

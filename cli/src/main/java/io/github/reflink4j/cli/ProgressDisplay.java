@@ -135,9 +135,7 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
 
     private synchronized void show() {
         if (bar == null) {
-            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, totalBytes.get() / MIB))
-                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
-                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+            bar = Bars.onStandardError(task, Math.max(1, totalBytes.get() / MIB));
             toCount.forEach(this::startCount);
             toCount.clear();
             update();
@@ -151,6 +149,18 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
             bar.stepTo(done);
             long total = Math.max(files.get(), totalFiles.get());
             bar.setExtraMessage(" " + files.get() + "/" + total + (countsRunning.get() > 0 ? "+" : "") + " files");
+        }
+    }
+
+    /**
+     * Makes the bar; a class of its own, so that the progress bar library is loaded only when a
+     * bar shows (the JVM's verifier loads the classes a method assigns to each other with its class).
+     */
+    private static final class Bars {
+        static ProgressBar onStandardError(String task, long maxMiB) {
+            return new ProgressBarBuilder().setTaskName(task).setInitialMax(maxMiB)
+                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
+                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
         }
     }
 
