@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 import io.github.reflink4j.Reflink;
+import io.github.reflink4j.linux.Syscalls;
 
 /**
  * The warm in-process latency of one {@code Reflink.always(source, target)} (figure (c) in
@@ -21,14 +22,33 @@ import io.github.reflink4j.Reflink;
  * <pre>
  * clone SOURCE DIR N WARMUP [keep]   (keep: leave the last target for the caller to inspect)
  *   -> ok n=… mean_ns=… median_ns=… min_ns=… p90_ns=…
+ * filescopy SOURCE DIR N WARMUP [keep]   (the same loop around the JDK's Files.copy)
+ * binding
+ *   -> ok binding=… requested=…   (the class of the loaded native binding, the property asked for)
  * quit
  * </pre>
+ *
+ * <p>Started with arguments instead, it measures a cold start for {@code src/benchmarks.sh}: the
+ * first N (more than 100) copies of this fresh JVM, each timed alone, and exits:
+ *
+ * <pre>
+ * cold clone|filescopy SOURCE DIR N
+ *   -> ok n=… first_ns=… median_1_100_ns=… median_101_n_ns=… binding=…
+ * </pre>
+ *
+ * The system property {@code reflink4j.binding} is passed on by the script; this class only
+ * reports it next to the binding that actually loaded.
  */
 public final class CloneLatency {
     private CloneLatency() {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 5 && args[0].equals("cold")) {
+            System.out.println(cold(args[1].equals("filescopy"), Path.of(args[2]), Path.of(args[3]),
+                    Integer.parseInt(args[4])));
+            return;
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
             String[] words = line.trim().split("\\s+");
@@ -36,9 +56,12 @@ public final class CloneLatency {
                 return;
             }
             try {
-                if (words[0].equals("clone") && (words.length == 5 || words.length == 6)) {
-                    System.out.println(clones(Path.of(words[1]), Path.of(words[2]), Integer.parseInt(words[3]),
+                boolean copy = words[0].equals("filescopy");
+                if ((copy || words[0].equals("clone")) && (words.length == 5 || words.length == 6)) {
+                    System.out.println(clones(copy, Path.of(words[1]), Path.of(words[2]), Integer.parseInt(words[3]),
                             Integer.parseInt(words[4]), words.length == 6 && words[5].equals("keep")));
+                } else if (words[0].equals("binding") && words.length == 1) {
+                    System.out.println("ok " + binding());
                 } else {
                     System.out.println("error unknown command: " + line);
                 }
@@ -49,7 +72,51 @@ public final class CloneLatency {
         }
     }
 
-    static String clones(Path source, Path directory, int n, int warmup, boolean keep) throws IOException {
+    /** The simple name of the loaded binding's class (JnrSyscalls, ...) and the property that asked for one. */
+    static String binding() {
+        String loaded;
+        try {
+            loaded = Syscalls.linux().getClass().getSimpleName();
+        } catch (IllegalStateException e) {
+            loaded = "none";
+        }
+        return "binding=" + loaded + " requested=" + System.getProperty("reflink4j.binding", "-");
+    }
+
+    private static void copyOnce(boolean filesCopy, Path source, Path target) throws IOException {
+        if (filesCopy) {
+            Files.copy(source, target);
+        } else {
+            Reflink.always(source, target);
+        }
+    }
+
+    static String cold(boolean filesCopy, Path source, Path directory, int n) throws IOException {
+        if (n <= 100) {
+            throw new IllegalArgumentException("N must be more than 100");
+        }
+        long[] times = new long[n];
+        Path[] targets = new Path[n];
+        for (int i = 0; i < n; i++) {
+            targets[i] = directory.resolve("k-" + i);
+        }
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            copyOnce(filesCopy, source, targets[i]);
+            times[i] = System.nanoTime() - start;
+        }
+        for (Path target : targets) {
+            Files.delete(target);
+        }
+        long first = times[0];
+        Arrays.sort(times, 0, 100);
+        Arrays.sort(times, 100, n);
+        return String.format("ok n=%d first_ns=%d median_1_100_ns=%d median_101_n_ns=%d %s", n, first, times[50],
+                times[100 + (n - 100) / 2], filesCopy ? "binding=-" : binding().split(" ")[0]);
+    }
+
+    static String clones(boolean filesCopy, Path source, Path directory, int n, int warmup, boolean keep)
+            throws IOException {
         if (n < 1) {
             throw new IllegalArgumentException("N must be at least 1");
         }
@@ -61,7 +128,7 @@ public final class CloneLatency {
         for (int i = -warmup; i < n; i++) {
             Path target = targets[i + warmup];
             long start = System.nanoTime();
-            Reflink.always(source, target);
+            copyOnce(filesCopy, source, target);
             long elapsed = System.nanoTime() - start;
             if (i >= 0) {
                 times[i] = elapsed;
