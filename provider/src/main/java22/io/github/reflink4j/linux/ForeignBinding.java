@@ -14,6 +14,8 @@ final class ForeignBinding {
     }
 
     static Syscalls load() {
-        return ForeignSyscalls.load();
+        Syscalls loaded = ForeignSyscalls.load();
+        ForeignSyscalls.prepareInBackground();
+        return loaded;
     }
 }

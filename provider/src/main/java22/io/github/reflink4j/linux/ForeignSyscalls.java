@@ -69,6 +69,22 @@ final class ForeignSyscalls extends RetryingSyscalls {
         return new ForeignSyscalls(flags);
     }
 
+    /**
+     * Creates, on a daemon thread of its own, the four downcall handles every copy calls (openat,
+     * statx, ioctl with a number, close), each about 10 ms of code generation at its first use, so
+     * that the caller's first copy finds them made while it was busy elsewhere (a command parsing
+     * its arguments, the engine loading its classes). Nothing else is bound ahead of use. A handle
+     * that cannot be made fails here as it would on the first call, which then reports it.
+     */
+    static void prepareInBackground() {
+        Thread thread = new Thread(() -> {
+            MethodHandle[] copyPath = {Openat.HANDLE, StatxCall.HANDLE, IoctlWithValue.HANDLE, Close.HANDLE};
+            assert copyPath.length == 4;
+        }, "reflink4j-binding-prepare");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** A C library function returning {@code descriptor}'s result, with errno captured. */
     private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment address = LINKER.defaultLookup().find(name).orElseThrow(
