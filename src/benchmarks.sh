@@ -657,7 +657,7 @@ report_latency() {
   local fs label name binding r lo hi used target_text
   echo "One copy of a 4 KiB file into a new target, in-process. C floor: open + open(O_CREAT|O_EXCL) + ioctl(FICLONE) +"
   echo "close + close (\`treebench clone\`). Java: \`Reflink.always(a, b)\` (\`CloneLatency\`) with"
-  echo "\`-Dreflink4j.binding=…\`; the binding column is the class that actually loaded (\`Syscalls.linux()\`). Files.copy:"
+  echo "\`-Dreflink4j.binding=…\`; the binding column is the one that actually loaded (\`Reflink.nativeBinding()\`). Files.copy:"
   echo "the JDK 25's, which clones through copy_file_range. Warm: each JVM first makes $JVM_WARMUP untimed copies; each"
   echo "round then $CLONE_WARMUP untimed and $CLONES timed alone (System.nanoTime / CLOCK_MONOTONIC), targets unlinked"
   echo "after; $LATENCY_ROUNDS rounds, interleaved; µs, **median over the rounds of each round's median** (min–max);

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 import io.github.reflink4j.Reflink;
-import io.github.reflink4j.linux.Syscalls;
 
 /**
  * The warm in-process latency of one {@code Reflink.always(source, target)} (figure (c) in
@@ -24,7 +23,7 @@ import io.github.reflink4j.linux.Syscalls;
  *   -> ok n=… mean_ns=… median_ns=… min_ns=… p90_ns=…
  * filescopy SOURCE DIR N WARMUP [keep]   (the same loop around the JDK's Files.copy)
  * binding
- *   -> ok binding=… requested=…   (the class of the loaded native binding, the property asked for)
+ *   -> ok binding=… requested=…   (the native binding in use, the property asked for)
  * quit
  * </pre>
  *
@@ -72,15 +71,10 @@ public final class CloneLatency {
         }
     }
 
-    /** The simple name of the loaded binding's class (JnrSyscalls, ...) and the property that asked for one. */
+    /** The native binding in use (java.lang.foreign, jnr-ffi or none) and the property that asked for one. */
     static String binding() {
-        String loaded;
-        try {
-            loaded = Syscalls.linux().getClass().getSimpleName();
-        } catch (IllegalStateException e) {
-            loaded = "none";
-        }
-        return "binding=" + loaded + " requested=" + System.getProperty("reflink4j.binding", "-");
+        return "binding=" + Reflink.nativeBinding().orElse("none") + " requested="
+                + System.getProperty("reflink4j.binding", "-");
     }
 
     private static void copyOnce(boolean filesCopy, Path source, Path target) throws IOException {

@@ -2,6 +2,7 @@ package io.github.reflink4j.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -28,6 +29,33 @@ class ModulePathTest extends RealFileSystemTest {
 
     @Test
     void onTheModulePath_reflinkSchemeCopy_clones_onBtrfs() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        String output = runOnTheModulePath(dir, "--enable-native-access=io.github.reflink4j,ALL-UNNAMED");
+
+        assertTrue(output.contains("module io.github.reflink4j"), output);
+        assertTrue(output.contains("binding " + (Runtime.version().feature() >= 22 ? "java.lang.foreign" : "jnr-ffi")),
+                output);
+        assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
+    }
+
+    /**
+     * JDK 24+: native access denied to reflink4j's module but granted to jffi's. The
+     * java.lang.foreign binding cannot load (IllegalCallerException), and {@code auto} falls back
+     * to jnr-ffi, whose native calls are jffi's, so the copy still clones.
+     */
+    @Test
+    void onTheModulePath_foreignBindingDeniedNativeAccess_autoFallsBackToJnrFfi() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 24, "--illegal-native-access=deny needs JDK 24+");
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        String output = runOnTheModulePath(dir, "--illegal-native-access=deny",
+                "--enable-native-access=org.jnrproject.jffi");
+
+        assertTrue(output.contains("binding jnr-ffi"), output);
+        assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
+    }
+
+    /** Program run with reflink4j and jnr-ffi on the module path, the tests on the class path. */
+    private String runOnTheModulePath(Path dir, String... jvmOptions) throws Exception {
         Path jar = Path.of(System.getProperty("reflink4j.provider.jar"));
         if (!Files.exists(jar)) {
             TestFileSystem.unavailable(jar + " is missing: run the tests with mvn verify, which packages it first");
@@ -43,18 +71,18 @@ class ModulePathTest extends RealFileSystemTest {
                 classPath.add(entry);
             }
         }
-        Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 1);
-        Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=io.github.reflink4j,ALL-UNNAMED",
-                "-p", String.join(File.pathSeparator, modulePath), "--add-modules", "io.github.reflink4j",
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-p", String.join(File.pathSeparator, modulePath), "--add-modules", "io.github.reflink4j",
                 "-cp", String.join(File.pathSeparator, classPath), Program.class.getName(),
-                source.toString(), dir.resolve("target").toString()).redirectErrorStream(true).start();
+                source.toString(), dir.resolve("target").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("REFLINK4J_BINDING");
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
         assertEquals(0, process.waitFor(), output);
-        assertTrue(output.contains("module io.github.reflink4j"), output);
-        assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
+        return output;
     }
 
     /** Runs in the forked JVM, on the class path, using the module. */
@@ -62,7 +90,8 @@ class ModulePathTest extends RealFileSystemTest {
         public static void main(String[] args) throws IOException {
             try (FileSystem fs = FileSystems.newFileSystem(URI.create("reflink:///"), Map.of("mode", "always"))) {
                 Files.copy(fs.getPath(args[0]), fs.getPath(args[1]));
-                System.out.println("copied by " + fs.provider().getClass().getModule());
+                System.out.println("copied by " + fs.provider().getClass().getModule() + ", binding "
+                        + io.github.reflink4j.Reflink.nativeBinding().orElse("none"));
             }
         }
     }

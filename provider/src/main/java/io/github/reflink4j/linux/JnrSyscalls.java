@@ -451,8 +451,8 @@ public final class JnrSyscalls extends RetryingSyscalls {
             long size = call("flistxattr", () -> libc.flistxattr(fd, null, 0));
             byte[] list = new byte[(int) size];
             long actual = answer("flistxattr", () -> libc.flistxattr(fd, list, list.length), Errno.ERANGE);
-            if (actual < 0) {
-                continue; // grew between the two calls
+            if (actual < 0 || actual > list.length) {
+                continue; // grew between the two calls (from nothing, the second call answers with the size)
             }
             return Structs.nulSeparated(ByteBuffer.wrap(list), actual);
         }
@@ -472,7 +472,7 @@ public final class JnrSyscalls extends RetryingSyscalls {
             if (actual == -Errno.ENODATA.value()) {
                 return null;
             }
-            if (actual >= 0) {
+            if (actual >= 0 && actual <= value.length) {
                 return actual == value.length ? value : Arrays.copyOf(value, (int) actual);
             }
         }

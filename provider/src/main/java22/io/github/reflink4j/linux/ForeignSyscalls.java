@@ -24,10 +24,13 @@ import io.github.reflink4j.linux.Layouts.Statx;
  * {@link Syscalls} bound through {@code java.lang.foreign} (JDK 22 and later): no third-party
  * code, no generated classes, no native stub to extract. Each C function is a downcall handle
  * in a holder class of its own, created the first time the function is called, so a JVM that
- * clones one file binds only openat, statx, ioctl and close. errno is captured by the linker
- * right after the call ({@code captureCallState}), before the JVM can overwrite it. Calls that
- * are short and pass no Java heap memory (lseek, a non-blocking flock, geteuid) are linked as
- * {@code critical}, which skips the JVM's thread-state transition.
+ * clones one file binds only openat, statx, ioctl and close (and the load checks that the C
+ * library has every function, so that a missing one fails the load, not a later call). errno is
+ * captured by the linker right after the call ({@code captureCallState}), before the JVM can
+ * overwrite it. Only geteuid is linked {@code critical} (no thread-state transition): a critical
+ * call holds off every safepoint of the JVM until it returns, and every other call can wait on
+ * the file system (lseek's SEEK_DATA and a non-blocking flock go to the server on NFS, CIFS and
+ * FUSE), where a stalled server would stall the whole JVM.
  *
  * <p>Names and structures cross in native memory from a per-thread scratch area that grows as
  * needed and is reused from one call to the next, so the usual call allocates nothing native;
@@ -43,7 +46,13 @@ final class ForeignSyscalls extends RetryingSyscalls {
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final Linker.Option SHORT_CALL = Linker.Option.critical(false);
+    /** Every C function the binding calls: all must be there for it to load. */
+    private static final List<String> FUNCTIONS = List.of("openat", "close", "flock", "fdatasync", "ioctl",
+            "copy_file_range", "lseek", "pread", "pwrite", "statx", "fstatfs", "getdents64", "mkdirat", "mknodat",
+            "symlinkat", "readlinkat", "linkat", "unlinkat", "renameat", "fchmodat", "fchownat", "utimensat",
+            "ftruncate", "fchmod", "fchown", "futimens", "flistxattr", "fgetxattr", "fsetxattr", "geteuid");
+    /** Heap buffers up to this size pass through the thread's scratch area; larger ones through memory of their own. */
+    private static final long SCRATCH_COPY_LIMIT = 64 << 10;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final Kernel.OpenFlags flags;
@@ -66,6 +75,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
             throw new UnsupportedOperationException("the java.lang.foreign binding knows the open flags of x86-64"
                     + " and arm64 only, this is " + architecture);
         }
+        List<String> missing = FUNCTIONS.stream().filter(name -> LINKER.defaultLookup().find(name).isEmpty()).toList();
+        if (!missing.isEmpty()) {
+            throw new UnsupportedOperationException("the C library lacks " + String.join(", ", missing)
+                    + "() (reflink4j needs glibc 2.30 or later)");
+        }
         return new ForeignSyscalls(flags);
     }
 
@@ -78,8 +92,12 @@ final class ForeignSyscalls extends RetryingSyscalls {
      */
     static void prepareInBackground() {
         Thread thread = new Thread(() -> {
-            MethodHandle[] copyPath = {Openat.HANDLE, StatxCall.HANDLE, IoctlWithValue.HANDLE, Close.HANDLE};
-            assert copyPath.length == 4;
+            try {
+                MethodHandle[] copyPath = {Openat.HANDLE, StatxCall.HANDLE, IoctlWithValue.HANDLE, Close.HANDLE};
+                assert copyPath.length == 4;
+            } catch (Throwable e) {
+                // the caller's own first call of that function meets the same failure and reports it
+            }
         }, "reflink4j-binding-prepare");
         thread.setDaemon(true);
         thread.start();
@@ -116,7 +134,7 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Flock {
-        static final MethodHandle HANDLE = function("flock", returnsInt(JAVA_INT, JAVA_INT), SHORT_CALL);
+        static final MethodHandle HANDLE = function("flock", returnsInt(JAVA_INT, JAVA_INT));
     }
 
     private static final class Fdatasync {
@@ -140,7 +158,7 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Lseek {
-        static final MethodHandle HANDLE = function("lseek", returnsLong(JAVA_INT, JAVA_LONG, JAVA_INT), SHORT_CALL);
+        static final MethodHandle HANDLE = function("lseek", returnsLong(JAVA_INT, JAVA_LONG, JAVA_INT));
     }
 
     private static final class Pread {
@@ -238,9 +256,9 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Geteuid {
-        // cannot fail, and sets no errno
-        static final MethodHandle HANDLE = LINKER.downcallHandle(
-                LINKER.defaultLookup().find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT), SHORT_CALL);
+        // cannot fail, sets no errno, and returns at once: the one critical call
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LINKER.defaultLookup().find("geteuid").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT), Linker.Option.critical(false));
     }
 
     /**
@@ -580,13 +598,19 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         int position = buffer.position();
         long count = buffer.remaining();
-        MemorySegment into = buffer.isDirect() ? MemorySegment.ofBuffer(buffer) : s.allocate(count);
-        long n = call("pread", () -> (long) Pread.HANDLE.invokeExact(s.callState, fd, into, count, offset));
-        if (!buffer.isDirect()) {
-            MemorySegment.copy(into, 0, MemorySegment.ofBuffer(buffer), 0, n);
+        if (buffer.isDirect()) {
+            MemorySegment into = MemorySegment.ofBuffer(buffer);
+            long n = call("pread", () -> (long) Pread.HANDLE.invokeExact(s.callState, fd, into, count, offset));
+            buffer.position(position + (int) n);
+            return (int) n;
         }
-        buffer.position(position + (int) n);
-        return (int) n;
+        try (Arena arena = count > SCRATCH_COPY_LIMIT ? Arena.ofConfined() : null) {
+            MemorySegment into = arena != null ? arena.allocate(count) : s.allocate(count);
+            long n = call("pread", () -> (long) Pread.HANDLE.invokeExact(s.callState, fd, into, count, offset));
+            MemorySegment.copy(into, 0, MemorySegment.ofBuffer(buffer), 0, n);
+            buffer.position(position + (int) n);
+            return (int) n;
+        }
     }
 
     @Override
@@ -594,16 +618,19 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         int position = buffer.position();
         long count = buffer.remaining();
-        MemorySegment from;
         if (buffer.isDirect()) {
-            from = MemorySegment.ofBuffer(buffer);
-        } else {
-            from = s.allocate(count);
-            MemorySegment.copy(MemorySegment.ofBuffer(buffer), 0, from, 0, count);
+            MemorySegment from = MemorySegment.ofBuffer(buffer);
+            long n = call("pwrite", () -> (long) Pwrite.HANDLE.invokeExact(s.callState, fd, from, count, offset));
+            buffer.position(position + (int) n);
+            return (int) n;
         }
-        long n = call("pwrite", () -> (long) Pwrite.HANDLE.invokeExact(s.callState, fd, from, count, offset));
-        buffer.position(position + (int) n);
-        return (int) n;
+        try (Arena arena = count > SCRATCH_COPY_LIMIT ? Arena.ofConfined() : null) {
+            MemorySegment from = arena != null ? arena.allocate(count) : s.allocate(count);
+            MemorySegment.copy(MemorySegment.ofBuffer(buffer), 0, from, 0, count);
+            long n = call("pwrite", () -> (long) Pwrite.HANDLE.invokeExact(s.callState, fd, from, count, offset));
+            buffer.position(position + (int) n);
+            return (int) n;
+        }
     }
 
     @Override
@@ -671,8 +698,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
             long capacity = size;
             long actual = answer("flistxattr",
                     () -> (long) Flistxattr.HANDLE.invokeExact(s.callState, fd, list, capacity), Errno.ERANGE);
-            if (actual < 0) {
-                continue; // grew between the two calls
+            if (actual < 0 || actual > capacity) {
+                continue; // grew between the two calls (from nothing, the second call answers with the size)
             }
             return Structs.nulSeparated(view(list), actual);
         }
@@ -697,7 +724,7 @@ final class ForeignSyscalls extends RetryingSyscalls {
             if (actual == -Errno.ENODATA.value()) {
                 return null;
             }
-            if (actual >= 0) {
+            if (actual >= 0 && actual <= capacity) {
                 return value.asSlice(0, actual).toArray(JAVA_BYTE);
             }
         }
