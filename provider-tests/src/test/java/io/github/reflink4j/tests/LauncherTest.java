@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.github.reflink4j.tests.support.CommandRun;
@@ -107,8 +109,8 @@ class LauncherTest {
 
             launch.copiedExactly(elsewhere.resolve("there-" + run + ".bin"));
             assertEquals(run == 2, launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
+            theOneArchive(); // made in the background after the first
         }
-        theOneArchive();
     }
 
     @Test
@@ -158,6 +160,56 @@ class LauncherTest {
     }
 
     @Test
+    void aCacheDirectoryOthersMayWrite_isNeitherUsedNorFilled() throws IOException {
+        Path cache = Files.createDirectory(cacheHome.resolve("reflink4j"));
+        Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        for (int run = 1; run <= 2; run++) {
+            Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy-" + run + ".bin")
+                    .toString());
+
+            launch.copiedExactly(work.resolve("copy-" + run + ".bin"));
+            assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
+        }
+        assertEquals(List.of(), files(cache), "nothing written where others may write");
+    }
+
+    @Test
+    void anArchiveAnotherUserOwns_isNotUsed() throws IOException {
+        launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString());
+        Path archive = theOneArchive();
+        Files.setOwner(archive, archive.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+
+        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("second.bin").toString());
+
+        launch.copiedExactly(work.resolve("second.bin"));
+        assertFalse(launch.loadedFromArchive(COMMAND_CLASS), "the JVM would trust its classes: " + launch.classLoads());
+    }
+
+    @Test
+    void withoutHomeOrAnAbsoluteXdgCacheHome_noArchive_andNoDirectoryIsMadeUp() throws IOException {
+        Path elsewhere = Files.createDirectory(work.resolve("elsewhere"));
+
+        Launch launch = launch(Map.of("HOME", "", "XDG_CACHE_HOME", "relative-cache"), elsewhere, CommandRun.launcher(),
+                "cp", source.toString(), work.resolve("copy.bin").toString());
+
+        launch.copiedExactly(work.resolve("copy.bin"));
+        assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
+        assertEquals(List.of(), files(elsewhere), "a relative XDG_CACHE_HOME is ignored, as the XDG rule says");
+    }
+
+    @Test
+    void theFirstLaunch_exitsWithTheCommandsStatus_whileTheArchiveIsMadeInTheBackground() throws IOException {
+        Path missing = work.resolve("missing.bin");
+        Launch launch = launch(CommandRun.launcher(), "cp", missing.toString(), work.resolve("copy.bin").toString());
+
+        assertEquals(1, launch.run().exitCode(), launch.run().stderr());
+        theOneArchive();
+        assertTrue(launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy.bin").toString())
+                .loadedFromArchive(COMMAND_CLASS));
+    }
+
+    @Test
     void withREFLINK4J_CDS_0_noArchiveIsMadeOrUsed() throws IOException {
         for (int run = 1; run <= 2; run++) {
             Launch launch = launch(Map.of("REFLINK4J_CDS", "0"), work, CommandRun.launcher(), "cp",
@@ -169,10 +221,23 @@ class LauncherTest {
         assertEquals(List.of(), files(cacheHome.resolve("reflink4j")));
     }
 
-    /** The only file in the cache, an archive for this JDK; no scratch or partial file is left. */
+    /**
+     * The only file in the cache, an archive for this JDK, once the training the first launch
+     * started in the background is over (its lock gone); no scratch or partial file is left.
+     */
     private Path theOneArchive() throws IOException {
-        List<Path> files = files(cacheHome.resolve("reflink4j"));
-        assertEquals(1, files.size(), "one archive, nothing else: " + files);
+        Path cache = cacheHome.resolve("reflink4j");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (Files.exists(cache.resolve("training.lock")) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while the training ran", e);
+            }
+        }
+        List<Path> files = files(cache);
+        assertEquals(1, files.size(), "one archive, nothing else, 180 s after the launch: " + files);
         String name = files.get(0).getFileName().toString();
         assertTrue(name.matches("reflink-jdk" + Runtime.version().feature() + "-[0-9]+-[0-9]+\\.(jsa|aot)"), name);
         assertTrue(Files.isRegularFile(files.get(0), LinkOption.NOFOLLOW_LINKS) && Files.size(files.get(0)) > 0);
