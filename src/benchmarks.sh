@@ -163,10 +163,12 @@ problems_of() { # SECTION: its failed checks as a Markdown list, or nothing
 # ---------------------------------------------------------------- the commands measured
 # The README's command, in one place: the CDS launcher when the build made one (told its JDK by
 # JAVA_HOME and PATH), else the jar on the JDK's java.
+# The launcher keeps its class-data archives in a cache of this run's own, so that its first run
+# is a first run; it makes the archive in the background (wait_for_archive waits for that).
 reflink_cmd() { # JDK_HOME ARGS...
   local jdk=$1; shift
   if [ -x "$REFLINK_LAUNCHER" ]; then
-    JAVA_HOME=$jdk PATH="$jdk/bin:$PATH" "$REFLINK_LAUNCHER" "$@"
+    JAVA_HOME=$jdk PATH="$jdk/bin:$PATH" XDG_CACHE_HOME="$OUT/xdg-cache" "$REFLINK_LAUNCHER" "$@"
   else
     "$jdk/bin/java" -jar "$REFLINK_JAR" "$@"
   fi
@@ -175,6 +177,13 @@ reflink_cmd_text() {
   if [ -x "$REFLINK_LAUNCHER" ]; then echo "cli/target/reflink (JAVA_HOME=the JDK)"; else echo "java -jar cli/target/reflink.jar"; fi
 }
 jdk_home() { case "$1" in 17) echo "$JDK17" ;; 25) echo "$JDK25" ;; *) die "no JDK $1" ;; esac; }
+wait_for_archive() { # the launcher's background training, started by a first run, is over
+  local waited=0
+  while [ -e "$OUT/xdg-cache/reflink4j/training.lock" ]; do
+    [ "$waited" -lt 600 ] || die "the launcher's training has not ended in 300 s"
+    sleep 0.5; waited=$((waited + 1))
+  done
+}
 
 # Runs COMMAND with its output in the log, records its wall-clock seconds (fork to exit)
 timed() { # SECTION FS LABEL ROUND COMMAND...
@@ -288,6 +297,7 @@ measure_startup() {
   for label in reflink-17 hello-17 reflink-25 hello-25; do
     if drop_caches; then cold=1; fi
     startup_run "$label" 0 "$d"
+    wait_for_archive
   done
   attr startup xfs all cache_dropped "$cold"
   for label in "${STARTUP_LABELS[@]}"; do startup_run "$label" -1 "$d"; done   # one untimed pass
