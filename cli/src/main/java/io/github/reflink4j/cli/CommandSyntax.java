@@ -127,7 +127,7 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
         all.addOption(VERSION);
         CommandLine line;
         try {
-            line = DefaultParser.builder().setAllowPartialMatching(false).get().parse(all, arguments, false);
+            line = parser().parse(all, arguments, false);
         } catch (MissingArgumentException e) {
             throw new UsageError("option " + display(e.getOption()) + " needs a value ("
                     + e.getOption().getArgName() + ")");
@@ -144,6 +144,14 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
             }
         }
         return line;
+    }
+
+    /**
+     * The parser: long options matched in full only, and values taken as given (Commons CLI
+     * would otherwise strip quotes from a value given as a separate argument, not after "=").
+     */
+    static DefaultParser parser() {
+        return DefaultParser.builder().setAllowPartialMatching(false).setStripLeadingAndTrailingQuotes(false).get();
     }
 
     /** "--reflink", or "-p" for an option with only a short name. */

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 
@@ -74,7 +73,7 @@ public final class ReflinkCommand {
         options.addOption(CommandSyntax.VERSION);
         CommandLine line;
         try {
-            line = DefaultParser.builder().setAllowPartialMatching(false).get().parse(options, args, true);
+            line = CommandSyntax.parser().parse(options, args, true);
         } catch (ParseException e) {
             return CommandSyntax.usageError("reflink", e.getMessage(), out, err);
         }

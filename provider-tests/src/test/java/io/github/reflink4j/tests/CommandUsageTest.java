@@ -21,6 +21,7 @@ class CommandUsageTest {
         "cp -x a b                          | cp     | -x",
         "cp --reflink=sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
         "cp --reflink sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
+        "cp --reflink \"always\" a b         | cp     | \"always\"",
         "cp --reflink                       | cp     | --reflink",
         "cp --jobs=0 a b                    | cp     | --jobs must be at least 1",
         "cp -j many a b                     | cp     | 'many'",
