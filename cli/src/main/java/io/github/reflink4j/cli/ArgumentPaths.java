@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import picocli.CommandLine;
-
 /**
  * Turns command-line arguments into paths without losing bytes. The JVM decodes {@code argv}
  * with the {@code sun.jnu.encoding} charset and replaces what it cannot decode (every byte over
@@ -18,14 +16,14 @@ import picocli.CommandLine;
  * from {@code /proc/self/cmdline}, which holds the bytes the shell passed, and made a path
  * through a {@code file:} URI, whose percent escapes keep raw bytes.
  */
-final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
+final class ArgumentPaths {
     private static final char REPLACEMENT = '\uFFFD';
     private static volatile String[] decoded = new String[0];
     private static volatile List<byte[]> raw = List.of();
     /** Paths given with a trailing slash, which asks to follow a link even in a recursive copy (by identity). */
     private static final java.util.Set<Path> WITH_TRAILING_SLASH =
             java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
-    /** Arguments already turned into paths: picocli converts them in order, so equal strings map in order too. */
+    /** Arguments already turned into paths: they are converted in order, so equal strings map in order too. */
     private static boolean[] used = new boolean[0];
 
     /** Remembers the arguments main() was given; their raw bytes are read only if one needs them. */
@@ -40,8 +38,11 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
         return WITH_TRAILING_SLASH.contains(path);
     }
 
-    @Override
-    public Path convert(String value) throws IOException {
+    private ArgumentPaths() {
+    }
+
+    /** The path {@code value}, an argument, names, with the bytes it was given as. */
+    static Path convert(String value) throws IOException {
         Path path = toPath(value);
         if (value.length() > 1 && value.endsWith("/")) {
             WITH_TRAILING_SLASH.add(path);
@@ -49,7 +50,7 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
         return path;
     }
 
-    private Path toPath(String value) throws IOException {
+    private static Path toPath(String value) throws IOException {
         if (value.indexOf(REPLACEMENT) < 0) {
             try {
                 return Path.of(value);
@@ -72,7 +73,7 @@ final class ArgumentPaths implements CommandLine.ITypeConverter<Path> {
             raw = fromKernel;
         }
         // two names that differ only in undecodable bytes decode to the same string: the first
-        // argument not taken yet is this one, since picocli converts them in order
+        // argument not taken yet is this one, since the positional arguments are converted in order
         for (int i = 0; i < arguments.length && i < fromKernel.size() && i < used.length; i++) {
             if (!used[i] && arguments[i].equals(value)) {
                 used[i] = true;

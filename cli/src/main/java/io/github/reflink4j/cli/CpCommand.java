@@ -1,6 +1,7 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.CopyOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,10 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -22,66 +25,107 @@ import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.TreeCopy;
 import io.github.reflink4j.TreeCopyFailure;
 import io.github.reflink4j.TreeCopySummary;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /** {@code reflink cp}: files and trees, cloned where the file system can, like GNU cp. */
-@Command(name = "cp", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Copy SOURCE to TARGET, or SOURCEs into the directory TARGET, cloning blocks where the "
-                + "file system can (btrfs, xfs with reflink=1) and copying them elsewhere.",
-                "A failed file is reported on stderr and the copy goes on; the exit status is then 1."},
-        footer = {"", "Examples:",
-                  "  reflink cp vm.img vm-copy.img                  clone, else copy",
-                  "  reflink cp --reflink=always vm.img snap.img    clone or fail",
-                  "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
-                  "  reflink cp -a /srv/data /srv/data-snapshot     archive: metadata and hard links too",
-                  "  reflink cp a.img b.img backups/                into a directory",
-                  "  reflink cp -r --json src dst                   figures as JSON on stdout"})
-final class CpCommand implements Callable<Integer> {
+final class CpCommand {
+    private static final Option REFLINK = Option.builder().longOpt("reflink").hasArg().argName("WHEN")
+            .desc("always: clone or fail; auto: clone, else copy (default); never: a real copy").get();
+    private static final Option RECURSIVE = CommandSyntax.flag("r", "recursive",
+            "copy directories and everything in them (-R too)");
+    private static final Option RECURSIVE_R = CommandSyntax.flag("R", null, null);
+    private static final Option FORCE = CommandSyntax.flag("f", "force",
+            "replace existing targets (each atomically)");
+    private static final Option ARCHIVE = CommandSyntax.flag("a", "archive",
+            "-r, keeping links as links, mode, owner, timestamps, extended attributes and hard links");
+    private static final Option P = CommandSyntax.flag("p", null,
+            "keep mode, owner, timestamps and extended attributes (--preserve)");
+    private static final Option PRESERVE = Option.builder().longOpt("preserve").hasArg().optionalArg(true)
+            .argName("ATTRS").desc("keep these: mode, ownership, timestamps, xattr (any of these four keeps all "
+                    + "four), links (hard links within a tree), all; without a list, mode,ownership,timestamps")
+            .get();
+    private static final Option JOBS = Option.builder("j").longOpt("jobs").hasArg().argName("N")
+            .desc("files copied at once (default: one per core)").get();
+    private static final Option PROGRESS = CommandSyntax.flag(null, "progress",
+            "show a progress bar on stderr (automatic on a terminal after 1 s)");
+    private static final Option JSON = CommandSyntax.json("the figures");
+    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose",
+            "say how each file was copied");
+    /** What --preserve means without a list. */
+    private static final String PRESERVE_FALLBACK = "mode,ownership,timestamps";
 
-    @Option(names = "--reflink", paramLabel = "WHEN", defaultValue = "auto", converter = ModeConverter.class,
-            description = "always: clone or fail; auto: clone, else copy (default); never: a real copy")
-    ReflinkCopyOption mode;
+    static final CommandSyntax SYNTAX = new CommandSyntax("cp",
+            "[-afprRv] [--reflink=WHEN] [--preserve[=ATTRS]]... [-j N] [--progress] [--json] SOURCE... TARGET",
+            List.of("Copy SOURCE to TARGET, or SOURCEs into the directory TARGET, cloning blocks where the "
+                    + "file system can (btrfs, xfs with reflink=1) and copying them elsewhere.",
+                    "A failed file is reported on stderr and the copy goes on; the exit status is then 1."),
+            new Options().addOption(REFLINK).addOption(RECURSIVE).addOption(FORCE).addOption(ARCHIVE).addOption(P)
+                    .addOption(PRESERVE).addOption(JOBS).addOption(PROGRESS).addOption(JSON).addOption(VERBOSE),
+            new Options().addOption(RECURSIVE_R), Set.of("preserve"),
+            List.of("", "Examples:",
+                    "  reflink cp vm.img vm-copy.img                  clone, else copy",
+                    "  reflink cp --reflink=always vm.img snap.img    clone or fail",
+                    "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
+                    "  reflink cp -a /srv/data /srv/data-snapshot     archive: metadata and hard links too",
+                    "  reflink cp a.img b.img backups/                into a directory",
+                    "  reflink cp -r --json src dst                   figures as JSON on stdout"));
 
-    @Option(names = {"-r", "-R", "--recursive"}, description = "copy directories and everything in them")
-    boolean recursive;
+    /**
+     * The options of one {@code reflink cp}, parsed once.
+     *
+     * @param recursive true with -r, -R, --recursive, and with -a
+     * @param preserved what --preserve named (empty without it)
+     * @param jobs      files copied at once; null for the library's default
+     * @param paths     SOURCE... TARGET
+     */
+    record Settings(ReflinkCopyOption mode, boolean recursive, boolean force, boolean archive, boolean preserve,
+                    Set<Preserved> preserved, Integer jobs, boolean progress, boolean json, boolean verbose,
+                    List<Path> paths) {
+        static Settings of(CommandLine line) throws CommandSyntax.UsageError {
+            ReflinkCopyOption mode = ReflinkCopyOption.AUTO;
+            if (line.hasOption(REFLINK)) {
+                try {
+                    mode = ReflinkCopyOption.fromName(line.getOptionValue(REFLINK));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandSyntax.UsageError("invalid value for option '--reflink': " + e.getMessage());
+                }
+            }
+            Set<Preserved> preserved = EnumSet.noneOf(Preserved.class);
+            String[] lists = line.getOptionValues(PRESERVE);
+            for (String list : lists == null ? new String[0] : lists) {
+                preserved.addAll(preservedIn(list == null ? PRESERVE_FALLBACK : list));
+            }
+            Integer jobs = null;
+            if (line.hasOption(JOBS)) {
+                String value = line.getOptionValue(JOBS);
+                try {
+                    jobs = Integer.valueOf(value);
+                } catch (NumberFormatException e) {
+                    throw new CommandSyntax.UsageError("invalid value for option '--jobs': '" + value
+                            + "' is not a whole number");
+                }
+                if (jobs < 1) {
+                    throw new CommandSyntax.UsageError("--jobs must be at least 1");
+                }
+            }
+            List<Path> paths = CommandSyntax.paths(line);
+            if (paths.isEmpty()) {
+                throw new CommandSyntax.UsageError("SOURCE and TARGET are missing (SOURCE... TARGET)");
+            }
+            if (paths.size() == 1) {
+                throw new CommandSyntax.UsageError("TARGET is missing after '" + paths.get(0)
+                        + "' (SOURCE... TARGET)");
+            }
+            boolean archive = line.hasOption(ARCHIVE);
+            return new Settings(mode, archive || line.hasOption(RECURSIVE) || line.hasOption(RECURSIVE_R),
+                    line.hasOption(FORCE), archive, line.hasOption(P), Collections.unmodifiableSet(preserved), jobs,
+                    line.hasOption(PROGRESS), line.hasOption(JSON), line.hasOption(VERBOSE), List.copyOf(paths));
+        }
+    }
 
-    @Option(names = {"-f", "--force"}, description = "replace existing targets (each atomically)")
-    boolean force;
-
-    @Option(names = {"-a", "--archive"},
-            description = "-r, keeping links as links, mode, owner, timestamps, extended attributes and hard links")
-    boolean archive;
-
-    @Option(names = "-p", description = "keep mode, owner, timestamps and extended attributes (--preserve)")
-    boolean preserve;
-
-    @Option(names = "--preserve", arity = "0..1", split = ",", paramLabel = "ATTRS",
-            fallbackValue = "mode,ownership,timestamps", converter = PreservedConverter.class,
-            description = {"keep these: mode, ownership, timestamps, xattr (any of these four keeps all four), "
-                    + "links (hard links within a tree), all; without a list, mode,ownership,timestamps"})
-    List<Preserved> preserved;
-
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "files copied at once (default: one per core)")
-    Integer jobs;
-
-    @Option(names = "--progress", description = "show a progress bar on stderr (automatic on a terminal after 1 s)")
-    boolean progress;
-
-    @Option(names = "--json", description = "print the figures as one JSON object on stdout")
-    boolean json;
-
-    @Option(names = {"-v", "--verbose"}, description = "say how each file was copied")
-    boolean verbose;
-
-    @Parameters(arity = "2..*", paramLabel = "PATH", description = "SOURCE... TARGET")
-    List<Path> paths;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+    private final Settings settings;
     private long files;
     private long directories;
     private long symlinks;
@@ -98,31 +142,81 @@ final class CpCommand implements Callable<Integer> {
     private record Failure(Path source, Path target, String error) {
     }
 
-    @Override
-    public Integer call() {
-        long start = System.nanoTime();
-        if (archive) {
-            recursive = true;
+    private CpCommand(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** {@code reflink cp ARGUMENTS}; returns the exit status. */
+    static int main(String[] arguments, PrintWriter out, PrintWriter err) {
+        return SYNTAX.execute(withPreserveValues(arguments), out, err,
+                (line, output) -> new CpCommand(Settings.of(line)).run(output));
+    }
+
+    /**
+     * The arguments with each {@code --preserve} written with its list: {@code --preserve LIST}
+     * when the next argument is a valid list (it is taken as the list, as before), else
+     * {@code --preserve=mode,ownership,timestamps}, leaving the next argument a path.
+     */
+    static String[] withPreserveValues(String[] arguments) {
+        List<String> result = new ArrayList<>(arguments.length);
+        for (int i = 0; i < arguments.length; i++) {
+            String argument = arguments[i];
+            if (argument.equals("--")) {
+                result.addAll(List.of(arguments).subList(i, arguments.length));
+                break;
+            }
+            if (!argument.equals("--preserve")) {
+                result.add(argument);
+            } else if (i + 1 < arguments.length && isPreservedList(arguments[i + 1])) {
+                result.add("--preserve=" + arguments[++i]);
+            } else {
+                result.add("--preserve=" + PRESERVE_FALLBACK);
+            }
         }
+        return result.toArray(new String[0]);
+    }
+
+    private static boolean isPreservedList(String list) {
+        try {
+            preservedIn(list);
+            return true;
+        } catch (CommandSyntax.UsageError e) {
+            return false;
+        }
+    }
+
+    /** mode, ownership, timestamps, xattr, links, all, as GNU cp names them, separated by commas. */
+    static Set<Preserved> preservedIn(String list) throws CommandSyntax.UsageError {
+        Set<Preserved> preserved = EnumSet.noneOf(Preserved.class);
+        for (String value : list.split(",", -1)) {
+            try {
+                preserved.add(Preserved.valueOf(value.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandSyntax.UsageError("invalid value for option '--preserve': unknown attribute '"
+                        + value + "': use mode, ownership, timestamps, xattr, links or all");
+            }
+        }
+        return preserved;
+    }
+
+    private int run(Output output) throws CommandSyntax.UsageError {
+        long start = System.nanoTime();
+        List<Path> paths = settings.paths();
         List<Path> sources = paths.subList(0, paths.size() - 1);
         Path target = paths.get(paths.size() - 1);
         boolean intoDirectory = Files.isDirectory(target);
         if (sources.size() > 1 && !intoDirectory) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandSyntax.UsageError(
                     "target '" + target + "' is not a directory, and there are " + sources.size() + " sources");
         }
-        if (jobs != null && jobs < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
-        }
-        Output output = new Output(spec);
-        try (ProgressDisplay display = ProgressDisplay.create(progress, json)) {
+        try (ProgressDisplay display = ProgressDisplay.create(settings.progress(), settings.json())) {
             for (Path source : sources) {
                 Path destination = intoDirectory && source.getFileName() != null
                         ? target.resolve(source.getFileName()) : target;
                 copyOne(source, destination, display, output);
             }
         }
-        if (json) {
+        if (settings.json()) {
             output.json(JsonFigures.of(this, output, start));
         }
         return output.exitCode();
@@ -158,10 +252,10 @@ final class CpCommand implements Callable<Integer> {
     private void copyOne(Path source, Path destination, ProgressDisplay display, Output output) {
         // like GNU cp: a recursive copy never follows a symbolic link, not even one given here,
         // unless it is named with a trailing slash ("link/": the directory it points to)
-        boolean followLinks = !recursive || ArgumentPaths.hadTrailingSlash(source);
+        boolean followLinks = !settings.recursive() || ArgumentPaths.hadTrailingSlash(source);
         LinkOption[] linkOptions = followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
         if (Files.isDirectory(source, linkOptions)) {
-            if (!recursive) {
+            if (!settings.recursive()) {
                 recordFailure(output, source, destination, "-r not given; omitting directory '" + source + "'");
                 return;
             }
@@ -187,7 +281,7 @@ final class CpCommand implements Callable<Integer> {
             }
             cloned += result.clonedBytes();
             copied += result.copiedBytes();
-            if (verbose && !json) {
+            if (settings.verbose() && !settings.json()) {
                 output.out().printf("'%s' -> '%s': %s, %d bytes%n", source, destination, result.method(), result.bytes());
             }
         } catch (IOException | RuntimeException e) {
@@ -197,16 +291,16 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private void copyTree(Path source, Path destination, ProgressDisplay display, Output output) {
-        TreeCopy settings = TreeCopy.options().copyOptions(copyOptions()).preserveHardLinks(keepsHardLinks());
-        if (jobs != null) {
-            settings = settings.parallelism(jobs);
+        TreeCopy treeCopy = TreeCopy.options().copyOptions(copyOptions()).preserveHardLinks(keepsHardLinks());
+        if (settings.jobs() != null) {
+            treeCopy = treeCopy.parallelism(settings.jobs());
         }
         if (display != null) {
-            settings = settings.listener(display);
+            treeCopy = treeCopy.listener(display);
             display.countInBackground(source);
         }
         try {
-            TreeCopySummary summary = Reflink.copyTree(source, destination, settings);
+            TreeCopySummary summary = Reflink.copyTree(source, destination, treeCopy);
             summary.leftoversRemoved().forEach(path -> reportLeftover(path, output));
             files += summary.files();
             directories += summary.directories();
@@ -217,7 +311,7 @@ final class CpCommand implements Callable<Integer> {
                 recordFailure(output, failure.source(), failure.target(), "cannot copy '" + failure.source() + "' to '"
                         + failure.target() + "': " + Output.reason(failure.error(), failure.source(), failure.target()));
             }
-            if (verbose && !json) {
+            if (settings.verbose() && !settings.json()) {
                 output.out().printf("'%s' -> '%s': %d files, %d directories, %d links, %s cloned, %s copied%n",
                         source, destination, summary.files(), summary.directories(), summary.symlinks(),
                         Output.human(summary.clonedBytes()), Output.human(summary.copiedBytes()));
@@ -241,7 +335,7 @@ final class CpCommand implements Callable<Integer> {
             return;
         }
         try {
-            Reflink.removeLeftovers(directory, paths).forEach(path -> reportLeftover(path, output));
+            Reflink.removeLeftovers(directory, settings.paths()).forEach(path -> reportLeftover(path, output));
         } catch (IOException | RuntimeException e) {
             // nothing removed; the copy itself says what is wrong with the directory, if anything
         }
@@ -261,8 +355,8 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private CopyOption[] copyOptions() {
-        List<CopyOption> options = new ArrayList<>(List.of(mode));
-        if (force) {
+        List<CopyOption> options = new ArrayList<>(List.of(settings.mode()));
+        if (settings.force()) {
             options.add(StandardCopyOption.REPLACE_EXISTING);
         }
         if (keepsAttributes()) {
@@ -273,35 +367,12 @@ final class CpCommand implements Callable<Integer> {
 
     /** The library keeps mode, owner, times and extended attributes together (COPY_ATTRIBUTES). */
     private boolean keepsAttributes() {
-        return archive || preserve || preserved != null && preserved.stream().anyMatch(p -> p != Preserved.LINKS);
+        Set<Preserved> preserved = settings.preserved();
+        return settings.archive() || settings.preserve() || preserved.stream().anyMatch(p -> p != Preserved.LINKS);
     }
 
     private boolean keepsHardLinks() {
-        return archive || preserved != null && (preserved.contains(Preserved.LINKS) || preserved.contains(Preserved.ALL));
-    }
-
-    /** mode, ownership, timestamps, xattr, links, all, as GNU cp names them. */
-    static final class PreservedConverter implements CommandLine.ITypeConverter<Preserved> {
-        @Override
-        public Preserved convert(String value) {
-            try {
-                return Preserved.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("unknown attribute '" + value
-                        + "' for --preserve: use mode, ownership, timestamps, xattr, links or all");
-            }
-        }
-    }
-
-    /** always, auto, never: the library's own parser, its message as the usage error. */
-    static final class ModeConverter implements CommandLine.ITypeConverter<ReflinkCopyOption> {
-        @Override
-        public ReflinkCopyOption convert(String value) {
-            try {
-                return ReflinkCopyOption.fromName(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
+        Set<Preserved> preserved = settings.preserved();
+        return settings.archive() || preserved.contains(Preserved.LINKS) || preserved.contains(Preserved.ALL);
     }
 }

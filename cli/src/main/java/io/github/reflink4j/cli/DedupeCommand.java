@@ -1,57 +1,76 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Set;
 
 import io.github.reflink4j.DedupeResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.TreeDedupe;
 import io.github.reflink4j.TreeDedupeListener;
 import io.github.reflink4j.TreeDedupeSummary;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /** {@code reflink dedupe}: make identical files share their blocks, safely. */
-@Command(name = "dedupe", mixinStandardHelpOptions = true,
-        description = {"Make files with identical data share their blocks (FIDEDUPERANGE), on btrfs and xfs.",
-                "The kernel compares the data itself under lock, so no byte of any file changes: data that "
-                + "differ simply stay unshared.",
-                "FILE...: each FILE after the first shares the first one's data. -r DIR...: finds files of the "
-                + "same size under the directories, sets apart those that differ in a few sampled blocks, skips "
-                + "those that already share their blocks, and lets the kernel compare and share the rest, one "
-                + "source with up to 127 files per request (--dry-run reads the candidates in full, CRC32C)."},
-        footer = {"", "Examples:", "  reflink dedupe a.iso b.iso c.iso         b and c share a's blocks",
-                  "  reflink dedupe -r --dry-run ~/downloads   list duplicate groups, change nothing",
-                  "  reflink dedupe -r --json /data            dedupe a tree, figures as JSON",
-                  "  reflink dedupe -r --progress /data        with a progress bar on stderr"})
-final class DedupeCommand implements Callable<Integer> {
+final class DedupeCommand {
+    private static final Option RECURSIVE = CommandSyntax.flag("r", "recursive",
+            "find duplicates under the given directories");
+    private static final Option DRY_RUN = CommandSyntax.flag("n", "dry-run",
+            "list what would be deduplicated, change nothing");
+    private static final Option JSON = CommandSyntax.json("the figures");
+    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose",
+            "say what happened to every file");
+    private static final Option PROGRESS = CommandSyntax.flag(null, "progress",
+            "show a progress bar on stderr with -r (automatic on a terminal after 1 s)");
 
-    @Option(names = {"-r", "--recursive"}, description = "find duplicates under the given directories")
-    boolean recursive;
+    static final CommandSyntax SYNTAX = new CommandSyntax("dedupe", "[-hnrvV] [--json] [--progress] PATH...",
+            List.of("Make files with identical data share their blocks (FIDEDUPERANGE), on btrfs and xfs.",
+                    "The kernel compares the data itself under lock, so no byte of any file changes: data that "
+                    + "differ simply stay unshared.",
+                    "FILE...: each FILE after the first shares the first one's data. -r DIR...: finds files of the "
+                    + "same size under the directories, sets apart those that differ in a few sampled blocks, "
+                    + "skips those that already share their blocks, and lets the kernel compare and share the "
+                    + "rest, one source with up to 127 files per request (--dry-run reads the candidates in full, "
+                    + "CRC32C)."),
+            new Options().addOption(RECURSIVE).addOption(DRY_RUN).addOption(JSON).addOption(VERBOSE)
+                    .addOption(PROGRESS), new Options(), Set.of(),
+            List.of("", "Examples:", "  reflink dedupe a.iso b.iso c.iso         b and c share a's blocks",
+                    "  reflink dedupe -r --dry-run ~/downloads   list duplicate groups, change nothing",
+                    "  reflink dedupe -r --json /data            dedupe a tree, figures as JSON",
+                    "  reflink dedupe -r --progress /data        with a progress bar on stderr"));
 
-    @Option(names = {"-n", "--dry-run"}, description = "list what would be deduplicated, change nothing")
-    boolean dryRun;
+    /**
+     * The options of one {@code reflink dedupe}, parsed once.
+     *
+     * @param paths two files or more, or with -r one directory or more
+     */
+    record Settings(boolean recursive, boolean dryRun, boolean json, boolean verbose, boolean progress,
+                    List<Path> paths) {
+        static Settings of(CommandLine line) throws CommandSyntax.UsageError {
+            List<Path> paths = CommandSyntax.paths(line);
+            boolean recursive = line.hasOption(RECURSIVE);
+            if (paths.isEmpty()) {
+                throw new CommandSyntax.UsageError("PATH is missing: give at least two files, or -r and directories");
+            }
+            if (!recursive && paths.size() < 2) {
+                throw new CommandSyntax.UsageError("give at least two files, or -r and directories");
+            }
+            return new Settings(recursive, line.hasOption(DRY_RUN), line.hasOption(JSON), line.hasOption(VERBOSE),
+                    line.hasOption(PROGRESS), List.copyOf(paths));
+        }
+    }
 
-    @Option(names = "--json", description = "print the figures as one JSON object on stdout")
-    boolean json;
-
-    @Option(names = {"-v", "--verbose"}, description = "say what happened to every file")
-    boolean verbose;
-
-    @Option(names = "--progress", description = "show a progress bar on stderr with -r (automatic on a terminal "
-            + "after 1 s)")
-    boolean progress;
-
-    @Parameters(arity = "1..*", paramLabel = "PATH")
-    List<Path> paths;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final boolean recursive;
+    private final boolean dryRun;
+    private final boolean json;
+    private final boolean verbose;
+    private final boolean progress;
+    private final List<Path> paths;
 
     /** What happened to one file: its source, and what the kernel did (null in a dry run). */
     record Pair(Path source, Path target, DedupeResult result) { }
@@ -63,14 +82,22 @@ final class DedupeCommand implements Callable<Integer> {
     private long groups;
     private TreeDedupeSummary summary;
 
-    @Override
-    public Integer call() {
-        if (!recursive && paths.size() < 2) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give at least two files, or -r and directories");
-        }
+    private DedupeCommand(Settings settings) {
+        recursive = settings.recursive();
+        dryRun = settings.dryRun();
+        json = settings.json();
+        verbose = settings.verbose();
+        progress = settings.progress();
+        paths = settings.paths();
+    }
+
+    /** {@code reflink dedupe ARGUMENTS}; returns the exit status. */
+    static int main(String[] arguments, PrintWriter out, PrintWriter err) {
+        return SYNTAX.execute(arguments, out, err, (line, output) -> new DedupeCommand(Settings.of(line)).run(output));
+    }
+
+    private int run(Output output) {
         long start = System.nanoTime();
-        Output output = new Output(spec);
         if (recursive) {
             dedupeTrees(output);
         } else {

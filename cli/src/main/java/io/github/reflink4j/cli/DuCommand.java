@@ -1,53 +1,78 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Set;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.SharingReport;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /** {@code reflink du}: size, shared, exclusive and hole bytes of files and trees. */
-@Command(name = "du", mixinStandardHelpOptions = true,
-        description = {"Show how much of each file shares blocks with other files, how much is its own, and how "
-                + "much is holes, from the file system's extent map (FIEMAP).",
-                "A directory stands for every regular file under it (links are not followed); -s prints one "
-                + "summed line per PATH. A block shared by two files counts as shared for each."},
-        footer = {"", "Examples:", "  reflink du vm-copy.img             did the clone work?",
-                  "  reflink du -s build-*/              how much space do these trees really use?",
-                  "  reflink du -s --json /data          figures for a script"})
-final class DuCommand implements Callable<Integer> {
+final class DuCommand {
+    private static final Option SUMMARIZE = CommandSyntax.flag("s", "summarize",
+            "one summed line per PATH");
+    private static final Option BYTES = CommandSyntax.flag("b", "bytes",
+            "exact byte counts instead of 1.5K, 3.2G");
+    private static final Option JSON = CommandSyntax.json("the figures");
 
-    @Option(names = {"-s", "--summarize"}, description = "one summed line per PATH")
-    boolean summarize;
+    static final CommandSyntax SYNTAX = new CommandSyntax("du", "[-bhsV] [--json] PATH...",
+            List.of("Show how much of each file shares blocks with other files, how much is its own, and how "
+                    + "much is holes, from the file system's extent map (FIEMAP).",
+                    "A directory stands for every regular file under it (links are not followed); -s prints one "
+                    + "summed line per PATH. A block shared by two files counts as shared for each."),
+            new Options().addOption(SUMMARIZE).addOption(BYTES).addOption(JSON), new Options(), Set.of(),
+            List.of("", "Examples:", "  reflink du vm-copy.img             did the clone work?",
+                    "  reflink du -s build-*/              how much space do these trees really use?",
+                    "  reflink du -s --json /data          figures for a script"));
 
-    @Option(names = {"-b", "--bytes"}, description = "exact byte counts instead of 1.5K, 3.2G")
-    boolean bytes;
+    /**
+     * The options of one {@code reflink du}, parsed once.
+     *
+     * @param paths the PATHs, at least one
+     */
+    record Settings(boolean summarize, boolean bytes, boolean json, List<Path> paths) {
+        static Settings of(CommandLine line) throws CommandSyntax.UsageError {
+            List<Path> paths = CommandSyntax.paths(line);
+            if (paths.isEmpty()) {
+                throw new CommandSyntax.UsageError("PATH is missing: give at least one file or directory");
+            }
+            return new Settings(line.hasOption(SUMMARIZE), line.hasOption(BYTES), line.hasOption(JSON),
+                    List.copyOf(paths));
+        }
+    }
 
-    @Option(names = "--json", description = "print the figures as one JSON object on stdout")
-    boolean json;
-
-    @Parameters(arity = "1..*", paramLabel = "PATH")
-    List<Path> paths;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final Settings settings;
+    private final boolean summarize;
+    private final boolean bytes;
+    private final boolean json;
 
     /** The files measured, for --json. */
     private final List<Entry> entries = new ArrayList<>();
-    private Output output;
+    private final Output output;
 
-    @Override
-    public Integer call() {
-        output = new Output(spec);
+    private DuCommand(Settings settings, Output output) {
+        this.settings = settings;
+        this.summarize = settings.summarize();
+        this.bytes = settings.bytes();
+        this.json = settings.json();
+        this.output = output;
+    }
+
+    /** {@code reflink du ARGUMENTS}; returns the exit status. */
+    static int main(String[] arguments, PrintWriter out, PrintWriter err) {
+        return SYNTAX.execute(arguments, out, err, (line, output) -> new DuCommand(Settings.of(line), output).run());
+    }
+
+    private int run() {
+        List<Path> paths = settings.paths();
         if (!json) {
             output.out().printf("%10s %10s %10s %10s  %s%n", "SIZE", "SHARED", "EXCLUSIVE", "HOLES", "PATH");
         }

@@ -8,7 +8,6 @@ import java.util.Locale;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import picocli.CommandLine;
 
 /**
  * How every command speaks: figures on stdout (as text, or as one JSON object with --json),
@@ -20,10 +19,11 @@ final class Output {
     private final String command;
     private int failures;
 
-    Output(CommandLine.Model.CommandSpec spec) {
-        this.out = spec.commandLine().getOut();
-        this.err = spec.commandLine().getErr();
-        this.command = spec.qualifiedName();
+    /** For {@code command} ("reflink cp"), writing to these. */
+    Output(String command, PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
+        this.command = command;
     }
 
     PrintWriter out() {

@@ -1,44 +1,60 @@
 package io.github.reflink4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Set;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.reflink4j.Reflink;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /** {@code reflink probe}: can files in these directories be cloned? */
-@Command(name = "probe", mixinStandardHelpOptions = true,
-        description = {"Say for each DIR whether files there can be cloned, by really cloning a scratch file "
-                + "(removed again), and which file system it is on.",
-                "Exit status 0 only if every DIR can clone."},
-        footer = {"", "Examples:", "  reflink probe /data /home          which of these can clone?",
-                  "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true}"})
-final class ProbeCommand implements Callable<Integer> {
+final class ProbeCommand {
+    private static final Option JSON = CommandSyntax.json("the answers");
 
-    @Option(names = "--json", description = "print the answers as one JSON object on stdout")
-    boolean json;
+    static final CommandSyntax SYNTAX = new CommandSyntax("probe", "[-hV] [--json] DIR...",
+            List.of("Say for each DIR whether files there can be cloned, by really cloning a scratch file "
+                    + "(removed again), and which file system it is on.",
+                    "Exit status 0 only if every DIR can clone."),
+            new Options().addOption(JSON), new Options(), Set.of(),
+            List.of("", "Examples:", "  reflink probe /data /home          which of these can clone?",
+                    "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true}"));
 
-    @Parameters(arity = "1..*", paramLabel = "DIR")
-    List<Path> directories;
+    /**
+     * The options of one {@code reflink probe}, parsed once.
+     *
+     * @param directories the DIRs, at least one
+     */
+    record Settings(boolean json, List<Path> directories) {
+        static Settings of(CommandLine line) throws CommandSyntax.UsageError {
+            List<Path> directories = CommandSyntax.paths(line);
+            if (directories.isEmpty()) {
+                throw new CommandSyntax.UsageError("DIR is missing: give at least one directory");
+            }
+            return new Settings(line.hasOption(JSON), List.copyOf(directories));
+        }
+    }
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private ProbeCommand() {
+    }
 
-    @Override
-    public Integer call() {
-        Output output = new Output(spec);
+    /** {@code reflink probe ARGUMENTS}; returns the exit status. */
+    static int main(String[] arguments, PrintWriter out, PrintWriter err) {
+        return SYNTAX.execute(arguments, out, err, (line, output) -> run(Settings.of(line), output));
+    }
+
+    private static int run(Settings settings, Output output) {
+        boolean json = settings.json();
         List<Answer> answers = new ArrayList<>();
         boolean all = true;
-        for (Path directory : directories) {
+        for (Path directory : settings.directories()) {
             try {
                 boolean clones = Reflink.isSupported(directory);
                 String type = Files.getFileStore(directory).type();

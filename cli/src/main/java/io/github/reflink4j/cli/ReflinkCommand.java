@@ -1,7 +1,16 @@
 package io.github.reflink4j.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import java.io.BufferedWriter;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.Arrays;
+import java.util.List;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 
 /**
  * The {@code reflink} command: copies that clone where the file system can.
@@ -11,76 +20,172 @@ import picocli.CommandLine.Command;
  * </pre>
  *
  * <p>Exit status: 0 on success, 1 when a copy failed, 2 for a usage error.
+ *
+ * <p>Only the named subcommand's class is loaded (a switch on its name), so that a command starts
+ * without the others; the parser, Commons CLI, uses no reflection.
  */
-@Command(name = "reflink", mixinStandardHelpOptions = true, versionProvider = ReflinkCommand.Version.class,
-        description = "Copy-on-write file copies (reflinks) on btrfs and xfs, the fastest real copy elsewhere.",
-        footer = {"", "Examples:", "  reflink cp --reflink=always vm.img vm-snapshot.img",
-                  "  reflink cp -r build build-copy",
-                  "  reflink probe /data",
-                  "  reflink du -s build build-copy",
-                  "  reflink dedupe -r /data",
-                  "", "Exit status: 0 success, 1 something failed (reported on stderr), 2 usage error."})
-public final class ReflinkCommand implements Runnable {
+public final class ReflinkCommand {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private static final String SUMMARY =
+            "Copy-on-write file copies (reflinks) on btrfs and xfs, the fastest real copy elsewhere.";
+    private static final List<String> FOOTER = List.of("", "Examples:",
+            "  reflink cp --reflink=always vm.img vm-snapshot.img",
+            "  reflink cp -r build build-copy",
+            "  reflink probe /data",
+            "  reflink du -s build build-copy",
+            "  reflink dedupe -r /data",
+            "", "Exit status: 0 success, 1 something failed (reported on stderr), 2 usage error.");
+    private static final String COMMANDS = "cp, probe, du or dedupe";
 
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: cp, probe, du or dedupe");
+    private ReflinkCommand() {
     }
 
     public static void main(String[] args) {
+        loadTheNativeBindingMeanwhile();
         ArgumentPaths.remember(args);
-        System.exit(commandLine(args).execute(args));
-    }
-
-    /** The command line with every subcommand, reflink4j's exit codes and one-line errors. */
-    public static CommandLine commandLine() {
-        return commandLine(new String[0]);
+        System.exit(run(args, writer(System.out, "sun.stdout.encoding"), writer(System.err, "sun.stderr.encoding")));
     }
 
     /**
-     * The command line for these arguments. When they start with a subcommand's name only that
-     * subcommand is built, since picocli reads each one's annotations by reflection at start;
-     * otherwise all are, for the help and for suggestions on a mistyped name.
+     * Every command calls the kernel through reflink4j's native binding, whose loading (tens of
+     * milliseconds of code generation on JDK 22+, more with jnr-ffi) needs no argument: it starts
+     * on a thread of its own at once, and the command finds it loaded, or joins the load, when it
+     * gets there. The thread is a daemon: a --help never waits for it.
      */
-    static CommandLine commandLine(String[] args) {
-        CommandLine commandLine = new CommandLine(new ReflinkCommand());
-        for (Object subcommand : subcommandsFor(args.length == 0 ? "" : args[0])) {
-            commandLine.addSubcommand(subcommand);
-        }
-        commandLine.registerConverter(java.nio.file.Path.class, new ArgumentPaths());
-        commandLine.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
-        for (CommandLine sub : commandLine.getSubcommands().values()) {
-            sub.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
-        }
-        return commandLine;
+    private static void loadTheNativeBindingMeanwhile() {
+        Thread load = new Thread(io.github.reflink4j.Reflink::nativeBinding, "reflink-binding-load");
+        load.setDaemon(true);
+        load.start();
     }
 
-    private static Object[] subcommandsFor(String firstArgument) {
-        switch (firstArgument) {
+    /** Runs the command with these arguments, writing to these; returns the exit status. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (args.length == 0 ? "" : args[0]) {
             case "cp":
-                return new Object[] {new CpCommand()};
+                return CpCommand.main(rest, out, err);
             case "probe":
-                return new Object[] {new ProbeCommand()};
+                return ProbeCommand.main(rest, out, err);
             case "du":
-                return new Object[] {new DuCommand()};
+                return DuCommand.main(rest, out, err);
             case "dedupe":
-                return new Object[] {new DedupeCommand()};
+                return DedupeCommand.main(rest, out, err);
+            case "help":
+                return help(rest, out, err);
             default:
-                return new Object[] {new CpCommand(), new ProbeCommand(), new DuCommand(), new DedupeCommand(),
-                                     new CommandLine.HelpCommand()};
+                return topLevel(args, out, err);
         }
     }
 
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = ReflinkCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"reflink " + (version == null ? "(development build)" : version)};
+    /** No subcommand first: --help, --version, or a usage error. */
+    private static int topLevel(String[] args, PrintWriter out, PrintWriter err) {
+        Options options = new Options();
+        options.addOption(CommandSyntax.HELP);
+        options.addOption(CommandSyntax.VERSION);
+        CommandLine line;
+        try {
+            line = CommandSyntax.parser().parse(options, args, true);
+        } catch (ParseException e) {
+            return CommandSyntax.usageError("reflink", e.getMessage(), out, err);
         }
+        if (line.hasOption(CommandSyntax.HELP)) {
+            printHelp(out);
+            return 0;
+        }
+        if (line.hasOption(CommandSyntax.VERSION)) {
+            out.println(version());
+            out.flush();
+            return 0;
+        }
+        List<String> left = line.getArgList();
+        if (left.isEmpty()) {
+            return CommandSyntax.usageError("reflink", "a command is required: " + COMMANDS, out, err);
+        }
+        String first = left.get(0);
+        if (first.startsWith("-") && first.length() > 1) {
+            return CommandSyntax.usageError("reflink", "unknown option '" + first + "'", out, err);
+        }
+        return CommandSyntax.usageError("reflink", "unknown command '" + first + "': use " + COMMANDS, out, err);
+    }
+
+    /** {@code reflink help [COMMAND]}: the help of COMMAND, or of reflink itself. */
+    private static int help(String[] args, PrintWriter out, PrintWriter err) {
+        String topic = args.length == 0 ? "" : args[0];
+        switch (topic) {
+            case "":
+                printHelp(out);
+                return 0;
+            case "-h":
+            case "--help":
+            case "help":
+                CommandSyntax.HelpText.print(out, 80, "Usage: reflink help [COMMAND]",
+                        List.of("Show the help of COMMAND (" + COMMANDS + "), or of reflink itself without one."),
+                        null, List.of());
+                return 0;
+            default:
+                CommandSyntax syntax = syntaxOf(topic);
+                if (syntax == null) {
+                    return CommandSyntax.usageError("reflink help", "unknown command '" + topic + "': use "
+                            + COMMANDS, out, err);
+                }
+                syntax.printHelp(out);
+                return 0;
+        }
+    }
+
+    private static CommandSyntax syntaxOf(String name) {
+        switch (name) {
+            case "cp":
+                return CpCommand.SYNTAX;
+            case "probe":
+                return ProbeCommand.SYNTAX;
+            case "du":
+                return DuCommand.SYNTAX;
+            case "dedupe":
+                return DedupeCommand.SYNTAX;
+            default:
+                return null;
+        }
+    }
+
+    /** The top-level help: usage, options, each command's summary, examples. */
+    private static void printHelp(PrintWriter out) {
+        Options options = new Options();
+        options.addOption(CommandSyntax.HELP);
+        options.addOption(CommandSyntax.VERSION);
+        CommandSyntax.HelpText.print(out, 80, "Usage: reflink [-hV] COMMAND [ARGUMENT]...", List.of(SUMMARY), options,
+                List.of());
+        out.println("Commands:");
+        for (CommandSyntax syntax : List.of(CpCommand.SYNTAX, ProbeCommand.SYNTAX, DuCommand.SYNTAX,
+                DedupeCommand.SYNTAX)) {
+            CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", syntax.name(),
+                    syntax.description().get(0)));
+        }
+        CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", "help",
+                "Show the help of a command: reflink help cp."));
+        FOOTER.forEach(out::println);
+        out.flush();
+    }
+
+    /** "reflink 0.1.0", from the jar's manifest. */
+    static String version() {
+        String version = ReflinkCommand.class.getPackage().getImplementationVersion();
+        return "reflink " + (version == null ? "(development build)" : version);
+    }
+
+    /** A writer on {@code stream} in the charset the JVM chose for it, else the default one. */
+    private static PrintWriter writer(OutputStream stream, String encodingProperty) {
+        Charset charset = Charset.defaultCharset();
+        String encoding = System.getProperty(encodingProperty);
+        if (encoding != null) {
+            try {
+                charset = Charset.forName(encoding);
+            } catch (IllegalArgumentException e) {
+                // not available here: the default charset
+            }
+        }
+        return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
     }
 }
