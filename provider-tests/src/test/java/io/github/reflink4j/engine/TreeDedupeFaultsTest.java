@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.reflink4j.DedupeFailure;
 import io.github.reflink4j.TreeDedupe;
+import io.github.reflink4j.TreeDedupeListener;
 import io.github.reflink4j.TreeDedupeSummary;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.tests.support.Extents;
@@ -47,9 +49,12 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         return files;
     }
 
-    /** The real binding, but every open of {@code file} for reading goes through {@code fault}. */
+    /**
+     * The real binding, but every open of {@code file} for reading (by its name in its directory:
+     * the names of {@link #identicalFiles} are unique) goes through {@code fault}.
+     */
     private static FaultySyscalls onOpening(Path file, FaultySyscalls.Fault fault) {
-        byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] name = file.getFileName().toString().getBytes(StandardCharsets.UTF_8);
         return new FaultySyscalls().on("openForReading",
                 call -> Arrays.equals((byte[]) call.args()[1], name) ? fault.call(call) : call.proceed());
     }
@@ -79,7 +84,8 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         assertEquals((long) (count - 1) * SIZE, first.bytesDeduplicated());
         assertEquals(List.of(127, 127, 45), destinationsPerRequest, "one request per batch, the file being small");
         assertEquals(first.requests(), faults.calls("dedupeRange"));
-        assertTrue(mostOpen.get() <= 1 + 127, "descriptors open during a request: " + mostOpen.get());
+        // the source, 127 destinations, the root (open for the run) and the directories reached (two here)
+        assertTrue(mostOpen.get() <= 1 + 127 + 1 + 2, "descriptors open during a request: " + mostOpen.get());
         assertEquals(List.of(), faults.closedTwice());
         for (Path file : files) {
             assertTrue(Extents.allShared(file), file.toString());
@@ -143,6 +149,68 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         NothingLost.assertMentions(summary.failures().get(0).error(), "ELOOP");
         assertTrue(Extents.noneShared(outside), "the dedupe followed the link out of the tree");
         assertTrue(Extents.allShared(files.get(0)) && Extents.allShared(files.get(2)));
+    }
+
+    /** Records where each descriptor opened through {@code faults} pointed ({@code /proc/self/fd}), as it was opened. */
+    private static FaultySyscalls recordingOpens(List<Path> opened) {
+        FaultySyscalls.Fault record = call -> {
+            Object fd = call.proceed();
+            opened.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
+            return fd;
+        };
+        return new FaultySyscalls().on("openDirectory", record).on("openForReading", record);
+    }
+
+    @Test
+    void aParentDirectorySwappedForALinkAfterTheListing_isNotGoneThrough_andNothingOutsideTheTreeIsOpened()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        byte[] data = randomBytes(SIZE, 5);
+        Path swapped = root.resolve("d1");
+        List<Path> inside = new ArrayList<>();
+        for (String name : List.of("d1/f", "d2/f", "d3/f")) {
+            Files.createDirectories(root.resolve(name).getParent());
+            inside.add(Files.write(root.resolve(name), data));
+        }
+        Path outside = dir.resolve("outside");
+        Files.createDirectories(outside);
+        Path outsideFile = Files.write(outside.resolve("f"), data); // what tree/d1/f would be through the link
+        List<Path> opened = new CopyOnWriteArrayList<>();
+        FaultySyscalls faults = recordingOpens(opened);
+        AtomicBoolean swappedYet = new AtomicBoolean();
+        TreeDedupeListener swapAfterTheListing = new TreeDedupeListener() {
+            @Override
+            public void candidatesFound(long files, long bytes) {
+                try {
+                    Files.move(swapped, dir.resolve("d1-moved"));
+                    Files.createSymbolicLink(swapped, outside);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                swappedYet.set(true);
+            }
+        };
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+                TreeDedupe.options().parallelism(1).listener(swapAfterTheListing));
+
+        assertTrue(swappedYet.get(), "the swap never happened");
+        assertTrue(opened.size() >= 2 * 3, "opens recorded: " + opened); // the root, d2, d3 and their files
+        for (Path path : opened) {
+            assertFalse(path.startsWith(outside), "opened outside the tree: " + path + " of " + opened);
+        }
+        assertEquals(1, summary.failures().size(), summary.toString());
+        assertEquals(inside.get(0), summary.failures().get(0).file());
+        NothingLost.assertMentions(summary.failures().get(0).error(), inside.get(0).toString(), swapped.toString(),
+                "replaced");
+        assertEquals(1, summary.files(), summary.toString());
+        assertTrue(Extents.allShared(inside.get(1)) && Extents.allShared(inside.get(2)));
+        assertTrue(Extents.noneShared(outsideFile), "the dedupe went through the link out of the tree");
+        assertArrayEquals(data, Files.readAllBytes(outsideFile));
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
     }
 
     @Test

@@ -42,8 +42,9 @@ import io.github.reflink4j.linux.Syscalls;
  *
  * <p>Groups are worked on in parallel ({@link TreeDedupe#parallelism()}). Each holds at most one
  * source and 127 destinations open at a time, so descriptors stay bounded whatever a group's
- * size. Every file is opened read-only by its path without following a link at its last name,
- * and checked to be the inode and size that was listed; one that is not is left alone.
+ * size. Every file is opened read-only by its name in its directory, reached from its root's
+ * descriptor one name at a time without following a link ({@link DirectoryChain}), and checked to
+ * be the inode and size that was listed; one that is not, or that is not reached, is left alone.
  */
 public final class TreeDeduplicator {
     /** Errors of a whole request that say the file system cannot dedupe at all: the run stops. */
@@ -56,7 +57,12 @@ public final class TreeDeduplicator {
      */
     static final int MIXED = 4;
 
+    /** Directories each worker keeps open to reach files by (besides the roots' and its 128 files). */
+    private static final int CHAIN = 4;
+
     private final Syscalls sys;
+    /** The chain of directories of the group the current thread works on. */
+    private final ThreadLocal<DirectoryChain> chains = new ThreadLocal<>();
     private final TreeDedupeListener listener;
     private final boolean dryRun;
     private final AtomicLong groups = new AtomicLong();
@@ -88,16 +94,18 @@ public final class TreeDeduplicator {
     /** The dedupe through {@code sys}: the real binding, or a test's with faults in front of it. */
     static TreeDedupeSummary dedupe(Syscalls sys, List<Path> roots, TreeDedupe settings) throws IOException {
         TreeDeduplicator run = new TreeDeduplicator(sys, settings);
-        List<List<DedupeCandidate>> sameSize = DedupeCandidates.sameSizeGroups(sys, roots,
-                (file, error) -> run.failed(file, null, error));
-        long candidates = 0;
-        long bytes = 0;
-        for (List<DedupeCandidate> group : sameSize) {
-            candidates += group.size();
-            bytes += group.size() * group.get(0).size();
+        try (DedupeCandidates.Listing listing = DedupeCandidates.sameSizeGroups(sys, roots,
+                (file, error) -> run.failed(file, null, error))) {
+            List<List<DedupeCandidate>> sameSize = listing.groups;
+            long candidates = 0;
+            long bytes = 0;
+            for (List<DedupeCandidate> group : sameSize) {
+                candidates += group.size();
+                bytes += group.size() * group.get(0).size();
+            }
+            run.listener.candidatesFound(candidates, bytes);
+            run.runAll(sameSize, settings.parallelism());
         }
-        run.listener.candidatesFound(candidates, bytes);
-        run.runAll(sameSize, settings.parallelism());
         return new TreeDedupeSummary(run.groups.get(), run.files.get(), run.bytesDeduplicated.get(),
                 run.filesAlreadyShared.get(), run.bytesAlreadyShared.get(), run.differing.get(), run.requests.get(),
                 run.failures);
@@ -171,8 +179,21 @@ public final class TreeDeduplicator {
 
     // ---- one group of files of one size
 
-    /** Splits a group of one size by its probes; deduplicates (or, in a dry run, hashes) what stays together. */
+    /**
+     * Splits a group of one size by its probes; deduplicates (or, in a dry run, hashes) what stays
+     * together. Its files are reached through a {@link DirectoryChain} of this thread's, closed at
+     * the end of the group.
+     */
     private void sameSizeGroup(List<DedupeCandidate> sameSize) throws IOException {
+        try (DirectoryChain chain = new DirectoryChain(sys, CHAIN)) {
+            chains.set(chain);
+            sameSizeGroupThrough(sameSize);
+        } finally {
+            chains.remove();
+        }
+    }
+
+    private void sameSizeGroupThrough(List<DedupeCandidate> sameSize) throws IOException {
         long unique = 0;
         for (List<DedupeCandidate> alike : partition(sameSize, "probing", ContentProbe::probe).values()) {
             if (alike.size() == 1) {
@@ -620,29 +641,42 @@ public final class TreeDeduplicator {
     }
 
     /**
-     * Opens a listed file read-only (FIDEDUPERANGE needs no write access from the owner or root),
-     * never through a link at its last name, and checks it is the inode and size listed; null when
-     * it is not or cannot be opened (recorded, naming {@code other} too when there is one).
+     * Opens a listed file read-only (FIDEDUPERANGE needs no write access from the owner or root):
+     * by its name in its directory, reached from its root one name at a time without following a
+     * link ({@link DirectoryChain}), never through a link at its own name either, and checks it is
+     * the inode and size listed; null when it is not or cannot be opened (recorded, naming
+     * {@code other} too when there is one). A root named by the caller is opened by its path.
      */
     private Integer openChecked(DedupeCandidate file, DedupeCandidate other) {
         Path otherPath = other == null ? null : other.display();
         int fd;
         try {
-            fd = sys.openForReading(Syscalls.AT_FDCWD, file.path(), false);
+            fd = file.parent() == null ? sys.openForReading(Syscalls.AT_FDCWD, file.path(), true)
+                    : sys.openForReading(chains.get().open(file.parent()), file.name(), false);
         } catch (NativeException e) {
             failed(file.display(), otherPath, Failures.translate(e, file.display(), otherPath));
             return null;
+        } catch (IOException e) {
+            FileSystemException unreachable = new FileSystemException(file.display().toString(),
+                    otherPath == null ? null : otherPath.toString(),
+                    "not reached, a directory on its path was replaced or cannot be opened (" + e.getMessage()
+                            + "): left alone");
+            unreachable.initCause(e);
+            failed(file.display(), otherPath, unreachable);
+            return null;
         }
+        IOException failure;
         try {
             if (file.isStill(sys.status(fd))) {
                 return fd;
             }
-            failed(file.display(), otherPath, new FileSystemException(file.display().toString(),
-                    otherPath == null ? null : otherPath.toString(), "replaced or changed in size since it was listed: left alone"));
+            failure = new FileSystemException(file.display().toString(), otherPath == null ? null
+                    : otherPath.toString(), "replaced or changed in size since it was listed: left alone");
         } catch (NativeException e) {
-            failed(file.display(), otherPath, Failures.translate(e, file.display(), otherPath));
+            failure = Failures.translate(e, file.display(), otherPath);
         }
-        Failures.closeQuietly(sys, fd, null);
+        Failures.closeQuietly(sys, fd, null); // before anyone is told: a listener that throws leaks nothing
+        failed(file.display(), otherPath, failure);
         return null;
     }
 
