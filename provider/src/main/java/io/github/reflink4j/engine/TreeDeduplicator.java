@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import io.github.reflink4j.DedupeFailure;
 import io.github.reflink4j.DedupeResult;
@@ -103,7 +104,10 @@ public final class TreeDeduplicator {
                 candidates += group.size();
                 bytes += group.size() * group.get(0).size();
             }
-            run.listener.candidatesFound(candidates, bytes);
+            long found = candidates;
+            long foundBytes = bytes;
+            run.tell(roots.isEmpty() ? null : roots.get(0), null, "candidatesFound",
+                    l -> l.candidatesFound(found, foundBytes));
             run.runAll(sameSize, settings.parallelism());
         }
         return new TreeDedupeSummary(run.groups.get(), run.files.get(), run.bytesDeduplicated.get(),
@@ -205,7 +209,8 @@ public final class TreeDeduplicator {
             }
         }
         if (unique > 0) {
-            listener.setAside(unique, unique * sameSize.get(0).size());
+            long files = unique;
+            tell(sameSize.get(0).display(), null, "setAside", l -> l.setAside(files, files * sameSize.get(0).size()));
         }
     }
 
@@ -220,7 +225,8 @@ public final class TreeDeduplicator {
             for (DedupeCandidate target : identical.subList(1, identical.size())) {
                 files.incrementAndGet();
                 bytesDeduplicated.addAndGet(target.size());
-                listener.wouldDedupe(source.display(), target.display(), target.size());
+                tell(target.display(), source.display(), "wouldDedupe",
+                        l -> l.wouldDedupe(source.display(), target.display(), target.size()));
             }
         }
     }
@@ -291,7 +297,8 @@ public final class TreeDeduplicator {
             } else if (notShared.isEmpty()) {
                 filesAlreadyShared.incrementAndGet();
                 bytesAlreadyShared.addAndGet(target.file().size());
-                listener.alreadyShared(source.file().display(), target.file().display(), target.file().size());
+                tell(target.file().display(), source.file().display(), "alreadyShared",
+                        l -> l.alreadyShared(source.file().display(), target.file().display(), target.file().size()));
             } else {
                 partly.add(new Partly(target.file(), notShared));
             }
@@ -378,7 +385,8 @@ public final class TreeDeduplicator {
         for (Mapped m : set.subList(1, set.size())) {
             filesAlreadyShared.incrementAndGet();
             bytesAlreadyShared.addAndGet(m.file().size());
-            listener.alreadyShared(first.file().display(), m.file().display(), m.file().size());
+            tell(m.file().display(), first.file().display(), "alreadyShared",
+                    l -> l.alreadyShared(first.file().display(), m.file().display(), m.file().size()));
         }
     }
 
@@ -613,8 +621,9 @@ public final class TreeDeduplicator {
         if (progress.differs) {
             differing.incrementAndGet();
         }
-        listener.deduplicated(source.display(), target.display(),
-                new DedupeResult(target.size(), progress.deduplicated, progress.differs));
+        DedupeResult result = new DedupeResult(target.size(), progress.deduplicated, progress.differs);
+        tell(target.display(), source.display(), "deduplicated",
+                l -> l.deduplicated(source.display(), target.display(), result));
     }
 
     // ---- opening, failing
@@ -682,6 +691,20 @@ public final class TreeDeduplicator {
 
     private void failed(Path file, Path other, IOException error) {
         failures.add(new DedupeFailure(file, other, error));
-        listener.failed(file, other, error);
+        tell(file, other, "failed", l -> l.failed(file, other, error));
+    }
+
+    /**
+     * Every call of the listener goes through here: a RuntimeException it throws does not stop
+     * the dedupe (nor, in parallel, every worker): it is recorded as a failure of the file the
+     * listener was told about, its cause the listener's exception. Errors pass.
+     */
+    private void tell(Path file, Path other, String call, Consumer<TreeDedupeListener> told) {
+        try {
+            told.accept(listener);
+        } catch (RuntimeException e) {
+            failures.add(new DedupeFailure(file, other, new IOException("the TreeDedupeListener threw from "
+                    + call + (file == null ? "" : " about " + file) + ": " + e, e)));
+        }
     }
 }
