@@ -213,6 +213,58 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         assertEquals(List.of(), faults.closedTwice());
     }
 
+    /** {@code count} directories in 10 others, each holding a file "f" of {@code data}. */
+    private static List<Path> oneFilePerDirectory(Path root, int count, byte[] data) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int d = 0; d < count; d++) {
+            Path sub = Files.createDirectories(root.resolve("a" + d % 10).resolve("d" + d));
+            files.add(Files.write(sub.resolve("f"), data));
+        }
+        return files;
+    }
+
+    @Test
+    void anInterruptDuringTheListingOfALargeTree_stopsIt_keepsTheStatus_changesNothing_andClosesEveryDescriptor()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.XFS);
+        byte[] data = randomBytes(64 << 10, 3);
+        int directories = 200;
+        List<Path> files = oneFilePerDirectory(dir.resolve("tree"), directories, data);
+        Path root = dir.resolve("tree");
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        int interruptAt = 30; // a directory takes two readDirectory calls at least: 15 of 211 listed
+        FaultySyscalls faults = new FaultySyscalls().on("readDirectory",
+                call -> call.n() == interruptAt ? FaultySyscalls.INTERRUPT_AFTER.call(call) : call.proceed());
+        AtomicBoolean told = new AtomicBoolean();
+        TreeDedupeListener listener = new TreeDedupeListener() {
+            @Override
+            public void candidatesFound(long count, long bytes) {
+                told.set(true);
+            }
+        };
+        InterruptedIOException e;
+        try {
+            e = assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
+                    List.of(root), TreeDedupe.options().parallelism(1).listener(listener)));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt status was not kept");
+        }
+
+        NothingLost.assertMentions(e, "listing", root.toString(), "nothing was deduplicated");
+        assertTrue(faults.calls("readDirectory") >= interruptAt, "the interrupt never came");
+        assertTrue(faults.calls("readDirectory") <= interruptAt + 1,
+                "directories listed after the interrupt: " + faults.calls("readDirectory"));
+        assertFalse(told.get(), "the listing went on to the dedupe");
+        assertEquals(0, faults.calls("openForReading"));
+        assertEquals(0, faults.calls("dedupeRange"));
+        for (Path file : List.of(files.get(0), files.get(directories - 1))) {
+            assertTrue(Extents.noneShared(file), file.toString());
+            assertArrayEquals(data, Files.readAllBytes(file));
+        }
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
     @Test
     void anInterrupt_stopsTheDedupeBetweenTwoRequests_keepsTheStatus_andClosesEveryDescriptor() throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
