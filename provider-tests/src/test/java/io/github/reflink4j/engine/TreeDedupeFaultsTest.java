@@ -30,8 +30,11 @@ import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.Leaks;
 import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The tree dedupe at the system-call seam ({@link FaultySyscalls}), on real btrfs: how many
@@ -161,8 +164,14 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         return new FaultySyscalls().on("openDirectory", record).on("openForReading", record);
     }
 
-    @Test
-    void aParentDirectorySwappedForALinkAfterTheListing_isNotGoneThrough_andNothingOutsideTheTreeIsOpened()
+    /**
+     * tree/d1, listed, is moved away after the listing and replaced by a link to a directory
+     * outside the tree ({@code link}) or by another directory, each holding a file "f" identical
+     * to the listed tree/d1/f: neither is opened, let alone deduplicated.
+     */
+    @ParameterizedTest(name = "replaced by a link: {0}")
+    @ValueSource(booleans = {true, false})
+    void aParentDirectorySwappedAfterTheListing_isNotGoneThrough_andNothingOutsideTheTreeIsOpened(boolean link)
             throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path root = dir.resolve("tree");
@@ -173,9 +182,8 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
             Files.createDirectories(root.resolve(name).getParent());
             inside.add(Files.write(root.resolve(name), data));
         }
-        Path outside = dir.resolve("outside");
-        Files.createDirectories(outside);
-        Path outsideFile = Files.write(outside.resolve("f"), data); // what tree/d1/f would be through the link
+        Path outside = link ? dir.resolve("outside") : swapped; // the replacement is made after the listing
+        Path outsideFile = outside.resolve("f"); // what tree/d1/f would be now
         List<Path> opened = new CopyOnWriteArrayList<>();
         FaultySyscalls faults = recordingOpens(opened);
         AtomicBoolean swappedYet = new AtomicBoolean();
@@ -184,7 +192,11 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
             public void candidatesFound(long files, long bytes) {
                 try {
                     Files.move(swapped, dir.resolve("d1-moved"));
-                    Files.createSymbolicLink(swapped, outside);
+                    Files.createDirectories(outside);
+                    Files.write(outsideFile, data);
+                    if (link) {
+                        Files.createSymbolicLink(swapped, outside);
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -198,8 +210,9 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
 
         assertTrue(swappedYet.get(), "the swap never happened");
         assertTrue(opened.size() >= 2 * 3, "opens recorded: " + opened); // the root, d2, d3 and their files
-        for (Path path : opened) {
-            assertFalse(path.startsWith(outside), "opened outside the tree: " + path + " of " + opened);
+        for (Path path : opened) { // a directory opened (O_DIRECTORY) and found replaced is harmless
+            assertFalse(path.startsWith(outsideFile) || link && path.startsWith(outside),
+                    "opened outside the tree as listed: " + path + " of " + opened);
         }
         assertEquals(1, summary.failures().size(), summary.toString());
         assertEquals(inside.get(0), summary.failures().get(0).file());
@@ -207,10 +220,37 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
                 "replaced");
         assertEquals(1, summary.files(), summary.toString());
         assertTrue(Extents.allShared(inside.get(1)) && Extents.allShared(inside.get(2)));
-        assertTrue(Extents.noneShared(outsideFile), "the dedupe went through the link out of the tree");
+        assertTrue(Extents.noneShared(outsideFile), "the dedupe went through the swapped directory");
+        assertTrue(Extents.noneShared(dir.resolve("d1-moved/f")), "the file moved away was deduplicated");
         assertArrayEquals(data, Files.readAllBytes(outsideFile));
         assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
         assertEquals(List.of(), faults.closedTwice());
+    }
+
+    @Test
+    void filesWhosePathsAreLongerThanPathMax_areListedAndDeduplicated() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = Files.createDirectories(dir.resolve("tree"));
+        String name = "n".repeat(250);
+        int depth = 20; // 20 names of 250 bytes: paths over PATH_MAX (4096), which no open(2) of a path takes
+        // bash goes down by relative cd, as no path the JVM could give reaches the files
+        Shell.run("cd \"$1\" && for i in $(seq \"$2\"); do mkdir \"$3\" && cd \"$3\" || exit 1; done"
+                + " && head -c 300001 /dev/urandom > a && cp --reflink=never a b", root.toString(),
+                String.valueOf(depth), name);
+        try {
+            FaultySyscalls faults = new FaultySyscalls();
+            TreeDedupeSummary first = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+
+            assertEquals(List.of(), first.failures());
+            assertEquals(1, first.files(), first.toString());
+            assertEquals(300001, first.bytesDeduplicated(), first.toString());
+            TreeDedupeSummary second = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+            assertEquals(1, second.filesAlreadyShared(), "shared, by FIEMAP: " + second);
+            assertEquals(0, second.requests(), second.toString());
+            assertEquals(List.of(), faults.closedTwice());
+        } finally {
+            Shell.run("rm -rf \"$1\"", root.resolve(name).toString()); // rm goes down by name; the JVM cannot
+        }
     }
 
     /** {@code count} directories in 10 others, each holding a file "f" of {@code data}. */
