@@ -253,6 +253,46 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         }
     }
 
+    @Test
+    void aDeepTree_isListedAndDeduplicatedWithBoundedDescriptors() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        int depth = 60;
+        Path deepest = root;
+        for (int d = 0; d < depth; d++) {
+            deepest = deepest.resolve("d" + d);
+        }
+        Files.createDirectories(deepest);
+        Path a = writeRandomFile(deepest.resolve("a"), SIZE, 6);
+        Path b = writeRandomFile(root.resolve("d0/b"), SIZE, 6); // reached by a chain from the deepest
+        AtomicInteger mostWhileListing = new AtomicInteger();
+        AtomicInteger mostWhileDeduplicating = new AtomicInteger();
+        FaultySyscalls faults = new FaultySyscalls()
+                .on("readDirectory", call -> {
+                    mostWhileListing.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    return call.proceed();
+                })
+                .on("dedupeRange", call -> {
+                    mostWhileDeduplicating.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    return call.proceed();
+                });
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+                TreeDedupe.options().parallelism(1));
+
+        assertEquals(List.of(), summary.failures());
+        assertEquals(1, summary.files(), summary.toString());
+        assertTrue(Extents.allShared(a) && Extents.allShared(b));
+        assertTrue(faults.calls("readDirectory") >= 2 * (depth + 1), "directories listed");
+        // the root's, and the chain of 16 (the directory being listed among them)
+        assertTrue(mostWhileListing.get() >= 2 && mostWhileListing.get() <= 1 + 16,
+                "descriptors open while listing: " + mostWhileListing.get());
+        // the root's, a chain of 4, the source and its destination
+        assertTrue(mostWhileDeduplicating.get() >= 3 && mostWhileDeduplicating.get() <= 1 + 4 + 2,
+                "descriptors open while deduplicating: " + mostWhileDeduplicating.get());
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
     /** {@code count} directories in 10 others, each holding a file "f" of {@code data}. */
     private static List<Path> oneFilePerDirectory(Path root, int count, byte[] data) throws IOException {
         List<Path> files = new ArrayList<>();
