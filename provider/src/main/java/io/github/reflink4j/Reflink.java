@@ -231,9 +231,10 @@ public final class Reflink {
      * file in full.
      *
      * <p>Limits: files are grouped by {@code st_dev}, so files in two btrfs subvolumes (each its
-     * own {@code st_dev}) are never compared; each worker holds up to 128 files and a few
-     * directories open, so many workers under a low {@code RLIMIT_NOFILE} ({@code ulimit -n}) can
-     * see EMFILE, reported as failures of the files concerned.
+     * own {@code st_dev}) are never compared. Each worker holds up to 128 files and a few
+     * directories open; under a low {@code RLIMIT_NOFILE} ({@code ulimit -n}) fewer workers, then
+     * fewer destinations per request, keep all of them under half the soft limit, so a run does
+     * not fail with EMFILE unless the application holds the other half.
      *
      * <p>Files are opened read-only: the kernel lets their owner, a user who may write them, and
      * root deduplicate them. Each is reached from its root's descriptor one name at a time,

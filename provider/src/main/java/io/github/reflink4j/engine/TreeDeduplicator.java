@@ -3,6 +3,7 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,7 +44,8 @@ import io.github.reflink4j.linux.Syscalls;
  *
  * <p>Groups are worked on in parallel ({@link TreeDedupe#parallelism()}). Each holds at most one
  * source and 127 destinations open at a time, so descriptors stay bounded whatever a group's
- * size. Every file is opened read-only by its name in its directory, reached from its root's
+ * size; all workers together hold at most half the soft RLIMIT_NOFILE (fewer workers, then
+ * fewer destinations per request, where it is low). Every file is opened read-only by its name in its directory, reached from its root's
  * descriptor one name at a time without following a link ({@link DirectoryChain}), and checked to
  * be the inode and size that was listed; one that is not, or that is not reached, is left alone.
  */
@@ -60,6 +62,11 @@ public final class TreeDeduplicator {
 
     /** Directories each worker keeps open to reach files by (besides the roots' and its 128 files). */
     private static final int CHAIN = 4;
+    /**
+     * Descriptors a worker holds at most: a source, 127 destinations, a file opened beside them,
+     * its chain of directories.
+     */
+    private static final int PER_WORKER = 1 + Syscalls.MAX_DEDUPE_TARGETS + 1 + CHAIN;
 
     private final Syscalls sys;
     /** The chain of directories of the group the current thread works on. */
@@ -75,10 +82,38 @@ public final class TreeDeduplicator {
     private final AtomicLong requests = new AtomicLong();
     private final List<DedupeFailure> failures = Collections.synchronizedList(new ArrayList<>());
 
+    /** Workers at once: the parallelism asked for, fewer when the descriptor limit is low. */
+    private final int workers;
+    /** Destinations per request: 127, fewer when the descriptor limit is low. */
+    private final int batchSize;
+
     private TreeDeduplicator(Syscalls sys, TreeDedupe settings) {
         this.sys = sys;
         this.listener = settings.listener();
         this.dryRun = settings.isDryRun();
+        long share = descriptorShare();
+        this.workers = (int) Math.max(1, Math.min(settings.parallelism(), share / PER_WORKER));
+        this.batchSize = (int) Math.max(1, Math.min(Syscalls.MAX_DEDUPE_TARGETS, share / workers - (PER_WORKER
+                - Syscalls.MAX_DEDUPE_TARGETS)));
+    }
+
+    /**
+     * The descriptors a run may hold: half the process's soft RLIMIT_NOFILE, read from
+     * /proc/self/limits (the rest is the JVM's and the application's); no bound when it cannot be
+     * read or is unlimited.
+     */
+    static long descriptorShare() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft) / 2;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc: no bound
+        }
+        return Long.MAX_VALUE;
     }
 
     /** See {@link io.github.reflink4j.Reflink#dedupeTree(List, TreeDedupe)}. */
@@ -108,7 +143,7 @@ public final class TreeDeduplicator {
             long foundBytes = bytes;
             run.tell(roots.isEmpty() ? null : roots.get(0), null, "candidatesFound",
                     l -> l.candidatesFound(found, foundBytes));
-            run.runAll(sameSize, settings.parallelism());
+            run.runAll(sameSize, run.workers);
         }
         return new TreeDedupeSummary(run.groups.get(), run.files.get(), run.bytesDeduplicated.get(),
                 run.filesAlreadyShared.get(), run.bytesAlreadyShared.get(), run.differing.get(), run.requests.get(),
@@ -320,8 +355,8 @@ public final class TreeDeduplicator {
             for (Partly target : partly) {
                 dedupeRest(from, sourceFd, target, blockSize);
             }
-            for (int i = 0; i < whole.size(); i += Syscalls.MAX_DEDUPE_TARGETS) {
-                List<DedupeCandidate> batch = whole.subList(i, Math.min(whole.size(), i + Syscalls.MAX_DEDUPE_TARGETS));
+            for (int i = 0; i < whole.size(); i += batchSize) {
+                List<DedupeCandidate> batch = whole.subList(i, Math.min(whole.size(), i + batchSize));
                 dedupeBatch(from, sourceFd, batch, blockSize, mayHash, separated);
             }
         } catch (NativeException e) {
