@@ -251,7 +251,8 @@ public final class Reflink {
      * @throws ReflinkFailedException      a file system that cannot dedupe (ext4, tmpfs), at its first request
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      * @throws java.io.InterruptedIOException when the calling thread is interrupted: the work stops
-     *                                     between two requests, every descriptor is closed, and the
+     *                                     between two directories of the listing or two requests,
+     *                                     nothing more is changed, every descriptor is closed, and the
      *                                     thread's interrupt status is set again
      */
     public static TreeDedupeSummary dedupeTree(List<Path> roots, TreeDedupe settings) throws IOException {
