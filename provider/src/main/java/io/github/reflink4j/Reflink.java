@@ -209,7 +209,7 @@ public final class Reflink {
 
     /**
      * Makes identical files under {@code roots} share their blocks, as {@link #dedupe} does for
-     * two files, reading each byte at most once and most bytes not at all. Regular files are
+     * two files, reading most bytes not at all. Regular files are
      * grouped by file system and size (symbolic links are never followed, hard links to one
      * inode count once, empty files are left out); a group is split by reading five blocks of
      * each file; files that already share all their blocks are skipped by their extent maps
@@ -219,9 +219,28 @@ public final class Reflink {
      * share the blocks they have in common. A file that cannot be read or deduplicated is
      * reported to the listener and in the summary; the others go on.
      *
+     * <p>What is read: the five probed blocks of each file of a size some other file has; the
+     * source range once per request and each identical destination once, by the kernel. More is
+     * read where files differ: a destination that differs from the source within a 16 MiB
+     * request has that range offered again in halves down to 128 KiB pieces, so the kernel may
+     * read a differing range up to eight times (it stops at the first differing page); a file
+     * already sharing part of the source's blocks has its other ranges read and compared in user
+     * space before the equal pieces go to the kernel; where four or more destinations differ from
+     * the source in a group's first request, they and the source are read in full once more
+     * (CRC32C) to find the ones identical to each other; and a dry run reads every probed-alike
+     * file in full.
+     *
+     * <p>Limits: files are grouped by {@code st_dev}, so files in two btrfs subvolumes (each its
+     * own {@code st_dev}) are never compared. Each worker holds up to 128 files and a few
+     * directories open; under a low {@code RLIMIT_NOFILE} ({@code ulimit -n}) fewer workers, then
+     * fewer destinations per request, keep all of them under half the soft limit, so a run does
+     * not fail with EMFILE unless the application holds the other half.
+     *
      * <p>Files are opened read-only: the kernel lets their owner, a user who may write them, and
-     * root deduplicate them. Each is opened without following a link at its last name and checked
-     * to be the file listed, so a file swapped for another meanwhile is left alone.
+     * root deduplicate them. Each is reached from its root's descriptor one name at a time,
+     * never through a symbolic link (not at its own name, nor at a directory's on its path), and
+     * checked to be the file listed, so a file or directory swapped for another meanwhile is
+     * left alone and reported, and nothing outside the roots is opened.
      *
      * <pre>{@code
      * TreeDedupeSummary s = Reflink.dedupeTree(List.of(Path.of("/srv/images")), TreeDedupe.options());
@@ -232,7 +251,8 @@ public final class Reflink {
      * @throws ReflinkFailedException      a file system that cannot dedupe (ext4, tmpfs), at its first request
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      * @throws java.io.InterruptedIOException when the calling thread is interrupted: the work stops
-     *                                     between two requests, every descriptor is closed, and the
+     *                                     between two directories of the listing or two requests,
+     *                                     nothing more is changed, every descriptor is closed, and the
      *                                     thread's interrupt status is set again
      */
     public static TreeDedupeSummary dedupeTree(List<Path> roots, TreeDedupe settings) throws IOException {

@@ -6,8 +6,9 @@ import java.nio.file.Path;
 /**
  * Follows a {@link Reflink#dedupeTree tree dedupe} as it goes, for a progress bar or a log.
  * Called from the deduplicating threads, concurrently: implementations must be thread-safe and
- * quick. A listener that throws does not stop the dedupe of other groups; its exception is
- * recorded as a failure of the file it was told about.
+ * quick. A listener that throws (a RuntimeException) does not stop the dedupe, in this group or
+ * others, nor leave a file open; its exception is recorded as a failure of the file it was told
+ * about (an IOException whose cause it is).
  *
  * <pre>{@code
  * LongAdder done = new LongAdder();

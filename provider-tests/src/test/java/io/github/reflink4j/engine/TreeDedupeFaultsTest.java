@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -22,14 +23,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.reflink4j.DedupeFailure;
 import io.github.reflink4j.TreeDedupe;
+import io.github.reflink4j.TreeDedupeListener;
 import io.github.reflink4j.TreeDedupeSummary;
 import io.github.reflink4j.linux.Errno;
 import io.github.reflink4j.tests.support.Extents;
 import io.github.reflink4j.tests.support.Leaks;
 import io.github.reflink4j.tests.support.NothingLost;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
+import io.github.reflink4j.tests.support.Shell;
 import io.github.reflink4j.tests.support.TestFileSystem;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The tree dedupe at the system-call seam ({@link FaultySyscalls}), on real btrfs: how many
@@ -47,9 +52,12 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         return files;
     }
 
-    /** The real binding, but every open of {@code file} for reading goes through {@code fault}. */
+    /**
+     * The real binding, but every open of {@code file} for reading (by its name in its directory:
+     * the names of {@link #identicalFiles} are unique) goes through {@code fault}.
+     */
     private static FaultySyscalls onOpening(Path file, FaultySyscalls.Fault fault) {
-        byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] name = file.getFileName().toString().getBytes(StandardCharsets.UTF_8);
         return new FaultySyscalls().on("openForReading",
                 call -> Arrays.equals((byte[]) call.args()[1], name) ? fault.call(call) : call.proceed());
     }
@@ -79,7 +87,8 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         assertEquals((long) (count - 1) * SIZE, first.bytesDeduplicated());
         assertEquals(List.of(127, 127, 45), destinationsPerRequest, "one request per batch, the file being small");
         assertEquals(first.requests(), faults.calls("dedupeRange"));
-        assertTrue(mostOpen.get() <= 1 + 127, "descriptors open during a request: " + mostOpen.get());
+        // the source, 127 destinations, the root (open for the run) and the directories reached (two here)
+        assertTrue(mostOpen.get() <= 1 + 127 + 1 + 2, "descriptors open during a request: " + mostOpen.get());
         assertEquals(List.of(), faults.closedTwice());
         for (Path file : files) {
             assertTrue(Extents.allShared(file), file.toString());
@@ -143,6 +152,197 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         NothingLost.assertMentions(summary.failures().get(0).error(), "ELOOP");
         assertTrue(Extents.noneShared(outside), "the dedupe followed the link out of the tree");
         assertTrue(Extents.allShared(files.get(0)) && Extents.allShared(files.get(2)));
+    }
+
+    /** Records where each descriptor opened through {@code faults} pointed ({@code /proc/self/fd}), as it was opened. */
+    private static FaultySyscalls recordingOpens(List<Path> opened) {
+        FaultySyscalls.Fault record = call -> {
+            Object fd = call.proceed();
+            opened.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
+            return fd;
+        };
+        return new FaultySyscalls().on("openDirectory", record).on("openForReading", record);
+    }
+
+    /**
+     * tree/d1, listed, is moved away after the listing and replaced by a link to a directory
+     * outside the tree ({@code link}) or by another directory, each holding a file "f" identical
+     * to the listed tree/d1/f: neither is opened, let alone deduplicated.
+     */
+    @ParameterizedTest(name = "replaced by a link: {0}")
+    @ValueSource(booleans = {true, false})
+    void aParentDirectorySwappedAfterTheListing_isNotGoneThrough_andNothingOutsideTheTreeIsOpened(boolean link)
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        byte[] data = randomBytes(SIZE, 5);
+        Path swapped = root.resolve("d1");
+        List<Path> inside = new ArrayList<>();
+        for (String name : List.of("d1/f", "d2/f", "d3/f")) {
+            Files.createDirectories(root.resolve(name).getParent());
+            inside.add(Files.write(root.resolve(name), data));
+        }
+        Path outside = link ? dir.resolve("outside") : swapped; // the replacement is made after the listing
+        Path outsideFile = outside.resolve("f"); // what tree/d1/f would be now
+        List<Path> opened = new CopyOnWriteArrayList<>();
+        FaultySyscalls faults = recordingOpens(opened);
+        AtomicBoolean swappedYet = new AtomicBoolean();
+        TreeDedupeListener swapAfterTheListing = new TreeDedupeListener() {
+            @Override
+            public void candidatesFound(long files, long bytes) {
+                try {
+                    Files.move(swapped, dir.resolve("d1-moved"));
+                    Files.createDirectories(outside);
+                    Files.write(outsideFile, data);
+                    if (link) {
+                        Files.createSymbolicLink(swapped, outside);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                swappedYet.set(true);
+            }
+        };
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+                TreeDedupe.options().parallelism(1).listener(swapAfterTheListing));
+
+        assertTrue(swappedYet.get(), "the swap never happened");
+        assertTrue(opened.size() >= 2 * 3, "opens recorded: " + opened); // the root, d2, d3 and their files
+        for (Path path : opened) { // a directory opened (O_DIRECTORY) and found replaced is harmless
+            assertFalse(path.startsWith(outsideFile) || link && path.startsWith(outside),
+                    "opened outside the tree as listed: " + path + " of " + opened);
+        }
+        assertEquals(1, summary.failures().size(), summary.toString());
+        assertEquals(inside.get(0), summary.failures().get(0).file());
+        NothingLost.assertMentions(summary.failures().get(0).error(), inside.get(0).toString(), swapped.toString(),
+                "replaced");
+        assertEquals(1, summary.files(), summary.toString());
+        assertTrue(Extents.allShared(inside.get(1)) && Extents.allShared(inside.get(2)));
+        assertTrue(Extents.noneShared(outsideFile), "the dedupe went through the swapped directory");
+        assertTrue(Extents.noneShared(dir.resolve("d1-moved/f")), "the file moved away was deduplicated");
+        assertArrayEquals(data, Files.readAllBytes(outsideFile));
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
+    @Test
+    void filesWhosePathsAreLongerThanPathMax_areListedAndDeduplicated() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = Files.createDirectories(dir.resolve("tree"));
+        String name = "n".repeat(250);
+        int depth = 20; // 20 names of 250 bytes: paths over PATH_MAX (4096), which no open(2) of a path takes
+        // bash goes down by relative cd, as no path the JVM could give reaches the files
+        Shell.run("cd \"$1\" && for i in $(seq \"$2\"); do mkdir \"$3\" && cd \"$3\" || exit 1; done"
+                + " && head -c 300001 /dev/urandom > a && cp --reflink=never a b", root.toString(),
+                String.valueOf(depth), name);
+        try {
+            FaultySyscalls faults = new FaultySyscalls();
+            TreeDedupeSummary first = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+
+            assertEquals(List.of(), first.failures());
+            assertEquals(1, first.files(), first.toString());
+            assertEquals(300001, first.bytesDeduplicated(), first.toString());
+            TreeDedupeSummary second = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
+            assertEquals(1, second.filesAlreadyShared(), "shared, by FIEMAP: " + second);
+            assertEquals(0, second.requests(), second.toString());
+            assertEquals(List.of(), faults.closedTwice());
+        } finally {
+            Shell.run("rm -rf \"$1\"", root.resolve(name).toString()); // rm goes down by name; the JVM cannot
+        }
+    }
+
+    @Test
+    void aDeepTree_isListedAndDeduplicatedWithBoundedDescriptors() throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path root = dir.resolve("tree");
+        int depth = 60;
+        Path deepest = root;
+        for (int d = 0; d < depth; d++) {
+            deepest = deepest.resolve("d" + d);
+        }
+        Files.createDirectories(deepest);
+        Path a = writeRandomFile(deepest.resolve("a"), SIZE, 6);
+        Path b = writeRandomFile(root.resolve("d0/b"), SIZE, 6); // reached by a chain from the deepest
+        AtomicInteger mostWhileListing = new AtomicInteger();
+        AtomicInteger mostWhileDeduplicating = new AtomicInteger();
+        FaultySyscalls faults = new FaultySyscalls()
+                .on("readDirectory", call -> {
+                    mostWhileListing.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    return call.proceed();
+                })
+                .on("dedupeRange", call -> {
+                    mostWhileDeduplicating.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    return call.proceed();
+                });
+
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+                TreeDedupe.options().parallelism(1));
+
+        assertEquals(List.of(), summary.failures());
+        assertEquals(1, summary.files(), summary.toString());
+        assertTrue(Extents.allShared(a) && Extents.allShared(b));
+        assertTrue(faults.calls("readDirectory") >= 2 * (depth + 1), "directories listed");
+        // the root's, and the chain of 16 (the directory being listed among them)
+        assertTrue(mostWhileListing.get() >= 2 && mostWhileListing.get() <= 1 + 16,
+                "descriptors open while listing: " + mostWhileListing.get());
+        // the root's, a chain of 4, the source and its destination
+        assertTrue(mostWhileDeduplicating.get() >= 3 && mostWhileDeduplicating.get() <= 1 + 4 + 2,
+                "descriptors open while deduplicating: " + mostWhileDeduplicating.get());
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
+    /** {@code count} directories in 10 others, each holding a file "f" of {@code data}. */
+    private static List<Path> oneFilePerDirectory(Path root, int count, byte[] data) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int d = 0; d < count; d++) {
+            Path sub = Files.createDirectories(root.resolve("a" + d % 10).resolve("d" + d));
+            files.add(Files.write(sub.resolve("f"), data));
+        }
+        return files;
+    }
+
+    @Test
+    void anInterruptDuringTheListingOfALargeTree_stopsIt_keepsTheStatus_changesNothing_andClosesEveryDescriptor()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.XFS);
+        byte[] data = randomBytes(64 << 10, 3);
+        int directories = 200;
+        List<Path> files = oneFilePerDirectory(dir.resolve("tree"), directories, data);
+        Path root = dir.resolve("tree");
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        int interruptAt = 30; // a directory takes two readDirectory calls at least: 15 of 211 listed
+        FaultySyscalls faults = new FaultySyscalls().on("readDirectory",
+                call -> call.n() == interruptAt ? FaultySyscalls.INTERRUPT_AFTER.call(call) : call.proceed());
+        AtomicBoolean told = new AtomicBoolean();
+        TreeDedupeListener listener = new TreeDedupeListener() {
+            @Override
+            public void candidatesFound(long count, long bytes) {
+                told.set(true);
+            }
+        };
+        InterruptedIOException e;
+        try {
+            e = assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
+                    List.of(root), TreeDedupe.options().parallelism(1).listener(listener)));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt status was not kept");
+        }
+
+        NothingLost.assertMentions(e, "listing", root.toString(), "nothing was deduplicated");
+        assertTrue(faults.calls("readDirectory") >= interruptAt, "the interrupt never came");
+        assertTrue(faults.calls("readDirectory") <= interruptAt + 1,
+                "directories listed after the interrupt: " + faults.calls("readDirectory"));
+        assertFalse(told.get(), "the listing went on to the dedupe");
+        assertEquals(0, faults.calls("openForReading"));
+        assertEquals(0, faults.calls("dedupeRange"));
+        for (Path file : List.of(files.get(0), files.get(directories - 1))) {
+            assertTrue(Extents.noneShared(file), file.toString());
+            assertArrayEquals(data, Files.readAllBytes(file));
+        }
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
+        assertEquals(List.of(), faults.closedTwice());
     }
 
     @Test

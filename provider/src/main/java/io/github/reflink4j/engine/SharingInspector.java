@@ -55,10 +55,18 @@ public final class SharingInspector {
         }
     }
 
-    private static SharingReport fromExtents(Syscalls sys, int fd, long size) throws NativeException {
+    /**
+     * Sums the extents page by page. FIEMAP may return an extent that begins before a page's
+     * start again on the next page: each extent is clipped to what the extents before it did not
+     * cover, so no byte counts twice.
+     */
+    static SharingReport fromExtents(Syscalls sys, int fd, long size) throws NativeException {
         long[] dataAndShared = {0, 0};
+        long[] counted = {0}; // the end of what is counted: extents come in order
         ExtentMap.forEach(sys, fd, size, extent -> {
-            long length = Math.max(0, Math.min(extent.end(), size) - extent.logical());
+            long end = Math.min(extent.end(), size);
+            long length = Math.max(0, end - Math.max(extent.logical(), counted[0]));
+            counted[0] = Math.max(counted[0], end);
             dataAndShared[0] += length;
             if (extent.isShared()) {
                 dataAndShared[1] += length;

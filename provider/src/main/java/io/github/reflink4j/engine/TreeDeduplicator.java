@@ -3,6 +3,7 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import io.github.reflink4j.DedupeFailure;
 import io.github.reflink4j.DedupeResult;
@@ -42,8 +44,10 @@ import io.github.reflink4j.linux.Syscalls;
  *
  * <p>Groups are worked on in parallel ({@link TreeDedupe#parallelism()}). Each holds at most one
  * source and 127 destinations open at a time, so descriptors stay bounded whatever a group's
- * size. Every file is opened read-only by its path without following a link at its last name,
- * and checked to be the inode and size that was listed; one that is not is left alone.
+ * size; all workers together hold at most half the soft RLIMIT_NOFILE (fewer workers, then
+ * fewer destinations per request, where it is low). Every file is opened read-only by its name in its directory, reached from its root's
+ * descriptor one name at a time without following a link ({@link DirectoryChain}), and checked to
+ * be the inode and size that was listed; one that is not, or that is not reached, is left alone.
  */
 public final class TreeDeduplicator {
     /** Errors of a whole request that say the file system cannot dedupe at all: the run stops. */
@@ -56,7 +60,17 @@ public final class TreeDeduplicator {
      */
     static final int MIXED = 4;
 
+    /** Directories each worker keeps open to reach files by (besides the roots' and its 128 files). */
+    private static final int CHAIN = 4;
+    /**
+     * Descriptors a worker holds at most: a source, 127 destinations, a file opened beside them,
+     * its chain of directories.
+     */
+    private static final int PER_WORKER = 1 + Syscalls.MAX_DEDUPE_TARGETS + 1 + CHAIN;
+
     private final Syscalls sys;
+    /** The chain of directories of the group the current thread works on. */
+    private final ThreadLocal<DirectoryChain> chains = new ThreadLocal<>();
     private final TreeDedupeListener listener;
     private final boolean dryRun;
     private final AtomicLong groups = new AtomicLong();
@@ -68,10 +82,38 @@ public final class TreeDeduplicator {
     private final AtomicLong requests = new AtomicLong();
     private final List<DedupeFailure> failures = Collections.synchronizedList(new ArrayList<>());
 
+    /** Workers at once: the parallelism asked for, fewer when the descriptor limit is low. */
+    private final int workers;
+    /** Destinations per request: 127, fewer when the descriptor limit is low. */
+    private final int batchSize;
+
     private TreeDeduplicator(Syscalls sys, TreeDedupe settings) {
         this.sys = sys;
         this.listener = settings.listener();
         this.dryRun = settings.isDryRun();
+        long share = descriptorShare();
+        this.workers = (int) Math.max(1, Math.min(settings.parallelism(), share / PER_WORKER));
+        this.batchSize = (int) Math.max(1, Math.min(Syscalls.MAX_DEDUPE_TARGETS, share / workers - (PER_WORKER
+                - Syscalls.MAX_DEDUPE_TARGETS)));
+    }
+
+    /**
+     * The descriptors a run may hold: half the process's soft RLIMIT_NOFILE, read from
+     * /proc/self/limits (the rest is the JVM's and the application's); no bound when it cannot be
+     * read or is unlimited.
+     */
+    static long descriptorShare() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft) / 2;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc: no bound
+        }
+        return Long.MAX_VALUE;
     }
 
     /** See {@link io.github.reflink4j.Reflink#dedupeTree(List, TreeDedupe)}. */
@@ -88,16 +130,21 @@ public final class TreeDeduplicator {
     /** The dedupe through {@code sys}: the real binding, or a test's with faults in front of it. */
     static TreeDedupeSummary dedupe(Syscalls sys, List<Path> roots, TreeDedupe settings) throws IOException {
         TreeDeduplicator run = new TreeDeduplicator(sys, settings);
-        List<List<DedupeCandidate>> sameSize = DedupeCandidates.sameSizeGroups(sys, roots,
-                (file, error) -> run.failed(file, null, error));
-        long candidates = 0;
-        long bytes = 0;
-        for (List<DedupeCandidate> group : sameSize) {
-            candidates += group.size();
-            bytes += group.size() * group.get(0).size();
+        try (DedupeCandidates.Listing listing = DedupeCandidates.sameSizeGroups(sys, roots,
+                (file, error) -> run.failed(file, null, error))) {
+            List<List<DedupeCandidate>> sameSize = listing.groups;
+            long candidates = 0;
+            long bytes = 0;
+            for (List<DedupeCandidate> group : sameSize) {
+                candidates += group.size();
+                bytes += group.size() * group.get(0).size();
+            }
+            long found = candidates;
+            long foundBytes = bytes;
+            run.tell(roots.isEmpty() ? null : roots.get(0), null, "candidatesFound",
+                    l -> l.candidatesFound(found, foundBytes));
+            run.runAll(sameSize, run.workers);
         }
-        run.listener.candidatesFound(candidates, bytes);
-        run.runAll(sameSize, settings.parallelism());
         return new TreeDedupeSummary(run.groups.get(), run.files.get(), run.bytesDeduplicated.get(),
                 run.filesAlreadyShared.get(), run.bytesAlreadyShared.get(), run.differing.get(), run.requests.get(),
                 run.failures);
@@ -171,8 +218,21 @@ public final class TreeDeduplicator {
 
     // ---- one group of files of one size
 
-    /** Splits a group of one size by its probes; deduplicates (or, in a dry run, hashes) what stays together. */
+    /**
+     * Splits a group of one size by its probes; deduplicates (or, in a dry run, hashes) what stays
+     * together. Its files are reached through a {@link DirectoryChain} of this thread's, closed at
+     * the end of the group.
+     */
     private void sameSizeGroup(List<DedupeCandidate> sameSize) throws IOException {
+        try (DirectoryChain chain = new DirectoryChain(sys, CHAIN)) {
+            chains.set(chain);
+            sameSizeGroupThrough(sameSize);
+        } finally {
+            chains.remove();
+        }
+    }
+
+    private void sameSizeGroupThrough(List<DedupeCandidate> sameSize) throws IOException {
         long unique = 0;
         for (List<DedupeCandidate> alike : partition(sameSize, "probing", ContentProbe::probe).values()) {
             if (alike.size() == 1) {
@@ -184,7 +244,8 @@ public final class TreeDeduplicator {
             }
         }
         if (unique > 0) {
-            listener.setAside(unique, unique * sameSize.get(0).size());
+            long files = unique;
+            tell(sameSize.get(0).display(), null, "setAside", l -> l.setAside(files, files * sameSize.get(0).size()));
         }
     }
 
@@ -199,7 +260,8 @@ public final class TreeDeduplicator {
             for (DedupeCandidate target : identical.subList(1, identical.size())) {
                 files.incrementAndGet();
                 bytesDeduplicated.addAndGet(target.size());
-                listener.wouldDedupe(source.display(), target.display(), target.size());
+                tell(target.display(), source.display(), "wouldDedupe",
+                        l -> l.wouldDedupe(source.display(), target.display(), target.size()));
             }
         }
     }
@@ -270,7 +332,8 @@ public final class TreeDeduplicator {
             } else if (notShared.isEmpty()) {
                 filesAlreadyShared.incrementAndGet();
                 bytesAlreadyShared.addAndGet(target.file().size());
-                listener.alreadyShared(source.file().display(), target.file().display(), target.file().size());
+                tell(target.file().display(), source.file().display(), "alreadyShared",
+                        l -> l.alreadyShared(source.file().display(), target.file().display(), target.file().size()));
             } else {
                 partly.add(new Partly(target.file(), notShared));
             }
@@ -292,8 +355,8 @@ public final class TreeDeduplicator {
             for (Partly target : partly) {
                 dedupeRest(from, sourceFd, target, blockSize);
             }
-            for (int i = 0; i < whole.size(); i += Syscalls.MAX_DEDUPE_TARGETS) {
-                List<DedupeCandidate> batch = whole.subList(i, Math.min(whole.size(), i + Syscalls.MAX_DEDUPE_TARGETS));
+            for (int i = 0; i < whole.size(); i += batchSize) {
+                List<DedupeCandidate> batch = whole.subList(i, Math.min(whole.size(), i + batchSize));
                 dedupeBatch(from, sourceFd, batch, blockSize, mayHash, separated);
             }
         } catch (NativeException e) {
@@ -357,7 +420,8 @@ public final class TreeDeduplicator {
         for (Mapped m : set.subList(1, set.size())) {
             filesAlreadyShared.incrementAndGet();
             bytesAlreadyShared.addAndGet(m.file().size());
-            listener.alreadyShared(first.file().display(), m.file().display(), m.file().size());
+            tell(m.file().display(), first.file().display(), "alreadyShared",
+                    l -> l.alreadyShared(first.file().display(), m.file().display(), m.file().size()));
         }
     }
 
@@ -592,8 +656,9 @@ public final class TreeDeduplicator {
         if (progress.differs) {
             differing.incrementAndGet();
         }
-        listener.deduplicated(source.display(), target.display(),
-                new DedupeResult(target.size(), progress.deduplicated, progress.differs));
+        DedupeResult result = new DedupeResult(target.size(), progress.deduplicated, progress.differs);
+        tell(target.display(), source.display(), "deduplicated",
+                l -> l.deduplicated(source.display(), target.display(), result));
     }
 
     // ---- opening, failing
@@ -620,34 +685,61 @@ public final class TreeDeduplicator {
     }
 
     /**
-     * Opens a listed file read-only (FIDEDUPERANGE needs no write access from the owner or root),
-     * never through a link at its last name, and checks it is the inode and size listed; null when
-     * it is not or cannot be opened (recorded, naming {@code other} too when there is one).
+     * Opens a listed file read-only (FIDEDUPERANGE needs no write access from the owner or root):
+     * by its name in its directory, reached from its root one name at a time without following a
+     * link ({@link DirectoryChain}), never through a link at its own name either, and checks it is
+     * the inode and size listed; null when it is not or cannot be opened (recorded, naming
+     * {@code other} too when there is one). A root named by the caller is opened by its path.
      */
     private Integer openChecked(DedupeCandidate file, DedupeCandidate other) {
         Path otherPath = other == null ? null : other.display();
         int fd;
         try {
-            fd = sys.openForReading(Syscalls.AT_FDCWD, file.path(), false);
+            fd = file.parent() == null ? sys.openForReading(Syscalls.AT_FDCWD, file.path(), true)
+                    : sys.openForReading(chains.get().open(file.parent()), file.name(), false);
         } catch (NativeException e) {
             failed(file.display(), otherPath, Failures.translate(e, file.display(), otherPath));
             return null;
+        } catch (IOException e) {
+            FileSystemException unreachable = new FileSystemException(file.display().toString(),
+                    otherPath == null ? null : otherPath.toString(),
+                    "not reached, a directory on its path was replaced or cannot be opened (" + e.getMessage()
+                            + "): left alone");
+            unreachable.initCause(e);
+            failed(file.display(), otherPath, unreachable);
+            return null;
         }
+        IOException failure;
         try {
             if (file.isStill(sys.status(fd))) {
                 return fd;
             }
-            failed(file.display(), otherPath, new FileSystemException(file.display().toString(),
-                    otherPath == null ? null : otherPath.toString(), "replaced or changed in size since it was listed: left alone"));
+            failure = new FileSystemException(file.display().toString(), otherPath == null ? null
+                    : otherPath.toString(), "replaced or changed in size since it was listed: left alone");
         } catch (NativeException e) {
-            failed(file.display(), otherPath, Failures.translate(e, file.display(), otherPath));
+            failure = Failures.translate(e, file.display(), otherPath);
         }
-        Failures.closeQuietly(sys, fd, null);
+        Failures.closeQuietly(sys, fd, null); // before anyone is told: a listener that throws leaks nothing
+        failed(file.display(), otherPath, failure);
         return null;
     }
 
     private void failed(Path file, Path other, IOException error) {
         failures.add(new DedupeFailure(file, other, error));
-        listener.failed(file, other, error);
+        tell(file, other, "failed", l -> l.failed(file, other, error));
+    }
+
+    /**
+     * Every call of the listener goes through here: a RuntimeException it throws does not stop
+     * the dedupe (nor, in parallel, every worker): it is recorded as a failure of the file the
+     * listener was told about, its cause the listener's exception. Errors pass.
+     */
+    private void tell(Path file, Path other, String call, Consumer<TreeDedupeListener> told) {
+        try {
+            told.accept(listener);
+        } catch (RuntimeException e) {
+            failures.add(new DedupeFailure(file, other, new IOException("the TreeDedupeListener threw from "
+                    + call + (file == null ? "" : " about " + file) + ": " + e, e)));
+        }
     }
 }
