@@ -21,11 +21,13 @@ final class ProbeCommand {
 
     static final CommandSyntax SYNTAX = new CommandSyntax("probe", "[-hV] [--json] DIR...",
             List.of("Say for each DIR whether files there can be cloned, by really cloning a scratch file "
-                    + "(removed again), and which file system it is on.",
+                    + "(removed again), and which file system it is on; then which native binding reflink4j "
+                    + "calls the kernel through (java.lang.foreign, jnr-ffi, or none).",
                     "Exit status 0 only if every DIR can clone."),
             new Options().addOption(JSON), new Options(), Set.of(),
             List.of("", "Examples:", "  reflink probe /data /home          which of these can clone?",
-                    "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true}"));
+                    "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true,"
+                    + "\"native_binding\":\"java.lang.foreign\"}"));
 
     /**
      * The options of one {@code reflink probe}, parsed once.
@@ -69,8 +71,11 @@ final class ProbeCommand {
                 output.fail(directory, null, e);
             }
         }
+        String binding = Reflink.nativeBinding().orElse("none");
         if (json) {
-            output.json(JsonAnswers.of(answers, all));
+            output.json(JsonAnswers.of(answers, all, binding));
+        } else {
+            output.out().printf("native binding: %s%n", binding);
         }
         output.exitCode();
         return all ? 0 : ReflinkCommand.EXIT_FAILED;
@@ -84,7 +89,7 @@ final class ProbeCommand {
      * (the JVM's verifier loads the classes a method assigns to each other with its class).
      */
     private static final class JsonAnswers {
-        static JsonObject of(List<Answer> answers, boolean all) {
+        static JsonObject of(List<Answer> answers, boolean all, String binding) {
             JsonArray directories = new JsonArray();
             for (Answer answer : answers) {
                 JsonObject entry = new JsonObject();
@@ -96,6 +101,7 @@ final class ProbeCommand {
             JsonObject result = new JsonObject();
             result.add("directories", directories);
             result.addProperty("all_supported", all);
+            result.addProperty("native_binding", binding);
             return result;
         }
     }

@@ -90,8 +90,12 @@ class CommandLineToolTest extends RealFileSystemTest {
         assertEquals(0, good.exitCode(), good.stderr());
         assertTrue(good.stdout().contains(btrfs + ": reflinks supported (btrfs)"), good.stdout());
         assertTrue(good.stdout().contains(xfs + ": reflinks supported (xfs)"), good.stdout());
+        // the command runs on this JDK with this environment: the same binding as this JVM's
+        String binding = Reflink.nativeBinding().orElseThrow();
+        assertTrue(good.stdout().endsWith("native binding: " + binding + "\n"), good.stdout());
         assertEquals(1, mixed.exitCode());
         JsonObject answers = json(mixed);
+        assertEquals(binding, answers.get("native_binding").getAsString());
         assertFalse(answers.get("all_supported").getAsBoolean());
         assertEquals("ext4", answers.getAsJsonArray("directories").get(1).getAsJsonObject().get("filesystem").getAsString());
         assertFalse(answers.getAsJsonArray("directories").get(1).getAsJsonObject().get("reflink").getAsBoolean());
