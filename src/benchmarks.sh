@@ -168,6 +168,7 @@ problems_of() { # SECTION: its failed checks as a Markdown list, or nothing
 reflink_cmd() { # JDK_HOME ARGS...
   local jdk=$1; shift
   if [ -x "$REFLINK_LAUNCHER" ]; then
+    mkdir -p -m 700 "$OUT/xdg-cache"
     JAVA_HOME=$jdk PATH="$jdk/bin:$PATH" XDG_CACHE_HOME="$OUT/xdg-cache" "$REFLINK_LAUNCHER" "$@"
   else
     "$jdk/bin/java" -jar "$REFLINK_JAR" "$@"

@@ -125,6 +125,7 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
         }
         all.addOption(HELP);
         all.addOption(VERSION);
+        refuseSingleDashLongOptions(all, arguments);
         CommandLine line;
         try {
             line = parser().parse(all, arguments, false);
@@ -139,11 +140,33 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
         Set<String> seen = new HashSet<>();
         for (Option option : line.getOptions()) {
             String key = option.getKey();
-            if (!seen.add(key) && !repeatable.contains(option.getLongOpt())) {
+            boolean mayRepeat = option.hasLongOpt() && repeatable.contains(option.getLongOpt());
+            if (!seen.add(key) && !mayRepeat) {
                 throw new UsageError("option " + display(option) + " should be given only once");
             }
         }
         return line;
+    }
+
+    /**
+     * Commons CLI takes "-force" for "--force"; GNU cp, whose syntax reflink follows, reads it as
+     * the short options -f -o -r -c -e. Neither is what a file named "-force", expanded by a glob,
+     * should do: such an argument before "--" is a usage error.
+     */
+    private static void refuseSingleDashLongOptions(Options all, String[] arguments) throws UsageError {
+        for (String argument : arguments) {
+            if (argument.equals("--")) {
+                return;
+            }
+            if (argument.length() > 2 && argument.charAt(0) == '-' && argument.charAt(1) != '-') {
+                int equals = argument.indexOf('=');
+                String name = argument.substring(1, equals < 0 ? argument.length() : equals);
+                if (all.hasLongOption(name)) {
+                    throw new UsageError("unknown option '" + argument + "' (a long option takes two dashes: --"
+                            + name + "; a file of that name goes after --)");
+                }
+            }
+        }
     }
 
     /**

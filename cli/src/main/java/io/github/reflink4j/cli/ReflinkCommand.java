@@ -43,7 +43,9 @@ public final class ReflinkCommand {
     }
 
     public static void main(String[] args) {
-        loadTheNativeBindingMeanwhile();
+        if (args.length > 0 && syntaxOf(args[0]) != null) {
+            loadTheNativeBindingMeanwhile();
+        }
         ArgumentPaths.remember(args);
         System.exit(run(args, writer(System.out, "sun.stdout.encoding"), writer(System.err, "sun.stderr.encoding")));
     }
@@ -52,7 +54,8 @@ public final class ReflinkCommand {
      * Every command calls the kernel through reflink4j's native binding, whose loading (tens of
      * milliseconds of code generation on JDK 22+, more with jnr-ffi) needs no argument: it starts
      * on a thread of its own at once, and the command finds it loaded, or joins the load, when it
-     * gets there. The thread is a daemon: a --help never waits for it.
+     * gets there. Only for a command (cp, probe, du, dedupe); the thread is a daemon, so even a
+     * command's --help never waits for it.
      */
     private static void loadTheNativeBindingMeanwhile() {
         Thread load = new Thread(io.github.reflink4j.Reflink::nativeBinding, "reflink-binding-load");

@@ -42,6 +42,8 @@ class LauncherTest {
     Path work;
 
     private Path cacheHome;
+    /** The source copied by {@code java -jar reflink.jar}: the mode a copy gets under this umask. */
+    private static Path referenceCopy;
     private Path source;
     private byte[] data;
 
@@ -50,6 +52,13 @@ class LauncherTest {
         cacheHome = Files.createDirectory(work.resolve("cache"));
         data = RealFileSystemTest.randomBytes(100_000, 7);
         source = Files.write(work.resolve("source.bin"), data);
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
+        referenceCopy = work.resolve("reference.bin");
+        CommandRun plain = CommandRun.reflink("cp", source.toString(), referenceCopy.toString());
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        assertTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy)).startsWith("rw-r"),
+                "the tests' umask lets a group read (java -jar's copy: "
+                + Files.getPosixFilePermissions(referenceCopy) + ")");
     }
 
     @Test
@@ -210,6 +219,37 @@ class LauncherTest {
     }
 
     @Test
+    void aLockLeftByATrainingThatDied_isTakenOver_withWhatItLeft() throws Exception {
+        Path cache = Files.createDirectories(cacheHome.resolve("reflink4j"));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path lock = Files.createDirectory(cache.resolve("training.lock"));
+        Files.writeString(lock.resolve("pid"), gone.pid() + "\n");
+        Path leftover = Files.writeString(cache.resolve("reflink-jdk0-1-2.aot." + gone.pid() + ".partial"), "half");
+
+        launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString())
+                .copiedExactly(work.resolve("first.bin"));
+
+        theOneArchive();
+        assertFalse(Files.exists(leftover), "the dead training's partial archive is removed");
+    }
+
+    @Test
+    void aLockOfATrainingStillRunning_isLeftAlone() throws Exception {
+        Path cache = Files.createDirectories(cacheHome.resolve("reflink4j"));
+        Path lock = Files.createDirectory(cache.resolve("training.lock"));
+        Files.writeString(lock.resolve("pid"), ProcessHandle.current().pid() + "\n"); // alive: this JVM
+
+        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy.bin").toString());
+
+        launch.copiedExactly(work.resolve("copy.bin"));
+        Thread.sleep(2000); // a training, had one started, would be under way
+        assertEquals(List.of(lock), files(cache), "no second training beside the running one");
+        Files.delete(lock.resolve("pid"));
+        Files.delete(lock);
+    }
+
+    @Test
     void withREFLINK4J_CDS_0_noArchiveIsMadeOrUsed() throws IOException {
         for (int run = 1; run <= 2; run++) {
             Launch launch = launch(Map.of("REFLINK4J_CDS", "0"), work, CommandRun.launcher(), "cp",
@@ -288,6 +328,10 @@ class LauncherTest {
             assertEquals("", run.stdout());
             assertEquals("", run.stderr());
             assertArrayEquals(RealFileSystemTest.randomBytes(100_000, 7), Files.readAllBytes(target));
+            // the command keeps the user's umask, not the 077 the launcher makes its cache with:
+            // the mode is the one java -jar reflink.jar gives
+            assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy)),
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(target)), "the target's mode");
             assertTrue(classLoads.contains(COMMAND_CLASS + " source: "), "the command ran: " + classLoads);
         }
 
