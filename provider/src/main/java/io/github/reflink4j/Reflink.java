@@ -240,7 +240,10 @@ public final class Reflink {
      * root deduplicate them. Each is reached from its root's descriptor one name at a time,
      * never through a symbolic link (not at its own name, nor at a directory's on its path), and
      * checked to be the file listed, so a file or directory swapped for another meanwhile is
-     * left alone and reported, and nothing outside the roots is opened.
+     * left alone and reported, and no link leads it outside the roots. One exception: a worker
+     * keeps the last few directories it reached open, and a directory moved out of a root while a
+     * worker holds it is still gone through for that group's remaining files; only the files
+     * listed there, their inodes checked, which a dedupe cannot change.
      *
      * <pre>{@code
      * TreeDedupeSummary s = Reflink.dedupeTree(List.of(Path.of("/srv/images")), TreeDedupe.options());
