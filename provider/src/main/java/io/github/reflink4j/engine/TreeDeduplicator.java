@@ -87,11 +87,12 @@ public final class TreeDeduplicator {
     /** Destinations per request: 127, fewer when the descriptor limit is low. */
     private final int batchSize;
 
-    private TreeDeduplicator(Syscalls sys, TreeDedupe settings) {
+    /** {@code roots}: one descriptor each, held for the whole run, outside the workers' share. */
+    private TreeDeduplicator(Syscalls sys, TreeDedupe settings, int roots) {
         this.sys = sys;
         this.listener = settings.listener();
         this.dryRun = settings.isDryRun();
-        long share = descriptorShare();
+        long share = Math.max(PER_WORKER - Syscalls.MAX_DEDUPE_TARGETS + 1, descriptorShare() - roots);
         this.workers = (int) Math.max(1, Math.min(settings.parallelism(), share / PER_WORKER));
         this.batchSize = (int) Math.max(1, Math.min(Syscalls.MAX_DEDUPE_TARGETS, share / workers - (PER_WORKER
                 - Syscalls.MAX_DEDUPE_TARGETS)));
@@ -129,7 +130,7 @@ public final class TreeDeduplicator {
 
     /** The dedupe through {@code sys}: the real binding, or a test's with faults in front of it. */
     static TreeDedupeSummary dedupe(Syscalls sys, List<Path> roots, TreeDedupe settings) throws IOException {
-        TreeDeduplicator run = new TreeDeduplicator(sys, settings);
+        TreeDeduplicator run = new TreeDeduplicator(sys, settings, roots.size());
         try (DedupeCandidates.Listing listing = DedupeCandidates.sameSizeGroups(sys, roots,
                 (file, error) -> run.failed(file, null, error))) {
             List<List<DedupeCandidate>> sameSize = listing.groups;
