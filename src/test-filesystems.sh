@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Creates and loop-mounts the four filesystems the reflink4j tests run against:
-#   btrfs (reflinks), xfs with reflink=1 (reflinks), ext4 (no reflinks), tmpfs (no reflinks).
+#   btrfs (reflinks), xfs with reflink=1 (reflinks), ext4 (no reflinks), tmpfs (no reflinks);
+# then two overlayfs mounts as a container's root is (Docker's overlay2, Podman), overlay-xfs and
+# overlay-btrfs, whose layers (lower, upper, work) are directories of .overlay-layers on the xfs
+# and btrfs mounts.
 # Idempotent: a filesystem already mounted at its mount point is reused as it is.
 # Needs root; installs btrfs-progs and xfsprogs from Debian's packages when they are missing.
 #
@@ -15,12 +18,16 @@ set -euo pipefail
 root=${REFLINK4J_FS_ROOT:-/var/tmp/reflink4j-fs}
 size=${REFLINK4J_FS_SIZE:-3G}
 kinds=(btrfs xfs ext4 tmpfs)
+overlays=(xfs btrfs)   # overlay-KIND: an overlayfs whose layers are all on KIND
 
 die() { echo "test-filesystems: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it creates loop devices and mounts them)"
 
 if [ "${1:-}" = "--unmount" ]; then
+  for base in "${overlays[@]}"; do
+    mountpoint -q "$root/mnt/overlay-$base" && umount "$root/mnt/overlay-$base"
+  done
   for kind in "${kinds[@]}"; do
     mountpoint -q "$root/mnt/$kind" && umount "$root/mnt/$kind"
     rm -f "$root/$kind.img"
@@ -71,7 +78,27 @@ for kind in "${kinds[@]}"; do
   chmod 1777 "$mnt"
 done
 
-value=$(IFS=,; for kind in "${kinds[@]}"; do printf '%s=%s\n' "$kind" "$root/mnt/$kind"; done | paste -sd, -)
+for base in "${overlays[@]}"; do
+  mnt="$root/mnt/overlay-$base"
+  layers="$root/mnt/$base/.overlay-layers"
+  mkdir -p "$mnt"
+  if mountpoint -q "$mnt"; then
+    actual=$(findmnt -n -o FSTYPE --target "$mnt")
+    [ "$actual" = overlay ] || die "$mnt is mounted but is $actual, not overlay"
+    echo "reusing overlay-$base at $mnt" >&2
+  else
+    mkdir -p "$layers/lower" "$layers/upper" "$layers/work"
+    mount -t overlay "reflink4j-overlay-$base" \
+      -o "lowerdir=$layers/lower,upperdir=$layers/upper,workdir=$layers/work" "$mnt" \
+      || die "cannot mount overlayfs over $base at $mnt (is the overlay module available? modprobe overlay)"
+    echo "mounted overlay-$base (layers in $layers) at $mnt" >&2
+  fi
+  chmod 1777 "$mnt"
+done
+
+value=$( (for kind in "${kinds[@]}"; do printf '%s=%s\n' "$kind" "$root/mnt/$kind"; done
+          for base in "${overlays[@]}"; do printf 'overlay-%s=%s\n' "$base" "$root/mnt/overlay-$base"; done) \
+        | paste -sd, -)
 if [ "${1:-}" = "--export" ]; then
   echo "export REFLINK4J_TEST_FS='$value'"
 else

@@ -90,7 +90,9 @@ final class Failures {
             return "the source is not open for reading or the target not for writing (or is in append mode)";
         }
         if (e.is(Errno.EPERM, Errno.EACCES)) {
-            return "the target is immutable or append-only, or a security policy forbids the clone";
+            return "the target is immutable or append-only, a security policy forbids the clone, or, on "
+                    + "overlayfs (a container's root), a file is still only in a lower layer (an image's), "
+                    + "which overlayfs clones from but never dedupes";
         }
         if (e.is(Errno.ETXTBSY)) {
             return "a file is an active swap file";

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -39,9 +42,17 @@ public final class FileSystemTally implements TestExecutionListener {
 
     private void count(TestIdentifier test, int column) {
         String name = test.getDisplayName().toLowerCase(Locale.ROOT);
+        List<String> labels = new ArrayList<>();
         for (TestFileSystem fs : TestFileSystem.values()) {
-            if (name.matches(".*\\b" + fs.label() + "\\b.*")) {
-                counts.computeIfAbsent(fs.label(), k -> new int[3])[column]++;
+            labels.add(fs.label());
+        }
+        for (OverlayFileSystem fs : OverlayFileSystem.values()) {
+            labels.add(fs.label());
+        }
+        for (String label : labels) {
+            // a whole word; "overlay-xfs" names a test of the overlay, not of xfs
+            if (name.matches(".*(?<!" + OverlayFileSystem.PREFIX + ")\\b" + Pattern.quote(label) + "\\b.*")) {
+                counts.computeIfAbsent(label, k -> new int[3])[column]++;
             }
         }
     }
@@ -53,7 +64,7 @@ public final class FileSystemTally implements TestExecutionListener {
         }
         StringBuilder text = new StringBuilder("reflink4j tests per file system (java "
                 + Runtime.version().feature() + "):\n");
-        counts.forEach((fs, c) -> text.append(String.format("  %-6s %4d passed, %d failed, %d skipped%n", fs, c[0], c[1], c[2])));
+        counts.forEach((fs, c) -> text.append(String.format("  %-13s %4d passed, %d failed, %d skipped%n", fs, c[0], c[1], c[2])));
         try {
             Files.writeString(Path.of("target", "filesystem-tally.txt"), text);
         } catch (IOException e) {

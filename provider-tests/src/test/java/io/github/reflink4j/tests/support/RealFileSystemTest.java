@@ -36,6 +36,13 @@ public abstract class RealFileSystemTest {
         return directory;
     }
 
+    /** A fresh directory on the overlay {@code fs} (in its upper layer), checked for leftovers after the test. */
+    protected Path directoryOn(OverlayFileSystem fs) {
+        Path directory = fs.newDirectory(getClass().getSimpleName());
+        directories.add(directory);
+        return directory;
+    }
+
     @AfterEach
     void nothingLeftBehind() throws IOException {
         try {

@@ -16,7 +16,9 @@ import java.util.Map;
  * The real file systems the tests run on, found through {@code REFLINK4J_TEST_FS}
  * ({@code btrfs=/mnt/a,xfs=/mnt/b,ext4=/mnt/c,tmpfs=/mnt/d}, printed by src/test-filesystems.sh).
  * A missing one skips the test with an assumption that says why, or fails it when
- * {@code REFLINK4J_REQUIRE_FS=1} (as in CI).
+ * {@code REFLINK4J_REQUIRE_FS=1} (as in CI). The overlayfs mounts of the same variable
+ * ({@code overlay-xfs=...}) are {@link OverlayFileSystem}'s, so that the many tests that run on
+ * every one of these do not run on them too.
  */
 public enum TestFileSystem {
     BTRFS(true), XFS(true), EXT4(false), TMPFS(false);
@@ -68,9 +70,13 @@ public enum TestFileSystem {
         return mount;
     }
 
-    /** All mount points known, to look for leaked descriptors and files. */
+    /** All mount points known (the overlays' too), to look for leaked descriptors and files. */
     public static Iterable<Path> knownMounts() {
-        return MOUNTS.values();
+        java.util.List<Path> known = new java.util.ArrayList<>(MOUNTS.values());
+        for (OverlayFileSystem overlay : OverlayFileSystem.values()) {
+            overlay.configuredMount().ifPresent(known::add);
+        }
+        return known;
     }
 
     /** Skips the test (or fails it under REFLINK4J_REQUIRE_FS=1) for a missing prerequisite. */
@@ -83,15 +89,26 @@ public enum TestFileSystem {
 
     private static Map<TestFileSystem, Path> parse(String value) {
         Map<TestFileSystem, Path> mounts = new HashMap<>();
+        entries(value).forEach((name, path) -> {
+            if (!name.startsWith(OverlayFileSystem.PREFIX)) { // overlay-xfs=...: OverlayFileSystem's
+                mounts.put(valueOf(name.toUpperCase(Locale.ROOT)), path);
+            }
+        });
+        return mounts;
+    }
+
+    /** The {@code name=path} entries of a {@code REFLINK4J_TEST_FS} value, names in lower case. */
+    static Map<String, Path> entries(String value) {
+        Map<String, Path> entries = new HashMap<>();
         if (value == null || value.isBlank()) {
-            return mounts;
+            return entries;
         }
         for (String entry : value.split(",")) {
             String[] pair = entry.split("=", 2);
             if (pair.length == 2) {
-                mounts.put(valueOf(pair[0].trim().toUpperCase(Locale.ROOT)), Path.of(pair[1].trim()));
+                entries.put(pair[0].trim().toLowerCase(Locale.ROOT), Path.of(pair[1].trim()));
             }
         }
-        return mounts;
+        return entries;
     }
 }
