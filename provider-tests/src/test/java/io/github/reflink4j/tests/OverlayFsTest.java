@@ -135,11 +135,14 @@ class OverlayFsTest extends RealFileSystemTest {
             Path target = writeRandomFile(root.resolve("duplicate.bin"), SIZE, 6);
 
             ReflinkFailedException e = assertThrows(ReflinkFailedException.class, () -> Reflink.dedupe(source, target));
+            CommandRun command = CommandRun.reflink("dedupe", source.toString(), target.toString());
 
             assertEquals("EPERM", e.errnoName());
             assertEquals(source.toString(), e.getFile());
             assertEquals(target.toString(), e.getOtherFile());
             NothingLost.assertMentions(e, "FIDEDUPERANGE", "overlayfs", "lower layer");
+            assertEquals(1, command.exitCode(), command.stdout() + command.stderr());
+            assertTrue(command.stderr().contains("EPERM") && command.stderr().contains("overlayfs"), command.stderr());
             assertEquals(hash, NothingLost.sha256(source));
             assertEquals(hash, NothingLost.sha256(target));
             assertEquals(hash, NothingLost.sha256(lowerFile));
