@@ -78,6 +78,7 @@ for kind in "${kinds[@]}"; do
   chmod 1777 "$mnt"
 done
 
+mounted_overlays=()
 for base in "${overlays[@]}"; do
   mnt="$root/mnt/overlay-$base"
   layers="$root/mnt/$base/.overlay-layers"
@@ -88,16 +89,20 @@ for base in "${overlays[@]}"; do
     echo "reusing overlay-$base at $mnt" >&2
   else
     mkdir -p "$layers/lower" "$layers/upper" "$layers/work"
-    mount -t overlay "reflink4j-overlay-$base" \
-      -o "lowerdir=$layers/lower,upperdir=$layers/upper,workdir=$layers/work" "$mnt" \
-      || die "cannot mount overlayfs over $base at $mnt (is the overlay module available? modprobe overlay)"
+    if ! mount -t overlay "reflink4j-overlay-$base" \
+        -o "lowerdir=$layers/lower,upperdir=$layers/upper,workdir=$layers/work" "$mnt"; then
+      # left out of the variable: the overlay tests skip, or fail under REFLINK4J_REQUIRE_FS=1
+      echo "test-filesystems: cannot mount overlayfs over $base at $mnt (no overlay module?), left out" >&2
+      continue
+    fi
     echo "mounted overlay-$base (layers in $layers) at $mnt" >&2
   fi
   chmod 1777 "$mnt"
+  mounted_overlays+=("$base")
 done
 
 value=$( (for kind in "${kinds[@]}"; do printf '%s=%s\n' "$kind" "$root/mnt/$kind"; done
-          for base in "${overlays[@]}"; do printf 'overlay-%s=%s\n' "$base" "$root/mnt/overlay-$base"; done) \
+          for base in ${mounted_overlays[@]+"${mounted_overlays[@]}"}; do printf 'overlay-%s=%s\n' "$base" "$root/mnt/overlay-$base"; done) \
         | paste -sd, -)
 if [ "${1:-}" = "--export" ]; then
   echo "export REFLINK4J_TEST_FS='$value'"
