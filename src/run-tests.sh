@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against real btrfs, xfs, ext4 and tmpfs file systems.
+# Runs the whole test suite against real btrfs, xfs, ext4 and tmpfs file systems, and overlayfs
+# (a container's root) over xfs and over btrfs.
 # As root it first creates and loop-mounts them (src/test-filesystems.sh, idempotent); as
 # another user it uses REFLINK4J_TEST_FS if set, and the file-system tests skip otherwise.
 #
