@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -35,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * shared overlays of src/test-filesystems.sh hold files of the upper layer; a test that needs
  * files of a lower layer (an image's) or an upper layer on another file system mounts an
  * overlay of its own. What this kernel does, measured here: FICLONE passes through to the upper
- * file system, and a lower-layer source is cloned from its real inode without a copy-up;
+ * file system, and a lower-layer source is cloned from its real inode without a copy-up; a
+ * copy-up (a lower-layer file opened for writing) is itself a clone of every whole block;
  * FIDEDUPERANGE passes through only when both files are in the upper layer (EPERM otherwise).
  */
 class OverlayFsTest extends RealFileSystemTest {
@@ -169,6 +172,29 @@ class OverlayFsTest extends RealFileSystemTest {
             assertTrue(Extents.allShared(target), "filefrag: " + Extents.of(target));
             assertEquals(hash, NothingLost.sha256(target));
             assertEquals(hash, NothingLost.sha256(lowerFile), "the lower layer's file changed");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(OverlayFileSystem.class)
+    void openingALowerLayerFileForWriting_copiesItUp_asAClone(OverlayFileSystem fs) throws IOException {
+        try (OverlayMount overlay = OverlayMount.in(directoryOn(fs.layers()))) {
+            Path lowerFile = writeRandomFile(overlay.lower().resolve("data.bin"), SIZE, 13);
+            Path root = overlay.mount();
+
+            try (FileChannel opened = FileChannel.open(root.resolve("data.bin"), StandardOpenOption.WRITE)) {
+                assertTrue(opened.isOpen());
+            }
+
+            Path copiedUp = overlay.upper().resolve("data.bin");
+            assertTrue(Files.isRegularFile(copiedUp), "not copied up");
+            assertArrayEquals(Files.readAllBytes(lowerFile), Files.readAllBytes(copiedUp));
+            // every whole block is shared; xfs copies the partial last block, btrfs shares it too
+            long lastWholeBlock = SIZE / 4096 - 1;
+            assertTrue(Extents.blockShared(copiedUp, 0) && Extents.blockShared(copiedUp, lastWholeBlock),
+                    "the copy-up copied the data: " + Extents.of(copiedUp));
+            assertEquals(fs.layers() == TestFileSystem.BTRFS, Extents.allShared(copiedUp),
+                    "the partial last block: " + Extents.of(copiedUp));
         }
     }
 
