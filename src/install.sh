@@ -68,7 +68,14 @@ if [ "$uninstall" = true ]; then
             rmdir -- "$directory" 2>/dev/null || true
         fi
     done
-    [ -z "$destdir" ] || rmdir -- "$root" 2>/dev/null || true
+    # staged: the prefix's own directories too, up to DESTDIR, where empty
+    if [ -n "$destdir" ]; then
+        directory=$root
+        while [ "$directory" != "$destdir" ] && [ "${#directory}" -gt "${#destdir}" ]; do
+            rmdir -- "$directory" 2>/dev/null || break
+            directory=${directory%/*}
+        done
+    fi
     echo "install: removed reflink from $root" >&2
     exit 0
 fi
