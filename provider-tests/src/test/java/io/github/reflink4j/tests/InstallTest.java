@@ -33,12 +33,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@code src/install.sh}: the command installed under a prefix (the jar, the launcher, the
  * native stub, PREFIX/bin/reflink, the bash and zsh completions and the man page), run from
- * there as root and as an unprivileged user, its completions run by bash and loaded by zsh, its
+ * there as root and as an unprivileged user, its completions run by bash and by zsh, its
  * man page rendered by groff with every warning on and holding every option of the command's
  * model, and an uninstall that leaves nothing. The launcher runs on the JDK running the tests.
  */
 class InstallTest extends RealFileSystemTest {
     private static final Path INSTALL_SCRIPT = Path.of("../src/install.sh");
+    /** Prints what zsh's completion offers for a line (zpty): see the script. */
+    private static final Path ZSH_COMPLETIONS = Path.of("src/test/resources/zsh-completions.zsh");
     private static final int NOBODY = 65534;
     private static final List<String> AS_NOBODY = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
             "--clear-groups");
@@ -201,13 +203,36 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(wanted, completions, run.stdout());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        // the line typed before a TAB | the candidates zsh offers
+        "reflink                        | cp dedupe du help probe",
+        "reflink cp --re                | --recursive --reflink",
+        "reflink cp --reflink=a         | always auto",
+        "reflink cp --preserve=mode,t   | timestamps",
+        "reflink probe sub              | subdirectory",
+        "reflink cp sub                 | subdirectory subfile",
+        "reflink help d                 | dedupe du",
+    })
+    void zshCompletion_completesCommandsOptionsValuesAndFiles(String line, String expected) throws IOException {
+        Path zsh = zsh();
+        Path directory = Files.createDirectory(work.resolve("completing"));
+        Files.createDirectory(directory.resolve("subdirectory"));
+        Files.createFile(directory.resolve("subfile"));
+        String typed = line.strip().equals("reflink") ? "reflink " : line.strip();
+
+        CommandRun run = CommandRun.run(List.of("timeout", "60", zsh.toString(), "-f",
+                ZSH_COMPLETIONS.toAbsolutePath().toString(), prefix.resolve("share/zsh/site-functions").toString(),
+                typed), Map.of("HOME", directory.toString()), directory);
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(Arrays.stream(expected.strip().split(" +")).sorted().toList(), run.stdout().lines().toList(),
+                run.stderr());
+    }
+
     @Test
     void zshCompletion_isFoundByCompinit_andParses() throws IOException {
-        Path zsh = Stream.of("/usr/bin/zsh", "/bin/zsh").map(Path::of).filter(Files::isExecutable).findFirst()
-                .orElse(null);
-        if (zsh == null) {
-            TestFileSystem.unavailable("zsh is not installed (src/run-tests.sh installs it as root)");
-        }
+        Path zsh = zsh();
         Path functions = prefix.resolve("share/zsh/site-functions");
         Path dump = work.resolve("zcompdump");
         String script = "fpath=(\"$1\" $fpath) && autoload -Uz compinit && compinit -u -d \"$2\" && "
@@ -268,6 +293,15 @@ class InstallTest extends RealFileSystemTest {
 
         assertEquals(List.of(), files(prefix), "left in the prefix");
         assertEquals(List.of(), files(stage), "left in the staging directory");
+    }
+
+    private static Path zsh() {
+        Path zsh = Stream.of("/usr/bin/zsh", "/bin/zsh").map(Path::of).filter(Files::isExecutable).findFirst()
+                .orElse(null);
+        if (zsh == null) {
+            TestFileSystem.unavailable("zsh is not installed (src/run-tests.sh installs it as root)");
+        }
+        return zsh;
     }
 
     /** Lines of each section and subsection of the rendered page, by heading, indentation removed. */
