@@ -147,7 +147,7 @@ public final class CommandReference {
         StringBuilder text = new StringBuilder();
         text.append("# bash completion for reflink, ").append(GENERATED).append("\n");
         text.append("_reflink() {\n");
-        text.append("    local cur=${COMP_WORDS[COMP_CWORD]} command= start i option= value prefix=\n");
+        text.append("    local cur=${COMP_WORDS[COMP_CWORD]} command='' start i option='' value prefix=''\n");
         text.append("    # the subcommand: the first word after reflink that is not an option\n");
         text.append("    for ((i = 1; i < COMP_CWORD; i++)); do\n");
         text.append("        case ${COMP_WORDS[i]} in\n");
@@ -157,11 +157,11 @@ public final class CommandReference {
         text.append("    done\n");
         text.append("    if [[ -z $command ]]; then\n");
         text.append("        if [[ $cur == -* ]]; then\n");
-        text.append("            COMPREPLY=($(compgen -W '").append(words(ReflinkCommand.topLevelOptions().getOptions()))
-                .append("' -- \"$cur\"))\n");
+        text.append("            mapfile -t COMPREPLY < <(compgen -W '").append(words(ReflinkCommand.topLevelOptions().getOptions()))
+                .append("' -- \"$cur\")\n");
         text.append("        else\n");
-        text.append("            COMPREPLY=($(compgen -W '").append(String.join(" ", commandNames()))
-                .append("' -- \"$cur\"))\n");
+        text.append("            mapfile -t COMPREPLY < <(compgen -W '").append(String.join(" ", commandNames()))
+                .append("' -- \"$cur\")\n");
         text.append("        fi\n");
         text.append("        return\n");
         text.append("    fi\n");
@@ -217,16 +217,16 @@ public final class CommandReference {
                 text.append("            esac\n");
             }
             text.append("            if [[ $cur == -* ]]; then\n");
-            text.append("                COMPREPLY=($(compgen -W '").append(words(syntax.documentedOptions()))
-                    .append("' -- \"$cur\"))\n");
+            text.append("                mapfile -t COMPREPLY < <(compgen -W '").append(words(syntax.documentedOptions()))
+                    .append("' -- \"$cur\")\n");
             text.append("                return\n");
             text.append("            fi\n");
             text.append("            ;;\n");
         }
         text.append("        help)\n");
-        text.append("            ((COMP_CWORD == start + 1)) && COMPREPLY=($(compgen -W '")
+        text.append("            ((COMP_CWORD == start + 1)) && mapfile -t COMPREPLY < <(compgen -W '")
                 .append(String.join(" ", commandNames().subList(0, commandNames().size() - 1)))
-                .append("' -- \"$cur\"))\n");
+                .append("' -- \"$cur\")\n");
         text.append("            return ;;\n");
         text.append("        *) return ;;\n");
         text.append("    esac\n");
@@ -235,11 +235,11 @@ public final class CommandReference {
         text.append("# _reflink_values 'a b c' VALUE PREFIX: the values that complete VALUE's last comma-separated\n");
         text.append("# item, each after PREFIX (\"--preserve=\" when the word is the whole option) and the items before\n");
         text.append("_reflink_values() {\n");
-        text.append("    local done= item=$2\n");
+        text.append("    local done='' item=$2\n");
         text.append("    if [[ $2 == *,* ]]; then\n");
         text.append("        done=${2%,*},; item=${2##*,}\n");
         text.append("    fi\n");
-        text.append("    COMPREPLY=($(compgen -P \"$3$done\" -W \"$1\" -- \"$item\"))\n");
+        text.append("    mapfile -t COMPREPLY < <(compgen -P \"$3$done\" -W \"$1\" -- \"$item\")\n");
         text.append("}\n\n");
         text.append("# _reflink_operands COMMAND WORD: file names, or directory names where COMMAND takes DIRs\n");
         text.append("_reflink_operands() {\n");
@@ -252,9 +252,9 @@ public final class CommandReference {
             }
         }
         if (directoriesOnly.length() > 0) {
-            text.append("        ").append(directoriesOnly).append(") COMPREPLY=($(compgen -d -- \"$2\")) ;;\n");
+            text.append("        ").append(directoriesOnly).append(") mapfile -t COMPREPLY < <(compgen -d -- \"$2\") ;;\n");
         }
-        text.append("        *) COMPREPLY=($(compgen -f -- \"$2\")) ;;\n");
+        text.append("        *) mapfile -t COMPREPLY < <(compgen -f -- \"$2\") ;;\n");
         text.append("    esac\n");
         text.append("}\n\n");
         text.append("complete -F _reflink reflink\n");

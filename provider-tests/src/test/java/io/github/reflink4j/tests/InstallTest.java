@@ -203,6 +203,21 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(wanted, completions, run.stdout());
     }
 
+    @Test
+    void bashCompletion_keepsAFileNameWithSpacesWhole() throws IOException {
+        Path directory = Files.createDirectory(work.resolve("completing"));
+        Files.createFile(directory.resolve("vm image 1.img"));
+        Files.createFile(directory.resolve("vm image 2.img"));
+        String script = "source \"$1\" && COMP_WORDS=(reflink cp vm) && COMP_CWORD=2 && _reflink"
+                + " && printf '%s\\n' \"${COMPREPLY[@]}\"";
+
+        CommandRun run = CommandRun.run(List.of("bash", "--norc", "-c", script, "bash",
+                prefix.resolve("share/bash-completion/completions/reflink").toString()), Map.of(), directory);
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(List.of("vm image 1.img", "vm image 2.img"), run.stdout().lines().sorted().toList());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         // the line typed before a TAB | the candidates zsh offers
