@@ -21,6 +21,9 @@ if [ "$(id -u)" -eq 0 ]; then
   command -v strace >/dev/null || tools+=(strace)
   command -v getfattr >/dev/null || tools+=(attr)
   command -v cc >/dev/null || tools+=(gcc)
+  # InstallTest: zsh loads the zsh completion, groff renders the man page
+  command -v zsh >/dev/null || tools+=(zsh)
+  command -v groff >/dev/null || tools+=(groff-base)
   [ -f /usr/include/linux/fiemap.h ] || tools+=(linux-libc-dev)
   [ -f /usr/include/stdio.h ] || tools+=(libc6-dev)
   if [ ${#tools[@]} -gt 0 ]; then

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.commons.cli.CommandLine;
@@ -32,13 +33,41 @@ import org.apache.commons.cli.UnrecognizedOptionException;
  * @param hidden      more options the parser knows but the help does not list (aliases)
  * @param repeatable  the long names of the options that may be given more than once
  * @param footer      the help's last lines, printed as they are (examples)
+ * @param values      the fixed values of the options that take one of a few (or a comma-separated
+ *                    list of them), by long name: what completion offers ({@code "reflink"} to
+ *                    always, auto, never)
  */
 record CommandSyntax(String name, String synopsis, List<String> description, Options options, Options hidden,
-                     Set<String> repeatable, List<String> footer) {
+                     Set<String> repeatable, List<String> footer, Map<String, List<String>> values) {
     static final Option HELP = flag("h", "help", "show this help and exit");
     static final Option VERSION = flag("V", "version", "print the version and exit");
     /** The help's width in columns. */
     private static final int WIDTH = 80;
+
+    /** A subcommand none of whose options takes a fixed set of values. */
+    CommandSyntax(String name, String synopsis, List<String> description, Options options, Options hidden,
+                  Set<String> repeatable, List<String> footer) {
+        this(name, synopsis, description, options, hidden, repeatable, footer, Map.of());
+    }
+
+    /** The options the help lists, -h and -V last, as a completion or the man page lists them. */
+    List<Option> documentedOptions() {
+        return List.copyOf(withStandard(options).getOptions());
+    }
+
+    /**
+     * The positional arguments' names, from the synopsis: its words that are not options
+     * ("SOURCE...", "TARGET"), their dots removed.
+     */
+    List<String> operands() {
+        List<String> operands = new ArrayList<>();
+        for (String word : synopsis.split(" ")) {
+            if (!word.isEmpty() && !word.startsWith("[") && !word.startsWith("-")) {
+                operands.add(word.endsWith("...") ? word.substring(0, word.length() - 3) : word);
+            }
+        }
+        return operands;
+    }
 
     /** An option without a value: -{@code shortName} (null for none), --{@code longName} (null for none). */
     static Option flag(String shortName, String longName, String description) {

@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import com.google.gson.JsonArray;
@@ -70,7 +71,17 @@ final class CpCommand {
                     "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
                     "  reflink cp -a /srv/data /srv/data-snapshot     archive: metadata and hard links too",
                     "  reflink cp a.img b.img backups/                into a directory",
-                    "  reflink cp -r --json src dst                   figures as JSON on stdout"));
+                    "  reflink cp -r --json src dst                   figures as JSON on stdout"),
+            Map.of("reflink", names(ReflinkCopyOption.values()), "preserve", names(Preserved.values())));
+
+    /** The names of these constants as the command takes them: lower case. */
+    private static List<String> names(Enum<?>[] constants) {
+        List<String> names = new ArrayList<>();
+        for (Enum<?> constant : constants) {
+            names.add(constant.name().toLowerCase(Locale.ROOT));
+        }
+        return names;
+    }
 
     /**
      * The options of one {@code reflink cp}, parsed once.

@@ -6,7 +6,10 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -28,15 +31,19 @@ public final class ReflinkCommand {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
 
-    private static final String SUMMARY =
+    static final String SUMMARY =
             "Copy-on-write file copies (reflinks) on btrfs and xfs, the fastest real copy elsewhere.";
-    private static final List<String> FOOTER = List.of("", "Examples:",
-            "  reflink cp --reflink=always vm.img vm-snapshot.img",
-            "  reflink cp -r build build-copy",
-            "  reflink probe /data",
-            "  reflink du -s build build-copy",
-            "  reflink dedupe -r /data",
-            "", "Exit status: 0 success, 1 something failed (reported on stderr), 2 usage error.");
+    /** The examples of the top-level help and of the man page. */
+    static final List<String> EXAMPLES = List.of(
+            "reflink cp --reflink=always vm.img vm-snapshot.img",
+            "reflink cp -r build build-copy",
+            "reflink probe /data",
+            "reflink du -s build build-copy",
+            "reflink dedupe -r /data");
+    /** The exit statuses and what each means, for the help and the man page. */
+    static final Map<Integer, String> EXIT_STATUSES = exitStatuses();
+    /** What follows "reflink" in the top-level usage line. */
+    static final String SYNOPSIS = "[-hV] COMMAND [ARGUMENT]...";
     private static final String COMMANDS = "cp, probe, du or dedupe";
 
     private ReflinkCommand() {
@@ -84,9 +91,7 @@ public final class ReflinkCommand {
 
     /** No subcommand first: --help, --version, or a usage error. */
     private static int topLevel(String[] args, PrintWriter out, PrintWriter err) {
-        Options options = new Options();
-        options.addOption(CommandSyntax.HELP);
-        options.addOption(CommandSyntax.VERSION);
+        Options options = topLevelOptions();
         CommandLine line;
         try {
             line = CommandSyntax.parser().parse(options, args, true);
@@ -138,7 +143,31 @@ public final class ReflinkCommand {
         }
     }
 
-    private static CommandSyntax syntaxOf(String name) {
+    private static Map<Integer, String> exitStatuses() {
+        Map<Integer, String> statuses = new LinkedHashMap<>();
+        statuses.put(0, "success");
+        statuses.put(EXIT_FAILED, "something failed (reported on stderr)");
+        statuses.put(EXIT_USAGE, "usage error");
+        return Collections.unmodifiableMap(statuses);
+    }
+
+    /** Every subcommand's syntax, in the order the help lists them (loads every command's class). */
+    static List<CommandSyntax> commands() {
+        return List.of(CpCommand.SYNTAX, ProbeCommand.SYNTAX, DuCommand.SYNTAX, DedupeCommand.SYNTAX);
+    }
+
+    /** The options of reflink itself, without a subcommand. */
+    static Options topLevelOptions() {
+        Options options = new Options();
+        options.addOption(CommandSyntax.HELP);
+        options.addOption(CommandSyntax.VERSION);
+        return options;
+    }
+
+    /** What "reflink help" says of itself in the command list. */
+    static final String HELP_SUMMARY = "Show the help of a command: reflink help cp.";
+
+    static CommandSyntax syntaxOf(String name) {
         switch (name) {
             case "cp":
                 return CpCommand.SYNTAX;
@@ -155,27 +184,57 @@ public final class ReflinkCommand {
 
     /** The top-level help: usage, options, each command's summary, examples. */
     private static void printHelp(PrintWriter out) {
-        Options options = new Options();
-        options.addOption(CommandSyntax.HELP);
-        options.addOption(CommandSyntax.VERSION);
-        CommandSyntax.HelpText.print(out, 80, "Usage: reflink [-hV] COMMAND [ARGUMENT]...", List.of(SUMMARY), options,
+        CommandSyntax.HelpText.print(out, 80, "Usage: reflink " + SYNOPSIS, List.of(SUMMARY), topLevelOptions(),
                 List.of());
         out.println("Commands:");
-        for (CommandSyntax syntax : List.of(CpCommand.SYNTAX, ProbeCommand.SYNTAX, DuCommand.SYNTAX,
-                DedupeCommand.SYNTAX)) {
+        for (CommandSyntax syntax : commands()) {
             CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", syntax.name(),
                     syntax.description().get(0)));
         }
-        CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", "help",
-                "Show the help of a command: reflink help cp."));
-        FOOTER.forEach(out::println);
+        CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", "help", HELP_SUMMARY));
+        out.println();
+        out.println("Examples:");
+        EXAMPLES.forEach(example -> out.println("  " + example));
+        out.println();
+        StringBuilder statuses = new StringBuilder("Exit status:");
+        EXIT_STATUSES.forEach((status, meaning) -> statuses.append(' ').append(status).append(' ').append(meaning)
+                .append(','));
+        statuses.setCharAt(statuses.length() - 1, '.');
+        out.println(statuses);
         out.flush();
     }
 
-    /** "reflink 0.1.0", from the jar's manifest. */
+    /**
+     * What --version prints: the version (from the jar's manifest), the native binding reflink4j
+     * calls the kernel through in this JVM (or none, and why), the JDK and the system.
+     *
+     * <pre>
+     * reflink 0.1.0
+     * native binding: java.lang.foreign
+     * java: 25.0.1+8-LTS (Eclipse Adoptium) in /usr/lib/jvm/temurin-25-jdk-amd64
+     * os: Linux 6.12.57 amd64
+     * </pre>
+     */
     static String version() {
         String version = ReflinkCommand.class.getPackage().getImplementationVersion();
-        return "reflink " + (version == null ? "(development build)" : version);
+        String binding = io.github.reflink4j.Reflink.nativeBinding().orElseGet(ReflinkCommand::noBinding);
+        return String.join(System.lineSeparator(),
+                "reflink " + (version == null ? "(development build)" : version),
+                "native binding: " + binding,
+                "java: " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor")
+                        + ") in " + System.getProperty("java.home"),
+                "os: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+    }
+
+    /** "none: " and why no binding loaded. */
+    private static String noBinding() {
+        Throwable reason = io.github.reflink4j.linux.Syscalls.unavailableReason();
+        if (reason == null) {
+            return "none";
+        }
+        String message = reason.getMessage();
+        return "none: " + (message == null ? reason.getClass().getName() : message.lines().findFirst().orElse(""));
     }
 
     /** A writer on {@code stream} in the charset the JVM chose for it, else the default one. */
