@@ -374,6 +374,18 @@ public final class CopyEngine {
         return Syscalls.bindingName();
     }
 
+    /** Why no native binding loaded, in one line (the failure and its causes), or null when one did. */
+    public static String nativeUnavailableReason() {
+        if (Syscalls.isAvailable()) {
+            return null;
+        }
+        StringBuilder reason = new StringBuilder();
+        for (Throwable t = Syscalls.unavailableReason(); t != null; t = t.getCause()) {
+            reason.append(reason.length() == 0 ? "" : ", caused by ").append(t);
+        }
+        return reason.toString().replaceAll("\\s+", " ");
+    }
+
     /**
      * Why reflink4j cannot go native for these paths, or null when it can: the binding must be
      * loaded and both paths must belong to the platform's own file system.
