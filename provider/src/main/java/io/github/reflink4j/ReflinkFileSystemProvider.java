@@ -323,14 +323,15 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     /**
      * As the JVM's default provider, reflink4j may have been put into a program that knows nothing
      * of it (JAVA_TOOL_OPTIONS): where it cannot clone at all it says so once, in one line on stderr,
-     * and copies as the platform does (mode auto and never); otherwise it prints nothing.
+     * and copies as the platform does (modes auto and never; always fails as it does anywhere);
+     * otherwise it prints nothing.
      */
     private static void reportMissingBindingOnce() {
         if (BINDING_CHECKED.compareAndSet(false, true)) {
             String reason = CopyEngine.nativeUnavailableReason();
             if (reason != null) {
-                System.err.println("reflink4j: no native binding (" + reason + "); Files.copy in this JVM copies as"
-                        + " the platform's provider does, without clones");
+                System.err.println("reflink4j: no native binding (" + reason + "); Files.copy in this JVM is the"
+                        + " platform's own");
             }
         }
     }

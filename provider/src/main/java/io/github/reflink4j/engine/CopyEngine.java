@@ -374,16 +374,26 @@ public final class CopyEngine {
         return Syscalls.bindingName();
     }
 
-    /** Why no native binding loaded, in one line (the failure and its causes), or null when one did. */
+    /**
+     * Why no native binding loaded, in one short line (the failure and, if another, its root cause,
+     * each by the first line of its text: jnr-ffi puts whole stack traces in its messages), or null
+     * when one did.
+     */
     public static String nativeUnavailableReason() {
         if (Syscalls.isAvailable()) {
             return null;
         }
-        StringBuilder reason = new StringBuilder();
-        for (Throwable t = Syscalls.unavailableReason(); t != null; t = t.getCause()) {
-            reason.append(reason.length() == 0 ? "" : ", caused by ").append(t);
+        Throwable failure = Syscalls.unavailableReason();
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        return reason.toString().replaceAll("\\s+", " ");
+        String reason = firstLine(failure) + (root == failure ? "" : ", caused by " + firstLine(root));
+        return reason.length() <= 400 ? reason : reason.substring(0, 399) + "\u2026";
+    }
+
+    private static String firstLine(Throwable t) {
+        return t.toString().lines().findFirst().orElse("").strip();
     }
 
     /**
