@@ -149,6 +149,40 @@ class JvmInstallTest extends RealFileSystemTest {
                 + PROVIDER + " is not set, so Files.copy stays the JDK's own"), lines, run.toString());
     }
 
+    /**
+     * The jar's classes a copying JVM loads: reflink4j's own, and on jnr-ffi (JDK 17-21, or
+     * REFLINK4J_BINDING=jnr) jnr-ffi and ASM under reflink4j's package and jffi under its own name;
+     * with the java.lang.foreign binding (JDK 22+) none but reflink4j's.
+     */
+    @Test
+    void classesLoadedFromTheJar_areReflink4jsOwn_withJnrOnlyUnderItsPackage(@TempDir Path scratch) throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = sourceTree(dir.resolve("source"));
+        Path log = scratch.resolve("class-load.log");
+
+        Run run = runLibrary(Library.COMMONS_IO, variable("-Xlog:class+load=info:file=" + log), Map.of(), source,
+                dir.resolve("target"));
+
+        assertEquals(0, run.exitCode, run.toString());
+        String fromTheJar = " source: file:" + Path.of(installJar()).toRealPath();
+        List<String> loaded = Files.readAllLines(log).stream().filter(line -> line.endsWith(fromTheJar))
+                .map(line -> line.substring(line.indexOf("] ", line.indexOf("[class,load]")) + 2, line.indexOf(fromTheJar)))
+                .collect(Collectors.toList());
+        assertTrue(loaded.contains("io.github.reflink4j.ReflinkFileSystemProvider"), "loaded from the jar: " + loaded);
+        List<String> foreign = loaded.stream().filter(name -> !name.startsWith("io.github.reflink4j."))
+                .filter(name -> !name.startsWith("com.kenai.jffi.")).collect(Collectors.toList());
+        assertEquals(List.of(), foreign, "classes of the jar outside reflink4j's package and jffi's");
+        boolean jnr = Runtime.version().feature() < 22 || "jnr".equalsIgnoreCase(System.getenv("REFLINK4J_BINDING"));
+        List<String> thirdParty = loaded.stream().filter(name -> name.startsWith("io.github.reflink4j.internal.")
+                || name.startsWith("com.kenai.jffi.")).collect(Collectors.toList());
+        if (jnr) {
+            assertTrue(thirdParty.stream().anyMatch(name -> name.startsWith("io.github.reflink4j.internal.jnr.ffi.")),
+                    "the jnr-ffi binding, yet no relocated jnr-ffi class loaded: " + loaded);
+        } else {
+            assertEquals(List.of(), thirdParty, "the java.lang.foreign binding loads no third-party class");
+        }
+    }
+
     // ---------------------------------------------------------------- the forked program
 
     /** What a forked program did: its exit code, stdout and stderr apart. */
