@@ -37,6 +37,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.reflink4j.engine.CopyEngine;
 import io.github.reflink4j.engine.CopyRequest;
@@ -76,6 +77,8 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     public static final String MODE_KEY = "mode";
 
     private static final URI PLATFORM_ROOT = URI.create("file:///");
+    /** Whether the JVM's default provider has looked for the native binding yet (at its first copy). */
+    private static final AtomicBoolean BINDING_CHECKED = new AtomicBoolean();
 
     private final String scheme;
     private final FileSystemProvider platformDelegate;
@@ -296,6 +299,9 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
      */
     @Override
     public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        if (platformDelegate != null) {
+            reportMissingBindingOnce();
+        }
         ReflinkPath from = own(source);
         Path to = delegate(target);
         CopyRequest request;
@@ -312,6 +318,22 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             return;
         }
         CopyEngine.copy(from.delegate(), to, request);
+    }
+
+    /**
+     * As the JVM's default provider, reflink4j may have been put into a program that knows nothing
+     * of it (JAVA_TOOL_OPTIONS): where it cannot clone at all it says so once, in one line on stderr,
+     * and copies as the platform does (modes auto and never; always fails as it does anywhere);
+     * otherwise it prints nothing.
+     */
+    private static void reportMissingBindingOnce() {
+        if (BINDING_CHECKED.compareAndSet(false, true)) {
+            String reason = CopyEngine.nativeUnavailableReason();
+            if (reason != null) {
+                System.err.println("reflink4j: no native binding (" + reason + "); Files.copy in this JVM is the"
+                        + " platform's own");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- everything else: delegated

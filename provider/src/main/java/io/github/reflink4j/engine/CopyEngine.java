@@ -375,6 +375,28 @@ public final class CopyEngine {
     }
 
     /**
+     * Why no native binding loaded, in one short line (the failure and, if another, its root cause,
+     * each by the first line of its text: jnr-ffi puts whole stack traces in its messages), or null
+     * when one did.
+     */
+    public static String nativeUnavailableReason() {
+        if (Syscalls.isAvailable()) {
+            return null;
+        }
+        Throwable failure = Syscalls.unavailableReason();
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String reason = firstLine(failure) + (root == failure ? "" : ", caused by " + firstLine(root));
+        return reason.length() <= 400 ? reason : reason.substring(0, 399) + "\u2026";
+    }
+
+    private static String firstLine(Throwable t) {
+        return t.toString().lines().findFirst().orElse("").strip();
+    }
+
+    /**
      * Why reflink4j cannot go native for these paths, or null when it can: the binding must be
      * loaded and both paths must belong to the platform's own file system.
      */
