@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.github.reflink4j.linux.Syscalls;
@@ -34,7 +35,7 @@ final class DebugLog {
 
     private static final Map<String, Logger> LOGGERS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Boolean> LOGGING = new ThreadLocal<>();
-    private static volatile boolean bindingReported;
+    private static final AtomicBoolean BINDING_REPORTED = new AtomicBoolean();
 
     private DebugLog() {
     }
@@ -55,7 +56,7 @@ final class DebugLog {
 
     /** Tells, once, why no native binding loaded; called where a copy finds it missing. */
     static void bindingUnavailable() {
-        if (bindingReported || LOGGING.get() != null) {
+        if (BINDING_REPORTED.get() || LOGGING.get() != null) {
             return;
         }
         LOGGING.set(Boolean.TRUE);
@@ -71,10 +72,9 @@ final class DebugLog {
      * saying which one loaded on every start would cost each JVM a logging backend (some 30 ms).
      */
     private static void reportBinding() {
-        if (bindingReported) {
+        if (BINDING_REPORTED.get() || !BINDING_REPORTED.compareAndSet(false, true)) {
             return;
         }
-        bindingReported = true;
         String binding = CopyEngine.nativeBinding();
         if (binding != null) {
             log(BINDING, () -> "native binding: " + binding, null);
