@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.linux.NativeException;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Tells the world of each file copy: a JDK Flight Recorder event ({@value CopyEvent#NAME}) while a
@@ -22,9 +23,9 @@ import io.github.reflink4j.linux.NativeException;
  *
  * <p>The {@code jdk.jfr} module is optional ({@code requires static}): a runtime made without it,
  * or a module-path application that does not resolve it, copies exactly the same, without
- * events; {@link CopyEvent} is loaded only where the module is there and readable. Without a
- * recording a copy costs one instance check of an unrecorded event and no path is turned into a
- * string.
+ * events; {@link CopyEvent} is loaded only where the module is there and readable, and only once
+ * the JVM's flight recorder has started. Without a recording a copy costs a check of a flag or of
+ * an unrecorded event, and no path is turned into a string.
  */
 final class CopyReports {
     /** Null until the boot layer exists (a default file system provider is made before it). */
@@ -72,6 +73,11 @@ final class CopyReports {
     /** The only code that touches {@code jdk.jfr}: loaded only when the module is readable. */
     private static final class JfrEvents {
         static Object begin() {
+            if (!FlightRecorder.isInitialized()) {
+                // no recording was ever started: loading an event class would register it with
+                // JFR, some hundred classes, in every JVM that copies a file
+                return null;
+            }
             CopyEvent event = new CopyEvent();
             if (!event.isEnabled()) {
                 return null;
