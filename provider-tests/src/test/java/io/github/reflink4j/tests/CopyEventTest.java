@@ -118,6 +118,23 @@ class CopyEventTest extends RealFileSystemTest {
     }
 
     @Test
+    void rangeCopy_atOffsetsNotAlignedAlike_isAnEventSayingWhyNoBlockCloned() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = writeRandomFile(dir.resolve("source"), 64 * 1024, 7);
+        Path target = dir.resolve("target");
+
+        List<RecordedEvent> events = recorded(dir,
+                () -> Reflink.partial(source, 100, target, 0, 20_000, ReflinkCopyOption.AUTO));
+
+        RecordedEvent event = only(events, target);
+        assertNotEquals("CLONE", event.getString("method"), event.toString());
+        assertEquals(20_000L, event.getLong("bytes"));
+        assertEquals(0, event.getInt("fallbackErrno"));
+        assertTrue(event.getString("fallbackReason").startsWith("source offset 100 and target offset 0 lie at"
+                + " different places within a 4096-byte block"), event.toString());
+    }
+
+    @Test
     void treeCopy_isOneEventPerFile() throws Exception {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path tree = Files.createDirectories(dir.resolve("tree/a/b"));

@@ -99,15 +99,17 @@ public final class CopyEngine {
     private static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
             throws IOException {
         Object report = CopyReports.begin();
+        // NEVER asked for a copy: that it is not a clone needs no reason
+        String reason = request.mode() == ReflinkCopyOption.NEVER ? null : refusal;
         CopyResult result;
         try {
             result = PortableCopy.files(source, target, request, refusal);
         } catch (Throwable failure) {
-            CopyReports.end(report, () -> source, () -> target, request.mode(), null, null, refusal, failure);
+            CopyReports.end(report, () -> source, () -> target, request.mode(), null, null, reason, failure);
             throw failure;
         }
         if (result.method() != CopyMethod.NONE) {
-            CopyReports.end(report, () -> source, () -> target, request.mode(), result, null, refusal, null);
+            CopyReports.end(report, () -> source, () -> target, request.mode(), result, null, reason, null);
         }
         return result;
     }

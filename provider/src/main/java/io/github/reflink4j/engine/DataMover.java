@@ -118,7 +118,7 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
-                fallbackReason = "ioctl(FICLONE) reported success but the target has " + cloned + " bytes instead of "
+                fallbackReason = "the clone reported success but the target has " + cloned + " bytes instead of "
                         + size;
                 sys.truncate(target, 0);
             } catch (NativeException e) {
@@ -213,6 +213,10 @@ final class DataMover {
         }
         copyFileRangeAllowed = mode == ReflinkCopyOption.AUTO;
         if (mode == ReflinkCopyOption.NEVER || sourceOffset % blockSize != targetOffset % blockSize) {
+            if (mode == ReflinkCopyOption.AUTO) {
+                fallbackReason = "source offset " + sourceOffset + " and target offset " + targetOffset
+                        + " lie at different places within a " + blockSize + "-byte block: no block can be cloned";
+            }
             long copied = copyRange(sourceOffset, targetOffset, length);
             return CopyResult.copied(copyMethod(), copied);
         }
@@ -220,7 +224,9 @@ final class DataMover {
         long middle = partialBlockClones ? length - head : (length - head) / blockSize * blockSize;
         long tail = length - head - middle;
         long cloned = 0;
-        if (middle > 0) {
+        if (middle == 0) {
+            fallbackReason = "the range holds no whole " + blockSize + "-byte block to clone";
+        } else {
             try {
                 sys.cloneRange(source, sourceOffset + head, middle, target, targetOffset + head);
                 cloned = middle;
