@@ -182,6 +182,25 @@ class CopyEventTest extends RealFileSystemTest {
         assertTrue(Extents.allShared(target), Extents.of(target).toString());
     }
 
+    /**
+     * What a JVM that records nothing pays: a clone loads no event class (loading one registers it
+     * with JFR) and no logging backend (nothing is logged when a copy clones).
+     */
+    @Test
+    void clone_withoutARecording_loadsNoEventClass_andNoLoggingBackend() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = writeRandomFile(dir.resolve("source"), 10_000, 8);
+
+        String output = fork(List.of("-Xlog:class+load=info"), DebugLogTest.CopyProgram.class, source.toString(),
+                dir.resolve("target").toString());
+
+        assertTrue(output.contains("copied with CLONE"), output);
+        assertTrue(output.contains(" io.github.reflink4j.engine.CopyReports "), "the class-loading log is incomplete");
+        assertFalse(output.contains(" io.github.reflink4j.engine.CopyEvent "), "the event class was loaded");
+        assertFalse(output.contains(" jdk.jfr.Event "), "jdk.jfr.Event was loaded");
+        assertFalse(output.contains(" java.util.logging.LogManager "), "java.util.logging was started");
+    }
+
     /** A runtime without jdk.jfr (as jlink may make one): no event, no NoClassDefFoundError, a clone. */
     @Test
     void withoutTheJfrModule_onTheModulePath_copiesStillClone() throws Exception {
