@@ -41,8 +41,9 @@ final class CopyReports {
 
     /**
      * Reports a copy that has ended: {@code failure} is null when it succeeded, {@code result}
-     * null when it failed. {@code cloneRefusal} and {@code fallbackReason} say why it did not
-     * clone where it tried to (both null when it did not try, or cloned).
+     * null when it failed. {@code fallbackReason} says why it did not clone where it could have
+     * (null when it cloned, or was asked not to); {@code cloneRefusal} is the clone the kernel
+     * refused, when that was the reason.
      */
     static void end(Object event, Supplier<Path> source, Supplier<Path> target, ReflinkCopyOption mode,
                     CopyResult result, NativeException cloneRefusal, String fallbackReason, Throwable failure) {
