@@ -13,6 +13,9 @@ module io.github.reflink4j {
     requires org.objectweb.asm.tree;
     requires org.objectweb.asm.tree.analysis;
     requires org.objectweb.asm.util;
+    // optional: copies are JDK Flight Recorder events where the runtime has jdk.jfr and resolves it
+    // (any class-path application, -XX:StartFlightRecording, or --add-modules jdk.jfr)
+    requires static jdk.jfr;
 
     exports io.github.reflink4j;
     // Not API. jnr-ffi defines the binding's implementation in an unnamed module of its own

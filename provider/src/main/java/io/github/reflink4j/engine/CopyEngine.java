@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.ReflinkCopyOption;
 import io.github.reflink4j.ReflinkUnsupportedException;
@@ -47,7 +48,7 @@ public final class CopyEngine {
         Objects.requireNonNull(target, "target");
         String refusal = nativeRefusal(source, target);
         if (refusal != null) {
-            return PortableCopy.files(source, target, request, refusal);
+            return portableCopy(source, target, request, refusal);
         }
         Syscalls sys = Syscalls.linux();
         byte[] sourceBytes = NativePaths.bytes(source);
@@ -94,6 +95,46 @@ public final class CopyEngine {
         return result;
     }
 
+    /** A copy through the JDK, where reflink4j cannot go native; reported when it moved data or failed. */
+    private static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
+            throws IOException {
+        Object report = CopyReports.begin();
+        // NEVER asked for a copy: that it is not a clone needs no reason
+        String reason = request.mode() == ReflinkCopyOption.NEVER ? null : refusal;
+        CopyResult result;
+        try {
+            result = PortableCopy.files(source, target, request, refusal);
+        } catch (Throwable failure) {
+            CopyReports.end(report, () -> source, () -> target, request.mode(), null, null, reason, failure);
+            throw failure;
+        }
+        if (result.method() != CopyMethod.NONE) {
+            CopyReports.end(report, () -> source, () -> target, request.mode(), result, null, reason, null);
+        }
+        return result;
+    }
+
+    /** Moves data with {@code mover}, reported as one copy (see {@link CopyReports}). */
+    private static CopyResult reported(DataMover mover, ReflinkCopyOption mode, MoverWork work) throws IOException {
+        Object report = CopyReports.begin();
+        CopyResult result;
+        try {
+            result = work.run();
+        } catch (Throwable failure) {
+            CopyReports.end(report, mover::sourcePath, mover::targetPath, mode, null, mover.cloneRefusal(),
+                    mover.fallbackReason(), failure);
+            throw failure;
+        }
+        CopyReports.end(report, mover::sourcePath, mover::targetPath, mode, result, mover.cloneRefusal(),
+                mover.fallbackReason(), null);
+        return result;
+    }
+
+    /** What {@link #reported} runs. */
+    private interface MoverWork {
+        CopyResult run() throws IOException;
+    }
+
     /** The target's own status (links not followed), or null when it is absent or cannot be read. */
     private static FileStatus targetStatus(Syscalls sys, Path target) {
         try {
@@ -137,24 +178,37 @@ public final class CopyEngine {
         // with COPY_ATTRIBUTES the final mode, and any ACL, is set once the data is in: until then owner-only,
         // so that no one the source's ACL shuts out can open the new file before it does
         int createMode = status.permissionBits() & (request.copyAttributes() ? 0700 : 0777);
-        TargetFile out = TargetFile.create(sys, targetDirectory, targetName, createMode, status,
-                request.replaceExisting(), sourcePath, targetPath);
-        if (out == null) {
-            return CopyResult.none();
-        }
+        Object report = CopyReports.begin();
+        DataMover mover = null;
+        CopyResult result;
         try {
-            CopyResult result = new DataMover(sys, sourceFd, sourcePath, out.fd(), targetPath)
-                    .wholeFileIntoEmptyTarget(status.size(), status.device(), request.mode());
-            if (result.copiedBytes() > 0) {
-                requireUnchanged(sys, sourceFd, status, sourcePath, targetPath);
+            TargetFile out = TargetFile.create(sys, targetDirectory, targetName, createMode, status,
+                    request.replaceExisting(), sourcePath, targetPath);
+            if (out == null) {
+                result = CopyResult.none();
+            } else {
+                try {
+                    mover = new DataMover(sys, sourceFd, sourcePath, out.fd(), targetPath);
+                    result = mover.wholeFileIntoEmptyTarget(status.size(), status.device(), request.mode());
+                    if (result.copiedBytes() > 0) {
+                        requireUnchanged(sys, sourceFd, status, sourcePath, targetPath);
+                    }
+                    AttributeCopier.apply(sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath,
+                            targetPath);
+                    out.commit(result.copiedBytes() > 0);
+                } catch (Throwable failure) {
+                    out.abort(failure);
+                    throw failure;
+                }
             }
-            AttributeCopier.apply(sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath, targetPath);
-            out.commit(result.copiedBytes() > 0);
-            return result;
         } catch (Throwable failure) {
-            out.abort(failure);
+            CopyReports.end(report, sourcePath, targetPath, request.mode(), null,
+                    mover == null ? null : mover.cloneRefusal(), mover == null ? null : mover.fallbackReason(), failure);
             throw failure;
         }
+        CopyReports.end(report, sourcePath, targetPath, request.mode(), result,
+                mover == null ? null : mover.cloneRefusal(), mover == null ? null : mover.fallbackReason(), null);
+        return result;
     }
 
     /**
@@ -194,8 +248,9 @@ public final class CopyEngine {
             if (sourceStatus.isSameFileAs(targetStatus)) {
                 return CopyResult.none();
             }
-            return new DataMover(sys, in, out, source, target).wholeFileOverExistingTarget(sourceStatus.size(),
-                    sourceStatus.device(), targetStatus.size(), blockSize(sys, out, in), mode);
+            DataMover mover = new DataMover(sys, in, out, source, target);
+            return reported(mover, mode, () -> mover.wholeFileOverExistingTarget(sourceStatus.size(),
+                    sourceStatus.device(), targetStatus.size(), blockSize(sys, out, in), mode));
         });
     }
 
@@ -339,8 +394,9 @@ public final class CopyEngine {
                     + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file "
                     + ChannelDescriptors.pathOf(in));
         }
-        return mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(), targetStatus.size(),
-                blockSize(sys, out, in), mode);
+        int blockSize = blockSize(sys, out, in);
+        return reported(mover, mode, () -> mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(),
+                targetStatus.size(), blockSize, mode));
     }
 
     /**
@@ -402,6 +458,7 @@ public final class CopyEngine {
      */
     static String nativeRefusal(Path source, Path target) {
         if (!Syscalls.isAvailable()) {
+            DebugLog.bindingUnavailable();
             return "the native binding is unavailable: " + Syscalls.unavailableReason();
         }
         for (Path path : new Path[] {source, target}) {
@@ -415,6 +472,7 @@ public final class CopyEngine {
 
     private static String channelRefusal(FileChannel source, FileChannel target) {
         if (!Syscalls.isAvailable()) {
+            DebugLog.bindingUnavailable();
             return "the native binding is unavailable: " + Syscalls.unavailableReason();
         }
         String refusal = ChannelDescriptors.refusal(source);

@@ -57,6 +57,8 @@ final class DataMover {
     private boolean copyFileRangeAllowed;
     private boolean wroteAnything;
     private boolean readWriteUsed;
+    private NativeException cloneRefusal;
+    private String fallbackReason;
 
     /** The paths are asked for only if an error has to name them. */
     DataMover(Syscalls sys, int source, Supplier<Path> sourceName, int target, Supplier<Path> targetName) {
@@ -77,14 +79,16 @@ final class DataMover {
         this.channels = new Channel[] {sourceChannel, targetChannel};
     }
 
-    private Path sourcePath() {
+    /** The source's path, read from its descriptor for channels. */
+    Path sourcePath() {
         if (sourcePath == null) {
             sourcePath = sourceName.get();
         }
         return sourcePath;
     }
 
-    private Path targetPath() {
+    /** The target's path, read from its descriptor for channels. */
+    Path targetPath() {
         if (targetPath == null) {
             targetPath = targetName.get();
         }
@@ -114,11 +118,14 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
+                fallbackReason = "the clone reported success but the target has " + cloned + " bytes instead of "
+                        + size;
                 sys.truncate(target, 0);
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
                     throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
+                cloneRefused(e);
             }
         }
         return copyWholeFile(size, mode == ReflinkCopyOption.AUTO);
@@ -168,10 +175,13 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
+                fallbackReason = "the clone reported success but the target has " + cloned + " bytes instead of "
+                        + size;
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
                     throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
+                cloneRefused(e);
             }
         }
         try {
@@ -203,6 +213,10 @@ final class DataMover {
         }
         copyFileRangeAllowed = mode == ReflinkCopyOption.AUTO;
         if (mode == ReflinkCopyOption.NEVER || sourceOffset % blockSize != targetOffset % blockSize) {
+            if (mode == ReflinkCopyOption.AUTO) {
+                fallbackReason = "source offset " + sourceOffset + " and target offset " + targetOffset
+                        + " lie at different places within a " + blockSize + "-byte block: no block can be cloned";
+            }
             long copied = copyRange(sourceOffset, targetOffset, length);
             return CopyResult.copied(copyMethod(), copied);
         }
@@ -210,7 +224,9 @@ final class DataMover {
         long middle = partialBlockClones ? length - head : (length - head) / blockSize * blockSize;
         long tail = length - head - middle;
         long cloned = 0;
-        if (middle > 0) {
+        if (middle == 0) {
+            fallbackReason = "the range holds no whole " + blockSize + "-byte block to clone";
+        } else {
             try {
                 sys.cloneRange(source, sourceOffset + head, middle, target, targetOffset + head);
                 cloned = middle;
@@ -218,6 +234,7 @@ final class DataMover {
                 if (Failures.isTerminal(e)) {
                     throw Failures.cloneFailed(e, sourcePath(), targetPath());
                 }
+                cloneRefused(e);
             }
         }
         long copied = 0;
@@ -307,6 +324,22 @@ final class DataMover {
         } catch (NativeException e) {
             throw Failures.translate(e, sourcePath(), targetPath());
         }
+    }
+
+    /** A clone the kernel refused, with an errno that lets the copy go on: remembered for the copy's report. */
+    private void cloneRefused(NativeException refusal) {
+        cloneRefusal = refusal;
+        fallbackReason = refusal.getMessage();
+    }
+
+    /** The refused clone this copy fell back from, or null when no clone was refused. */
+    NativeException cloneRefusal() {
+        return cloneRefusal;
+    }
+
+    /** Why this copy did not clone where it tried to (an errno, or a short clone), or null. */
+    String fallbackReason() {
+        return fallbackReason;
     }
 
     private CopyMethod copyMethod() {
