@@ -9,12 +9,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Maven's own Guava uses sun.misc.Unsafe: on JDK 23+ keep the JDK's warning about it out of the log
+# (as src/run-tests.sh does)
+maven_java_version=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java.specification.version = //p')
+if [ "${maven_java_version%%.*}" -ge 23 ] 2>/dev/null; then
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 build() {
   local into=$1
-  mvn -B -q -pl provider,cli clean package -DskipTests "${@:2}"
+  mvn -B -q -pl provider,cli -Ppublish clean package -DskipTests "${@:2}"
   mkdir -p "$into"
   local n=0 jar jars=(provider/target/reflink4j-*.jar cli/target/reflink.jar)
   for jar in "${jars[@]}"; do

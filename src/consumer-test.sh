@@ -31,9 +31,17 @@ if [ -z "$btrfs" ] || [ "$(stat -f -c %T "$btrfs" 2>/dev/null)" != btrfs ]; then
 fi
 
 builder=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+
+# Maven's own Guava uses sun.misc.Unsafe: on JDK 23+ keep the JDK's warning about it out of the log
+# (as src/run-tests.sh does)
+maven_java_version=$("$builder/bin/java" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java.specification.version = //p')
+if [ "${maven_java_version%%.*}" -ge 23 ] 2>/dev/null; then
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
 version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
 echo "consumer-test: installing reflink4j $version built by $builder"
-JAVA_HOME="$builder" mvn -B -q -pl .,provider install -DskipTests
+JAVA_HOME="$builder" mvn -B -q -pl .,provider clean install -DskipTests
 JAVA_HOME="$builder" mvn -B -q -f consumer-test/pom.xml clean package -Dreflink4j.version="$version"
 app=consumer-test/target/reflink4j-consumer-test-1.jar
 lib=consumer-test/target/lib
@@ -97,7 +105,7 @@ for jdk in "$@"; do
     run "jdk$feature-$setting-classpath" "$jdk" unnamed "$expected" "$setting" \
       --enable-native-access=ALL-UNNAMED -cp "$app:$lib/*" "$main"
     run "jdk$feature-$setting-modulepath" "$jdk" io.github.reflink4j "$expected" "$setting" \
-      --enable-native-access=io.github.reflink4j -p "$app:$lib" -m "io.github.reflink4j.consumertest/$main"
+      --enable-native-access=io.github.reflink4j,org.jnrproject.jffi -p "$app:$lib" -m "io.github.reflink4j.consumertest/$main"
   done
 done
 echo "consumer-test: $runs runs, $([ "$status" -eq 0 ] && echo all passed || echo SOME FAILED)"
