@@ -16,6 +16,15 @@ package io.github.reflink4j;
 public record CopyResult(CopyMethod method, long bytes, long clonedBytes) {
     private static final CopyResult NOTHING = new CopyResult(CopyMethod.NONE, 0, 0);
 
+    /**
+     * Checks the components: a method, no negative counts, no more bytes cloned than received.
+     *
+     * @param method how the data moved; for a range that was partly cloned and partly copied, the method that
+     *        copied the rest
+     * @param bytes the logical bytes the target received (holes count, they read as zeros)
+     * @param clonedBytes of those, the bytes that share the source's blocks
+     * @throws IllegalArgumentException for a negative count or more cloned bytes than bytes
+     */
     public CopyResult {
         if (method == null) {
             throw new NullPointerException("method");
@@ -25,22 +34,41 @@ public record CopyResult(CopyMethod method, long bytes, long clonedBytes) {
         }
     }
 
-    /** Nothing had to be copied. */
+    /**
+     * Nothing had to be copied.
+     *
+     * @return the result of a copy that received no bytes
+     */
     public static CopyResult none() {
         return NOTHING;
     }
 
-    /** Every byte shares the source's blocks. */
+    /**
+     * Every byte shares the source's blocks.
+     *
+     * @param bytes the bytes the target received, all cloned
+     * @return a {@link CopyMethod#CLONE} result
+     */
     public static CopyResult cloned(long bytes) {
         return new CopyResult(CopyMethod.CLONE, bytes, bytes);
     }
 
-    /** Every byte was copied with the given method. */
+    /**
+     * Every byte was copied with the given method.
+     *
+     * @param method how the bytes were copied
+     * @param bytes the bytes the target received, none of them cloned
+     * @return a result with no cloned bytes
+     */
     public static CopyResult copied(CopyMethod method, long bytes) {
         return new CopyResult(method, bytes, 0);
     }
 
-    /** The bytes that were really copied, and so use space of their own. */
+    /**
+     * The bytes that were really copied, and so use space of their own.
+     *
+     * @return {@code bytes() - clonedBytes()}
+     */
     public long copiedBytes() {
         return bytes - clonedBytes;
     }

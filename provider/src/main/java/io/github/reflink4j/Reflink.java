@@ -50,6 +50,11 @@ public final class Reflink {
     /**
      * Clones {@code source} to {@code target} or fails.
      *
+     * @param source the file to copy
+     * @param target the file to create, or to replace with {@code REPLACE_EXISTING}
+     * @param options options as {@link java.nio.file.Files#copy(Path, Path, CopyOption...)} takes them
+     * @return what the copy did: {@link CopyMethod#CLONE}, or {@link CopyMethod#NONE} for a directory or a
+     *         copy onto itself
      * @throws ReflinkFailedException      the file system or these files cannot be cloned
      * @throws ReflinkUnsupportedException this platform or runtime cannot clone at all
      * @throws IllegalArgumentException    the options hold a ReflinkCopyOption other than ALWAYS
@@ -58,7 +63,15 @@ public final class Reflink {
         return copyIn(ReflinkCopyOption.ALWAYS, source, target, options);
     }
 
-    /** Clones {@code source} to {@code target} where possible, else copies it. */
+    /**
+     * Clones {@code source} to {@code target} where possible, else copies it.
+     *
+     * @param source the file to copy
+     * @param target the file to create, or to replace with {@code REPLACE_EXISTING}
+     * @param options options as {@link java.nio.file.Files#copy(Path, Path, CopyOption...)} takes them
+     * @return what the copy did
+     * @throws IOException when the copy fails; the target is then as it was
+     */
     public static CopyResult auto(Path source, Path target, CopyOption... options) throws IOException {
         return copyIn(ReflinkCopyOption.AUTO, source, target, options);
     }
@@ -67,8 +80,14 @@ public final class Reflink {
      * Copies {@code source} to {@code target} in the mode of the ReflinkCopyOption among the
      * options, AUTO when there is none.
      *
+     * @param source the file to copy
+     * @param target the file to create, or to replace with {@code REPLACE_EXISTING}
+     * @param options options as {@link java.nio.file.Files#copy(Path, Path, CopyOption...)} takes them, plus
+     *                at most one {@link ReflinkCopyOption}
+     * @return what the copy did
      * @throws IllegalArgumentException      for more than one ReflinkCopyOption
      * @throws UnsupportedOperationException for ATOMIC_MOVE or an option Files.copy does not know
+     * @throws IOException when the copy fails; the target is then as it was
      */
     public static CopyResult copy(Path source, Path target, CopyOption... options) throws IOException {
         return CopyEngine.copy(platformPath(source), platformPath(target),
@@ -90,6 +109,12 @@ public final class Reflink {
      * channel from another thread waits until the copy stops at its next chunk, and the copy then
      * throws {@link java.nio.channels.AsynchronousCloseException}. The locks held on the files
      * stay held.
+     *
+     * @param source a channel open for reading
+     * @param target a channel open for writing
+     * @param mode ALWAYS, AUTO or NEVER
+     * @return what the copy did
+     * @throws IOException when the copy fails, or an ALWAYS cannot clone
      */
     public static CopyResult reflink(FileChannel source, FileChannel target, ReflinkCopyOption mode)
             throws IOException {
@@ -107,15 +132,34 @@ public final class Reflink {
      * Reflink.partial(src, 2 << 20, dst, 0, 1 << 20, ReflinkCopyOption.ALWAYS);
      * }</pre>
      *
+     * @param source a channel open for reading
+     * @param sourceOffset where the range starts in the source
+     * @param target a channel open for writing
+     * @param targetOffset where the range goes in the target
+     * @param length the range's length in bytes
+     * @param mode ALWAYS, AUTO or NEVER
+     * @return what the copy did
      * @throws IllegalArgumentException negative values or an overflowing range, before anything
      *                                  is written; overlapping ranges of the same file
+     * @throws IOException when the copy fails, or an ALWAYS cannot clone the range
      */
     public static CopyResult partial(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
                                      long length, ReflinkCopyOption mode) throws IOException {
         return CopyEngine.range(source, sourceOffset, target, targetOffset, length, mode);
     }
 
-    /** As {@link #partial(FileChannel, long, FileChannel, long, long, ReflinkCopyOption)}; an absent target is created. */
+    /**
+     * As {@link #partial(FileChannel, long, FileChannel, long, long, ReflinkCopyOption)}; an absent target is created.
+     *
+     * @param source the file to read
+     * @param sourceOffset where the range starts in the source
+     * @param target the file to write, created if absent
+     * @param targetOffset where the range goes in the target
+     * @param length the range's length in bytes
+     * @param mode ALWAYS, AUTO or NEVER
+     * @return what the copy did
+     * @throws IOException when the copy fails, or an ALWAYS cannot clone the range
+     */
     public static CopyResult partial(Path source, long sourceOffset, Path target, long targetOffset, long length,
                                      ReflinkCopyOption mode) throws IOException {
         return CopyEngine.range(platformPath(source), sourceOffset, platformPath(target), targetOffset, length, mode);
@@ -124,6 +168,14 @@ public final class Reflink {
     /**
      * Copies a directory tree, cloning its files in parallel (one worker per core); see
      * {@link #copyTree(Path, Path, TreeCopy)}.
+     *
+     * @param source the directory to copy
+     * @param target the directory to create, or to merge into with {@code REPLACE_EXISTING}
+     * @param options options as {@link java.nio.file.Files#copy(Path, Path, CopyOption...)} takes them, plus
+     *                at most one {@link ReflinkCopyOption}
+     * @return what was copied, and what failed
+     * @throws IOException when the tree cannot be copied at all; a failing entry is listed in the summary
+     *                     instead
      */
     public static TreeCopySummary copyTree(Path source, Path target, CopyOption... options) throws IOException {
         return copyTree(source, target, TreeCopy.options().copyOptions(options));
@@ -152,6 +204,10 @@ public final class Reflink {
      * if (!s.succeeded()) s.failures().forEach(f -> System.err.println(f.error().getMessage()));
      * }</pre>
      *
+     * @param source the directory to copy
+     * @param target the directory to create, or to merge into with {@code REPLACE_EXISTING}
+     * @param settings the options, parallelism, hard-link handling and listener
+     * @return what was copied, and what failed
      * @throws java.nio.file.NotDirectoryException when {@code source} is not a directory
      * @throws java.nio.file.FileSystemException   when {@code target} is inside {@code source}, or
      *                                             exists and is not a directory
@@ -176,6 +232,8 @@ public final class Reflink {
      * assert Reflink.sharing(b).sharedBytes() == Files.size(b);   // on btrfs or xfs
      * }</pre>
      *
+     * @param file the file to inspect
+     * @return its size split into shared, exclusive and hole bytes
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      */
     public static SharingReport sharing(Path file) throws IOException {
@@ -193,6 +251,9 @@ public final class Reflink {
      * System.out.println(r.bytesDeduplicated() + " bytes now stored once; differs: " + r.differs());
      * }</pre>
      *
+     * @param source the file whose blocks are kept
+     * @param target the file made to share them where identical
+     * @return how many bytes now share blocks, and whether the files differ
      * @throws ReflinkFailedException      the file system cannot dedupe (ext4, tmpfs) or the files are on two
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      */
@@ -202,7 +263,13 @@ public final class Reflink {
         return Deduplicator.dedupe(platformPath(source), platformPath(target));
     }
 
-    /** Deduplicates the tree {@code root} with one thread per core; see {@link #dedupeTree(List, TreeDedupe)}. */
+    /**
+     * Deduplicates the tree {@code root} with one thread per core; see {@link #dedupeTree(List, TreeDedupe)}.
+     *
+     * @param root the directory to deduplicate
+     * @return what was found and deduplicated, and what failed
+     * @throws IOException when the tree cannot be deduplicated at all
+     */
     public static TreeDedupeSummary dedupeTree(Path root) throws IOException {
         return dedupeTree(List.of(Objects.requireNonNull(root, "root")), TreeDedupe.options());
     }
@@ -251,6 +318,9 @@ public final class Reflink {
      *         + s.bytesAlreadyShared() + " were already");
      * }</pre>
      *
+     * @param roots the directories (or files) to deduplicate, together
+     * @param settings the threads, dry run and listener
+     * @return what was found and deduplicated, and what failed
      * @throws ReflinkFailedException      a file system that cannot dedupe (ext4, tmpfs), at its first request
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      * @throws java.io.InterruptedIOException when the calling thread is interrupted: the work stops
@@ -283,6 +353,9 @@ public final class Reflink {
      *
      * <p>Both paths of a {@code Files.copy} must be wrapped: between a wrapped and a plain path
      * the JDK copies through streams without asking reflink4j.
+     *
+     * @param path any path of any file system
+     * @return the same path on the {@link ReflinkFileSystem} around its file system
      */
     public static Path wrap(Path path) {
         if (path instanceof ReflinkPath) {
@@ -291,7 +364,12 @@ public final class Reflink {
         return wrap(path.getFileSystem()).wrap(path);
     }
 
-    /** The {@link ReflinkFileSystem} around {@code fileSystem} (one per file system); see {@link #wrap(Path)}. */
+    /**
+     * The {@link ReflinkFileSystem} around {@code fileSystem} (one per file system); see {@link #wrap(Path)}.
+     *
+     * @param fileSystem the file system to wrap
+     * @return the reflink file system around it
+     */
     public static ReflinkFileSystem wrap(FileSystem fileSystem) {
         return ReflinkFileSystemProvider.installed().wrap(fileSystem);
     }
@@ -300,6 +378,8 @@ public final class Reflink {
      * Whether files in {@code directory} can be cloned, found by really cloning a scratch file
      * there (removed again); the answer is cached per file store.
      *
+     * @param directory an existing directory
+     * @return true if a file there can be cloned to another there
      * @throws java.nio.file.NotDirectoryException when {@code directory} is not a directory
      */
     public static boolean isSupported(Path directory) throws IOException {
@@ -318,6 +398,8 @@ public final class Reflink {
      * <pre>{@code
      * System.err.println("reflink4j through " + Reflink.nativeBinding().orElse("no native binding"));
      * }</pre>
+     *
+     * @return {@code "java.lang.foreign"}, {@code "jnr-ffi"}, or empty
      */
     public static Optional<String> nativeBinding() {
         return Optional.ofNullable(CopyEngine.nativeBinding());
@@ -337,6 +419,7 @@ public final class Reflink {
      * }
      * }</pre>
      *
+     * @param directory the directory to clean
      * @return the paths removed
      * @throws ReflinkUnsupportedException off Linux or for a path of a non-default file system
      */
@@ -349,6 +432,11 @@ public final class Reflink {
      * As {@link #removeLeftovers(Path)}, never removing the files {@code spared} names (compared
      * by device and inode): a tool passes the paths its user named, who may be copying a leftover
      * on purpose, to recover what a killed copy wrote.
+     *
+     * @param directory the directory to clean
+     * @param spared files never to remove, though they look like leftovers
+     * @return the paths removed
+     * @throws IOException when the directory cannot be listed
      */
     public static List<Path> removeLeftovers(Path directory, Collection<Path> spared) throws IOException {
         Objects.requireNonNull(directory, "directory");

@@ -47,6 +47,8 @@ public enum ReflinkCopyOption implements CopyOption {
      * ReflinkCopyOption mode = ReflinkCopyOption.fromName(System.getenv().getOrDefault("COPY_MODE", "auto"));
      * }</pre>
      *
+     * @param name {@code always}, {@code auto} or {@code never}, in any case, blanks around it ignored
+     * @return the mode of that name
      * @throws IllegalArgumentException for any other name, saying which are allowed
      */
     public static ReflinkCopyOption fromName(String name) {

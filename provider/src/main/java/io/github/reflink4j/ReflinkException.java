@@ -20,11 +20,16 @@ import java.nio.file.FileSystemException;
 public class ReflinkException extends FileSystemException {
     private static final long serialVersionUID = 1L;
 
+    /** The errno the kernel returned, 0 when the failure did not come from a system call. */
     private final int errno;
+    /** The errno's symbolic name, null when {@link #errno} is 0. */
     private final String errnoName;
+    /** The operation that failed. */
     private final String operation;
 
     /**
+     * A failure of {@code operation} on these paths; the message is the operation and the reason.
+     *
      * @param source    the source path, or null when unknown
      * @param target    the target path, or null when unknown
      * @param operation what failed, such as {@code ioctl(FICLONE)}
@@ -40,17 +45,29 @@ public class ReflinkException extends FileSystemException {
         this.operation = operation;
     }
 
-    /** The errno the kernel returned, or 0 when the failure did not come from a system call. */
+    /**
+     * The errno the kernel returned, or 0 when the failure did not come from a system call.
+     *
+     * @return the errno, or 0
+     */
     public int errno() {
         return errno;
     }
 
-    /** The errno's symbolic name such as {@code EOPNOTSUPP}, or null when {@link #errno()} is 0. */
+    /**
+     * The errno's symbolic name such as {@code EOPNOTSUPP}, or null when {@link #errno()} is 0.
+     *
+     * @return the name, or null
+     */
     public String errnoName() {
         return errnoName;
     }
 
-    /** The operation that failed, such as {@code ioctl(FICLONE)}. */
+    /**
+     * The operation that failed, such as {@code ioctl(FICLONE)}.
+     *
+     * @return the operation, as the message names it
+     */
     public String operation() {
         return operation;
     }

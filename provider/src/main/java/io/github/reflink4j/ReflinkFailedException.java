@@ -18,6 +18,16 @@ package io.github.reflink4j;
 public class ReflinkFailedException extends ReflinkException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A clone the kernel refused.
+     *
+     * @param source the source path, or null when unknown
+     * @param target the target path, or null when unknown
+     * @param operation what failed, such as {@code ioctl(FICLONE)}
+     * @param errno the errno value
+     * @param errnoName the errno's symbolic name (EXDEV)
+     * @param reason a sentence a person can act on
+     */
     public ReflinkFailedException(String source, String target, String operation, int errno, String errnoName,
                                   String reason) {
         super(source, target, operation, errno, errnoName, reason);

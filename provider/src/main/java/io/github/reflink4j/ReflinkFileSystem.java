@@ -53,12 +53,20 @@ public final class ReflinkFileSystem extends FileSystem {
         this.closable = closable;
     }
 
-    /** What a {@code Files.copy} between this file system's paths does without a ReflinkCopyOption. */
+    /**
+     * What a {@code Files.copy} between this file system's paths does without a ReflinkCopyOption.
+     *
+     * @return ALWAYS, AUTO or NEVER
+     */
     public ReflinkCopyOption defaultMode() {
         return defaultMode;
     }
 
-    /** The wrapped file system. */
+    /**
+     * The wrapped file system.
+     *
+     * @return the file system whose paths this one wraps
+     */
     public FileSystem delegate() {
         return delegate;
     }

@@ -98,6 +98,8 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
      * The JVM's default provider ({@code -Djava.nio.file.spi.DefaultFileSystemProvider}), wrapping
      * the built-in one; scheme "file". Touches nothing of the file system while being built,
      * since the JDK is still bootstrapping it.
+     *
+     * @param builtIn the platform's provider, which the JDK passes
      */
     public ReflinkFileSystemProvider(FileSystemProvider builtIn) {
         this.scheme = "file";
@@ -509,6 +511,10 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
      * JDK 20's {@code FileSystemProvider.exists} (no {@code @Override}: the class is compiled for
      * 17, where it is simply never called): the delegate's own answer, which for the platform
      * provider builds no exception for a missing file, where the inherited default would.
+     *
+     * @param path a path of this provider
+     * @param options {@code NOFOLLOW_LINKS} to not follow a final link
+     * @return whether the file exists
      */
     public boolean exists(Path path, LinkOption... options) {
         return Files.exists(delegate(path), options);
@@ -517,6 +523,13 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     /**
      * JDK 20's {@code FileSystemProvider.readAttributesIfExists}, as {@link #exists}: the
      * delegate's own, found once by reflection; null when there is no such file.
+     *
+     * @param <A> the attributes' type
+     * @param path a path of this provider
+     * @param type the attributes' class
+     * @param options {@code NOFOLLOW_LINKS} to not follow a final link
+     * @return the attributes, or null when there is no such file
+     * @throws IOException when the attributes cannot be read
      */
     @SuppressWarnings("unchecked")
     public <A extends BasicFileAttributes> A readAttributesIfExists(Path path, Class<A> type, LinkOption... options)

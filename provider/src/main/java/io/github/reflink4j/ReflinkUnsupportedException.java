@@ -16,6 +16,14 @@ package io.github.reflink4j;
 public class ReflinkUnsupportedException extends ReflinkException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * No clone is possible in this runtime or platform.
+     *
+     * @param source the source path, or null when unknown
+     * @param target the target path, or null when unknown
+     * @param operation what was asked for, such as {@code ioctl(FICLONE)}
+     * @param reason why it cannot be done here, and what would make it possible
+     */
     public ReflinkUnsupportedException(String source, String target, String operation, String reason) {
         super(source, target, operation, 0, null, reason);
     }

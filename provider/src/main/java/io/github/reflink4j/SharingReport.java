@@ -21,6 +21,15 @@ package io.github.reflink4j;
  * @param holeBytes      bytes in holes, which use no blocks and read as zeros
  */
 public record SharingReport(long size, long sharedBytes, long exclusiveBytes, long holeBytes) {
+    /**
+     * Checks that the figures add up to the size.
+     *
+     * @param size the logical size in bytes
+     * @param sharedBytes bytes whose blocks other files use too
+     * @param exclusiveBytes bytes whose blocks only this file uses
+     * @param holeBytes bytes in holes, which use no blocks and read as zeros
+     * @throws IllegalArgumentException for a negative figure, or parts that do not add up to {@code size}
+     */
     public SharingReport {
         if (size < 0 || sharedBytes < 0 || exclusiveBytes < 0 || holeBytes < 0
                 || sharedBytes + exclusiveBytes + holeBytes != size) {
@@ -29,13 +38,22 @@ public record SharingReport(long size, long sharedBytes, long exclusiveBytes, lo
         }
     }
 
-    /** The figures of several files added up. */
+    /**
+     * The figures of several files added up.
+     *
+     * @param other the figures to add
+     * @return the sums
+     */
     public SharingReport plus(SharingReport other) {
         return new SharingReport(size + other.size, sharedBytes + other.sharedBytes,
                 exclusiveBytes + other.exclusiveBytes, holeBytes + other.holeBytes);
     }
 
-    /** Nothing: the start of a sum. */
+    /**
+     * Nothing: the start of a sum.
+     *
+     * @return a report of zeros
+     */
     public static SharingReport empty() {
         return new SharingReport(0, 0, 0, 0);
     }

@@ -23,9 +23,19 @@ import java.nio.file.FileSystemException;
 public class SourceChangedException extends FileSystemException {
     private static final long serialVersionUID = 1L;
 
+    /** The source's size when the copy began. */
     private final long sizeBefore;
+    /** The source's size when the copy ended. */
     private final long sizeAfter;
 
+    /**
+     * A copy found its source changed, and committed nothing.
+     *
+     * @param source the source path
+     * @param target the target path
+     * @param sizeBefore the source's size when the copy began
+     * @param sizeAfter its size when the copy ended (the same when it was written without growing)
+     */
     public SourceChangedException(String source, String target, long sizeBefore, long sizeAfter) {
         super(source, target, "the source changed while it was copied (" + (sizeBefore == sizeAfter
                 ? "size " + sizeBefore + " bytes, written meanwhile" : "size " + sizeBefore + " bytes, now " + sizeAfter)
@@ -34,12 +44,20 @@ public class SourceChangedException extends FileSystemException {
         this.sizeAfter = sizeAfter;
     }
 
-    /** The source's size when the copy began. */
+    /**
+     * The source's size when the copy began.
+     *
+     * @return the size in bytes
+     */
     public long sizeBefore() {
         return sizeBefore;
     }
 
-    /** The source's size when the copy ended. */
+    /**
+     * The source's size when the copy ended.
+     *
+     * @return the size in bytes
+     */
     public long sizeAfter() {
         return sizeAfter;
     }

@@ -29,15 +29,30 @@ public interface TreeCopyListener {
      * A directory of the target was created (or an existing one is merged into), before anything
      * is copied into it. Until the copy is done with it, its permissions are the source's limited
      * to the owner; it gets its final mode, owner and times after its contents.
+     *
+     * @param source the source directory
+     * @param target the target directory
      */
     default void directoryCreated(Path source, Path target) {
     }
 
-    /** A regular file was copied. */
+    /**
+     * A regular file was copied.
+     *
+     * @param source the source file
+     * @param target the target file
+     * @param result how it was copied
+     */
     default void fileCopied(Path source, Path target, CopyResult result) {
     }
 
-    /** An entry could not be copied; the copy goes on. */
+    /**
+     * An entry could not be copied; the copy goes on.
+     *
+     * @param source the entry that failed
+     * @param target where it was to go
+     * @param error why it failed
+     */
     default void failed(Path source, Path target, IOException error) {
     }
 }

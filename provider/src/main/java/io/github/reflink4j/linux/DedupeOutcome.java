@@ -16,7 +16,12 @@ package io.github.reflink4j.linux;
  *                          negative), or 0; the other destinations of the request are unaffected
  */
 public record DedupeOutcome(long bytesDeduplicated, boolean differs, int errno) {
-    /** An outcome the kernel did not refuse. */
+    /**
+     * An outcome the kernel did not refuse.
+     *
+     * @param bytesDeduplicated bytes the kernel made shared
+     * @param differs           the kernel compared the ranges and found them different
+     */
     public DedupeOutcome(long bytesDeduplicated, boolean differs) {
         this(bytesDeduplicated, differs, 0);
     }

@@ -32,7 +32,12 @@ public record FileStatus(long device, long inode, int mode, int linkCount, int u
     static final int S_IFDIR = 0040000;
     static final int S_IFLNK = 0120000;
 
-    /** A point in time as the kernel stores it. */
+    /**
+     * A point in time as the kernel stores it.
+     *
+     * @param seconds seconds since the epoch
+     * @param nanos   nanoseconds within that second
+     */
     public record Timestamp(long seconds, int nanos) { }
 
     public boolean isRegularFile() {
