@@ -146,6 +146,20 @@ class InstallTest extends RealFileSystemTest {
     }
 
     @Test
+    void installedReflink_inAPrefixAndAHomeWithSpaces_makesItsArchive() throws IOException {
+        Path spaced = work.resolve("my tools");
+        install("--prefix", spaced.toString());
+        Path home = Files.createDirectory(work.resolve("a home"));
+
+        CommandRun run = CommandRun.run(List.of(spaced.resolve("bin/reflink").toString(), "--version"),
+                launcherEnvironment(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", "")), work);
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().startsWith("reflink "), run.stdout());
+        theArchiveIn(home.resolve(".cache/reflink4j")); // the training ran, its paths whole
+    }
+
+    @Test
     void installedReflink_asAnUnprivilegedUserWithoutAHome_runsWithoutAnArchive() {
         assumeRoot();
         List<String> command = new ArrayList<>(AS_NOBODY);
