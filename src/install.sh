@@ -60,6 +60,10 @@ link_target=../lib/reflink4j/reflink
 is_our_link() {
     [ -L "$bin" ] && [ "$(readlink -- "$bin")" = "$link_target" ]
 }
+# whether FILE (a completion, the man page) is one the build wrote: its head names the generator
+written_by_us() {
+    [ -f "$1" ] && ! [ -L "$1" ] && head -n 3 -- "$1" | grep -q 'io\.github\.reflink4j\.cli\.CommandReference'
+}
 
 if [ "$uninstall" = true ]; then
     # PREFIX/bin/reflink only if it is the link an install made, never another program's reflink
@@ -68,7 +72,13 @@ if [ "$uninstall" = true ]; then
     elif [ -e "$bin" ] || [ -L "$bin" ]; then
         echo "install: left $bin, which is not reflink4j's link to $link_target" >&2
     fi
-    rm -f -- "$bash_completion" "$zsh_completion" "$man_page"
+    for file in "$bash_completion" "$zsh_completion" "$man_page"; do
+        if written_by_us "$file"; then
+            rm -f -- "$file"
+        elif [ -e "$file" ] || [ -L "$file" ]; then
+            echo "install: left $file, which reflink4j's build did not write" >&2
+        fi
+    done
     rm -rf -- "$lib"
     # the directories an install may have made, deepest first, where left empty (one argument
     # each: a prefix with spaces or wildcards stays one path)
@@ -105,6 +115,11 @@ done
 if { [ -e "$bin" ] || [ -L "$bin" ]; } && ! is_our_link; then
     die "$bin exists and is not reflink4j's link to $link_target: remove it first, or choose another --prefix"
 fi
+for file in "$bash_completion" "$zsh_completion" "$man_page"; do
+    if { [ -e "$file" ] || [ -L "$file" ]; } && ! written_by_us "$file"; then
+        die "$file exists and is not reflink4j's: remove it first, or choose another --prefix"
+    fi
+done
 
 # files readable by all, writable by their owner only, whatever the umask; directories made
 # where missing (mode 755), the modes of existing ones (a 2775 /usr/local/bin, a 700 ~/.local/bin)

@@ -368,6 +368,36 @@ class InstallTest extends RealFileSystemTest {
     }
 
     @Test
+    void install_overAnotherProgramsManPage_failsNamingIt_andChangesNothing() throws IOException {
+        Path other = work.resolve("other");
+        Path page = Files.createDirectories(other.resolve("share/man/man1")).resolve("reflink.1");
+        Files.writeString(page, ".TH REFLINK 1\n");
+
+        CommandRun run = runInstall("--prefix", other.toString());
+
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains(page + " exists and is not reflink4j's"), run.stderr());
+        assertEquals(".TH REFLINK 1\n", Files.readString(page));
+        assertEquals(List.of(Path.of("share"), Path.of("share/man"), Path.of("share/man/man1"),
+                Path.of("share/man/man1/reflink.1")), files(other));
+    }
+
+    @Test
+    void uninstall_leavesACompletionTheBuildDidNotWrite_andRemovesTheRest() throws IOException {
+        Path completion = prefix.resolve("share/bash-completion/completions/reflink");
+        Files.writeString(completion, "complete -F _another_reflink reflink\n"); // another package's, since
+
+        CommandRun run = runInstall("--uninstall", "--prefix", prefix.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("left " + completion), run.stderr());
+        assertEquals("complete -F _another_reflink reflink\n", Files.readString(completion));
+        assertEquals(List.of(Path.of("share"), Path.of("share/bash-completion"),
+                Path.of("share/bash-completion/completions"), Path.of("share/bash-completion/completions/reflink")),
+                files(prefix));
+    }
+
+    @Test
     void uninstall_ofAPrefixWithSpaces_removesItsOwnDirectories_andNoOtherEmptyOne() throws IOException {
         Path spaced = work.resolve("my tools");
         // what a prefix split at its space would name: an empty directory that is not the installation's
