@@ -55,15 +55,36 @@ bash_completion=$root/share/bash-completion/completions/reflink
 zsh_completion=$root/share/zsh/site-functions/_reflink
 man_page=$root/share/man/man1/reflink.1
 
-# the directories an install may have made, deepest first: uninstall removes those left empty
-made_directories="$root/share/bash-completion/completions $root/share/bash-completion
-$root/share/zsh/site-functions $root/share/zsh $root/share/man/man1 $root/share/man $root/share
-$root/lib $root/bin"
+# what PREFIX/bin/reflink is when it is this installation's: a link to the launcher
+link_target=../lib/reflink4j/reflink
+is_our_link() {
+    [ -L "$bin" ] && [ "$(readlink -- "$bin")" = "$link_target" ]
+}
+# whether FILE (a completion, the man page) is one the build wrote: its head names the generator
+written_by_us() {
+    [ -f "$1" ] && ! [ -L "$1" ] && head -n 3 -- "$1" | grep -q 'io\.github\.reflink4j\.cli\.CommandReference'
+}
 
 if [ "$uninstall" = true ]; then
-    rm -f -- "$bin" "$bash_completion" "$zsh_completion" "$man_page"
+    # PREFIX/bin/reflink only if it is the link an install made, never another program's reflink
+    if is_our_link; then
+        rm -f -- "$bin"
+    elif [ -e "$bin" ] || [ -L "$bin" ]; then
+        echo "install: left $bin, which is not reflink4j's link to $link_target" >&2
+    fi
+    for file in "$bash_completion" "$zsh_completion" "$man_page"; do
+        if written_by_us "$file"; then
+            rm -f -- "$file"
+        elif [ -e "$file" ] || [ -L "$file" ]; then
+            echo "install: left $file, which reflink4j's build did not write" >&2
+        fi
+    done
     rm -rf -- "$lib"
-    for directory in $made_directories; do
+    # the directories an install may have made, deepest first, where left empty (one argument
+    # each: a prefix with spaces or wildcards stays one path)
+    for directory in "$root/share/bash-completion/completions" "$root/share/bash-completion" \
+        "$root/share/zsh/site-functions" "$root/share/zsh" "$root/share/man/man1" "$root/share/man" \
+        "$root/share" "$root/lib" "$root/bin"; do
         if [ -d "$directory" ]; then
             rmdir -- "$directory" 2>/dev/null || true
         fi
@@ -90,20 +111,32 @@ for built in reflink.jar reflink share/bash-completion/completions/reflink share
     [ -f "$target/$built" ] || die "$target/$built is missing: build with mvn package"
 done
 
-# files readable by all, writable by their owner only, whatever the umask
+# never another program's reflink replaced (a link of an older install is)
+if { [ -e "$bin" ] || [ -L "$bin" ]; } && ! is_our_link; then
+    die "$bin exists and is not reflink4j's link to $link_target: remove it first, or choose another --prefix"
+fi
+for file in "$bash_completion" "$zsh_completion" "$man_page"; do
+    if { [ -e "$file" ] || [ -L "$file" ]; } && ! written_by_us "$file"; then
+        die "$file exists and is not reflink4j's: remove it first, or choose another --prefix"
+    fi
+done
+
+# files readable by all, writable by their owner only, whatever the umask; directories made
+# where missing (mode 755), the modes of existing ones (a 2775 /usr/local/bin, a 700 ~/.local/bin)
+# left as they are
 umask 022
-install -d -m 755 -- "$lib" "$root/bin" "${bash_completion%/*}" "${zsh_completion%/*}" "${man_page%/*}"
+mkdir -p -- "$lib" "$root/bin" "${bash_completion%/*}" "${zsh_completion%/*}" "${man_page%/*}"
 install -m 644 -- "$target/reflink.jar" "$lib/reflink.jar"
 install -m 755 -- "$target/reflink" "$lib/reflink"
 for stub in "$target"/jffi/*/libjffi-*.so; do
     [ -f "$stub" ] || continue
     architecture=${stub%/*}
     architecture=${architecture##*/}
-    install -d -m 755 -- "$lib/jffi/$architecture"
+    mkdir -p -- "$lib/jffi/$architecture"
     install -m 644 -- "$stub" "$lib/jffi/$architecture/${stub##*/}"
 done
 # a relative link, so that a staged tree (DESTDIR) points into itself once moved into place
-ln -sfn -- ../lib/reflink4j/reflink "$bin"
+ln -sfn -- "$link_target" "$bin"
 install -m 644 -- "$target/share/bash-completion/completions/reflink" "$bash_completion"
 install -m 644 -- "$target/share/zsh/site-functions/_reflink" "$zsh_completion"
 install -m 644 -- "$target/share/man/man1/reflink.1" "$man_page"

@@ -146,6 +146,20 @@ class InstallTest extends RealFileSystemTest {
     }
 
     @Test
+    void installedReflink_inAPrefixAndAHomeWithSpaces_makesItsArchive() throws IOException {
+        Path spaced = work.resolve("my tools");
+        install("--prefix", spaced.toString());
+        Path home = Files.createDirectory(work.resolve("a home"));
+
+        CommandRun run = CommandRun.run(List.of(spaced.resolve("bin/reflink").toString(), "--version"),
+                launcherEnvironment(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", "")), work);
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().startsWith("reflink "), run.stdout());
+        theArchiveIn(home.resolve(".cache/reflink4j")); // the training ran, its paths whole
+    }
+
+    @Test
     void installedReflink_asAnUnprivilegedUserWithoutAHome_runsWithoutAnArchive() {
         assumeRoot();
         List<String> command = new ArrayList<>(AS_NOBODY);
@@ -310,6 +324,97 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(List.of(), files(stage), "left in the staging directory");
     }
 
+    @Test
+    void install_keepsTheModesOfDirectoriesThatExist_andMakesTheMissingOnesReadableByAll() throws IOException {
+        Path other = work.resolve("other");
+        Path bin = Files.createDirectories(other.resolve("bin"));
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwx------"));
+
+        install("--prefix", other.toString());
+
+        assertEquals("rwx------", mode(bin), "the mode of a directory that was there");
+        for (String made : List.of("lib", "lib/reflink4j", "share", "share/man/man1", "share/zsh/site-functions",
+                "share/bash-completion/completions")) {
+            assertEquals("rwxr-xr-x", mode(other.resolve(made)), made);
+        }
+    }
+
+    @Test
+    void install_overAnotherProgramsReflink_failsNamingIt_andChangesNothing() throws IOException {
+        Path other = work.resolve("other");
+        Path foreign = Files.createDirectories(other.resolve("bin")).resolve("reflink");
+        Files.writeString(foreign, "#!/bin/sh\necho another reflink\n");
+
+        CommandRun run = runInstall("--prefix", other.toString());
+
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains(foreign + " exists and is not reflink4j's"), run.stderr());
+        assertEquals("#!/bin/sh\necho another reflink\n", Files.readString(foreign));
+        assertEquals(List.of(Path.of("bin"), Path.of("bin/reflink")), files(other));
+    }
+
+    @Test
+    void uninstall_leavesAnotherProgramsReflink_andRemovesTheRest() throws IOException {
+        Path link = prefix.resolve("bin/reflink");
+        Files.delete(link);
+        Files.writeString(link, "#!/bin/sh\necho another reflink\n");
+
+        CommandRun run = runInstall("--uninstall", "--prefix", prefix.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("left " + link), run.stderr());
+        assertEquals("#!/bin/sh\necho another reflink\n", Files.readString(link));
+        assertEquals(List.of(Path.of("bin"), Path.of("bin/reflink")), files(prefix));
+    }
+
+    @Test
+    void install_overAnotherProgramsManPage_failsNamingIt_andChangesNothing() throws IOException {
+        Path other = work.resolve("other");
+        Path page = Files.createDirectories(other.resolve("share/man/man1")).resolve("reflink.1");
+        Files.writeString(page, ".TH REFLINK 1\n");
+
+        CommandRun run = runInstall("--prefix", other.toString());
+
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains(page + " exists and is not reflink4j's"), run.stderr());
+        assertEquals(".TH REFLINK 1\n", Files.readString(page));
+        assertEquals(List.of(Path.of("share"), Path.of("share/man"), Path.of("share/man/man1"),
+                Path.of("share/man/man1/reflink.1")), files(other));
+    }
+
+    @Test
+    void uninstall_leavesACompletionTheBuildDidNotWrite_andRemovesTheRest() throws IOException {
+        Path completion = prefix.resolve("share/bash-completion/completions/reflink");
+        Files.writeString(completion, "complete -F _another_reflink reflink\n"); // another package's, since
+
+        CommandRun run = runInstall("--uninstall", "--prefix", prefix.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("left " + completion), run.stderr());
+        assertEquals("complete -F _another_reflink reflink\n", Files.readString(completion));
+        assertEquals(List.of(Path.of("share"), Path.of("share/bash-completion"),
+                Path.of("share/bash-completion/completions"), Path.of("share/bash-completion/completions/reflink")),
+                files(prefix));
+    }
+
+    @Test
+    void uninstall_ofAPrefixWithSpaces_removesItsOwnDirectories_andNoOtherEmptyOne() throws IOException {
+        Path spaced = work.resolve("my tools");
+        // what a prefix split at its space would name: an empty directory that is not the installation's
+        Path neighbour = Files.createDirectory(work.resolve("my"));
+
+        install("--prefix", spaced.toString());
+        assertEquals(Path.of("../lib/reflink4j/reflink"), Files.readSymbolicLink(spaced.resolve("bin/reflink")));
+        install("--uninstall", "--prefix", spaced.toString());
+
+        assertEquals(List.of(), files(spaced), "left in the prefix");
+        assertTrue(Files.isDirectory(neighbour), "an empty directory beside the prefix was removed");
+    }
+
+    private static String mode(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
     private static Path zsh() {
         Path zsh = Stream.of("/usr/bin/zsh", "/bin/zsh").map(Path::of).filter(Files::isExecutable).findFirst()
                 .orElse(null);
@@ -335,10 +440,15 @@ class InstallTest extends RealFileSystemTest {
     }
 
     private void install(String... arguments) {
+        CommandRun run = runInstall(arguments);
+        assertEquals(0, run.exitCode(), run.stderr() + run.stdout());
+    }
+
+    /** {@code sh src/install.sh ARGUMENTS}, its exit status for the caller to check. */
+    private static CommandRun runInstall(String... arguments) {
         List<String> command = new ArrayList<>(List.of("sh", INSTALL_SCRIPT.toString()));
         command.addAll(List.of(arguments));
-        CommandRun run = CommandRun.run(command, Map.of(), null);
-        assertEquals(0, run.exitCode(), run.stderr() + run.stdout());
+        return CommandRun.run(command, Map.of(), null);
     }
 
     /** PREFIX/bin/reflink, run on the JDK running these tests. */

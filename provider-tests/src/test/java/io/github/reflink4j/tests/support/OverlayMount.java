@@ -81,11 +81,24 @@ public final class OverlayMount implements AutoCloseable {
         return merged;
     }
 
+    /**
+     * Unmounts the overlay. When it is busy (a descriptor or a process still in it), it is still
+     * detached (umount -l), so that no mount of a test's stays on the file system below, keeping
+     * it busy for every later test and for {@code src/test-filesystems.sh --unmount}; and the
+     * test fails, naming what kept it busy.
+     */
     @Override
     public void close() {
-        if (mounted) {
-            Shell.run("umount \"$1\"", merged.toString());
-            mounted = false;
+        if (!mounted) {
+            return;
+        }
+        mounted = false;
+        Shell unmounted = Shell.exec("umount \"$1\"", merged.toString());
+        if (unmounted.exitCode() != 0) {
+            Shell detached = Shell.exec("umount -l \"$1\"", merged.toString());
+            throw new AssertionError("cannot unmount the overlay at " + merged + ": " + unmounted.stderr().strip()
+                    + (detached.exitCode() == 0 ? "; detached it (umount -l), it goes once the last user closes it"
+                            : "; nor detach it (umount -l): " + detached.stderr().strip()));
         }
     }
 }
