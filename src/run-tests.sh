@@ -47,4 +47,4 @@ fi
 echo "run-tests: java $java_version, REFLINK4J_BINDING=${REFLINK4J_BINDING:-auto}, REFLINK4J_TEST_FS=$REFLINK4J_TEST_FS" >&2
 mvn -B verify "$@"
 tally=provider-tests/target/filesystem-tally.txt
-[ -f "$tally" ] && cat "$tally"
+if [ -f "$tally" ]; then cat "$tally"; fi
