@@ -160,7 +160,8 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
         static ProgressBar onStandardError(String task, long maxMiB) {
             return new ProgressBarBuilder().setTaskName(task).setInitialMax(maxMiB)
                     .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
-                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+                    .setConsumer(new ConsoleProgressBarConsumer(
+                            new PrintStream(System.err, true, ReflinkCommand.charsetOf("sun.stderr.encoding")))).build();
         }
     }
 

@@ -239,15 +239,19 @@ public final class ReflinkCommand {
 
     /** A writer on {@code stream} in the charset the JVM chose for it, else the default one. */
     private static PrintWriter writer(OutputStream stream, String encodingProperty) {
-        Charset charset = Charset.defaultCharset();
+        return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charsetOf(encodingProperty))), true);
+    }
+
+    /** The charset the JVM chose for a standard stream ({@code sun.stderr.encoding}...), else the default one. */
+    static Charset charsetOf(String encodingProperty) {
         String encoding = System.getProperty(encodingProperty);
         if (encoding != null) {
             try {
-                charset = Charset.forName(encoding);
+                return Charset.forName(encoding);
             } catch (IllegalArgumentException e) {
                 // not available here: the default charset
             }
         }
-        return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
+        return Charset.defaultCharset();
     }
 }

@@ -1,6 +1,7 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -48,7 +49,9 @@ final class PortableTreeCopy {
                 Path copy = targetOf(source, target, directory);
                 try {
                     Files.copy(directory, copy, request.standardOptions());
-                } catch (FileAlreadyExistsException e) {
+                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                    // an existing directory is merged into, also with REPLACE_EXISTING (with which
+                    // Files.copy refuses a directory that is not empty)
                     if (!Files.isDirectory(copy, LinkOption.NOFOLLOW_LINKS)) {
                         return failed(directory, copy, e, FileVisitResult.SKIP_SUBTREE);
                     }

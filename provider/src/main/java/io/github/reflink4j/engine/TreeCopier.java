@@ -554,8 +554,13 @@ public final class TreeCopier {
         Path realSource = source.toRealPath();
         Path existing = target.toAbsolutePath().normalize();
         Path rest = existing.getFileSystem().getPath("");
+        // up to the nearest ancestor that exists; a root (no file name) ends the walk there
         while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            rest = existing.getFileName().resolve(rest);
+            Path name = existing.getFileName();
+            if (name == null) {
+                break;
+            }
+            rest = name.resolve(rest);
             existing = existing.getParent();
         }
         if (existing == null || existing.getFileSystem() != realSource.getFileSystem()) {

@@ -71,7 +71,6 @@ public interface Syscalls {
      * {@code jnr}, {@code auto}) picks one.
      */
     static String bindingName() {
-        Bindings.isAvailable();
         return Bindings.name();
     }
 

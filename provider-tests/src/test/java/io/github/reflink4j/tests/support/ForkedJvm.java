@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -225,12 +226,29 @@ public final class ForkedJvm {
         List<String> command = new ArrayList<>(List.of("bash", "-c", shellSetup + "\nexec \"$@\"", "forked-jvm"));
         command.addAll(launcher);
         command.add(java);
+        command.addAll(coverageAgent());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", classPath, main.getName()));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         return builder;
+    }
+
+    /**
+     * The coverage agent of the test JVM (JaCoCo's {@code -javaagent:...}, which the build gives
+     * it), so that what the provider does in this JVM counts too; none when the tests run without
+     * it, or when this JVM runs as another user, who can neither read the agent's jar nor write its
+     * record.
+     */
+    private List<String> coverageAgent() {
+        boolean otherUser = !launcher.isEmpty() && launcher.get(0).equals("setpriv");
+        if (otherUser) {
+            return List.of();
+        }
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(argument -> argument.startsWith("-javaagent:") && argument.contains("jacoco"))
+                .toList();
     }
 
     /** Runs the program with these arguments, waiting at most {@code timeoutSeconds}. */
