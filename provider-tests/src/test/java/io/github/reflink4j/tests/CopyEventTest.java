@@ -11,6 +11,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,29 @@ class CopyEventTest extends RealFileSystemTest {
         assertEquals("ALWAYS", event.getString("mode"));
         assertNull(event.getString("method"));
         assertTrue(event.getString("failure").contains("ReflinkFailedException"), event.toString());
+        assertFalse(Files.exists(target));
+    }
+
+    /**
+     * A copy that fails before its target is made (here: no source) is an event too, as it is where
+     * reflink4j copies through the JDK; the exception is the one the copy throws without a recording.
+     */
+    @Test
+    void failedCopy_sourceMissing_isAnEventNamingTheFailure() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = dir.resolve("no-such-source");
+        Path target = dir.resolve("target");
+        IOException[] thrown = new IOException[1];
+
+        List<RecordedEvent> events = recorded(dir, () -> thrown[0] = assertThrows(IOException.class,
+                () -> Reflink.copy(source, target)));
+
+        assertEquals(NoSuchFileException.class, thrown[0].getClass(), thrown[0].toString());
+        assertEquals(source.toString(), thrown[0].getMessage());
+        RecordedEvent event = only(events, target);
+        assertEquals(source.toString(), event.getString("source"));
+        assertNull(event.getString("method"), event.toString());
+        assertEquals(thrown[0].toString(), event.getString("failure"), event.toString());
         assertFalse(Files.exists(target));
     }
 
