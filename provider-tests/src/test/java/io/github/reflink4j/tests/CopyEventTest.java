@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
 import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
@@ -180,6 +183,38 @@ class CopyEventTest extends RealFileSystemTest {
             assertEquals(5_000L, event.getLong("bytes"));
         }
         assertTrue(Files.isDirectory(tree));
+    }
+
+    /**
+     * Where reflink4j cannot go native (here: a tree on Jimfs, copied through the JDK), each file
+     * of a tree copy is still an event, as each file of a native tree copy is.
+     */
+    @Test
+    void treeCopy_throughTheJdk_onJimfs_isOneEventPerFile() throws Exception {
+        try (FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path dir = jimfs.getPath("/work");
+            Files.createDirectories(dir.resolve("tree/a"));
+            Set<String> expected = new TreeSet<>();
+            for (String name : List.of("one", "a/two")) {
+                Files.write(dir.resolve("tree").resolve(name), new byte[5_000]);
+                expected.add(dir.resolve("copy").resolve(name).toString());
+            }
+            TreeCopySummary[] summary = new TreeCopySummary[1];
+
+            List<RecordedEvent> events = recorded(dir,
+                    () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
+
+            assertTrue(summary[0].failures().isEmpty(), summary[0].toString());
+            assertEquals(2, summary[0].files(), summary[0].toString());
+            assertEquals(expected, events.stream().map(e -> e.getString("target"))
+                    .collect(Collectors.toCollection(TreeSet::new)), events.toString());
+            assertEquals(2, events.size(), events.toString());
+            for (RecordedEvent event : events) {
+                assertNotEquals("CLONE", event.getString("method"), event.toString());
+                assertEquals(5_000L, event.getLong("bytes"));
+                assertTrue(event.getString("fallbackReason").contains("platform"), event.toString());
+            }
+        }
     }
 
     /**

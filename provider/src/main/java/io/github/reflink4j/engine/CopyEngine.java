@@ -103,8 +103,11 @@ public final class CopyEngine {
         return result;
     }
 
-    /** A copy through the JDK, where reflink4j cannot go native; reported when it moved data or failed. */
-    private static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
+    /**
+     * A copy through the JDK, where reflink4j cannot go native (one file, or each entry of a {@link
+     * PortableTreeCopy}); reported when it moved data or failed.
+     */
+    static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
             throws IOException {
         Object report = CopyReports.begin();
         // NEVER asked for a copy: that it is not a clone needs no reason
