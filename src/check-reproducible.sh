@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the build is reproducible: builds the published artifacts (the provider's jar,
-# sources jar and javadoc jar) and the command's shaded jar twice from clean, and compares
-# them byte for byte. Exits nonzero naming each jar that differs and the entries that differ.
+# sources jar, javadoc jar and -javaagent jar) and the command's shaded jar twice from clean, and
+# compares them byte for byte. Exits nonzero naming each jar that differs and the entries that differ.
 #
 # Usage: src/check-reproducible.sh [extra maven arguments]
 #        JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 src/check-reproducible.sh
@@ -20,20 +20,24 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
+# every jar a release hands out, by name: the provider's jar, its sources and javadoc jars, the
+# -javaagent jar of "Every JVM program, with one variable" (README), and the command's jar
+expected=("reflink4j-$version.jar" "reflink4j-$version-sources.jar" "reflink4j-$version-javadoc.jar"
+  "reflink4j-$version-jvm.jar" reflink.jar)
+
 build() {
-  local into=$1
+  local into=$1 name made
   mvn -B -q -pl provider,cli -Ppublish clean package -DskipTests "${@:2}"
   mkdir -p "$into"
-  local n=0 jar jars=(provider/target/reflink4j-*.jar cli/target/reflink.jar)
-  for jar in "${jars[@]}"; do
-    [ -f "$jar" ] || continue
-    cp "$jar" "$into/"
-    n=$((n + 1))
+  cp provider/target/reflink4j-*.jar cli/target/reflink.jar "$into/"
+  # a jar missing from the build would compare nothing; one the list does not name would go unchecked
+  for name in "${expected[@]}"; do
+    [ -f "$into/$name" ] || { echo "check-reproducible: the build made no $name" >&2; exit 1; }
   done
-  # the provider's jar, sources and javadoc jars, and reflink.jar: a build without one of them
-  # would compare nothing for it
-  if [ "$n" -ne 4 ]; then
-    echo "check-reproducible: expected 4 jars, the build made $n: ${jars[*]}" >&2
+  made=$(ls "$into")
+  if [ "$(wc -l <<<"$made")" -ne "${#expected[@]}" ]; then
+    echo "check-reproducible: the build made jars this script does not name: $(tr '\n' ' ' <<<"$made")" >&2
     exit 1
   fi
 }

@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
 import io.github.reflink4j.CopyMethod;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
@@ -117,6 +121,29 @@ class CopyEventTest extends RealFileSystemTest {
         assertFalse(Files.exists(target));
     }
 
+    /**
+     * A copy that fails before its target is made (here: no source) is an event too, as it is where
+     * reflink4j copies through the JDK; the exception is the one the copy throws without a recording.
+     */
+    @Test
+    void failedCopy_sourceMissing_isAnEventNamingTheFailure() throws Exception {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path source = dir.resolve("no-such-source");
+        Path target = dir.resolve("target");
+        IOException[] thrown = new IOException[1];
+
+        List<RecordedEvent> events = recorded(dir, () -> thrown[0] = assertThrows(IOException.class,
+                () -> Reflink.copy(source, target)));
+
+        assertEquals(NoSuchFileException.class, thrown[0].getClass(), thrown[0].toString());
+        assertEquals(source.toString(), thrown[0].getMessage());
+        RecordedEvent event = only(events, target);
+        assertEquals(source.toString(), event.getString("source"));
+        assertNull(event.getString("method"), event.toString());
+        assertEquals(thrown[0].toString(), event.getString("failure"), event.toString());
+        assertFalse(Files.exists(target));
+    }
+
     @Test
     void rangeCopy_atOffsetsNotAlignedAlike_isAnEventSayingWhyNoBlockCloned() throws Exception {
         Path dir = directoryOn(TestFileSystem.BTRFS);
@@ -156,6 +183,38 @@ class CopyEventTest extends RealFileSystemTest {
             assertEquals(5_000L, event.getLong("bytes"));
         }
         assertTrue(Files.isDirectory(tree));
+    }
+
+    /**
+     * Where reflink4j cannot go native (here: a tree on Jimfs, copied through the JDK), each file
+     * of a tree copy is still an event, as each file of a native tree copy is.
+     */
+    @Test
+    void treeCopy_throughTheJdk_onJimfs_isOneEventPerFile() throws Exception {
+        try (FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path dir = jimfs.getPath("/work");
+            Files.createDirectories(dir.resolve("tree/a"));
+            Set<String> expected = new TreeSet<>();
+            for (String name : List.of("one", "a/two")) {
+                Files.write(dir.resolve("tree").resolve(name), new byte[5_000]);
+                expected.add(dir.resolve("copy").resolve(name).toString());
+            }
+            TreeCopySummary[] summary = new TreeCopySummary[1];
+
+            List<RecordedEvent> events = recorded(dir,
+                    () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
+
+            assertTrue(summary[0].failures().isEmpty(), summary[0].toString());
+            assertEquals(2, summary[0].files(), summary[0].toString());
+            assertEquals(expected, events.stream().map(e -> e.getString("target"))
+                    .collect(Collectors.toCollection(TreeSet::new)), events.toString());
+            assertEquals(2, events.size(), events.toString());
+            for (RecordedEvent event : events) {
+                assertNotEquals("CLONE", event.getString("method"), event.toString());
+                assertEquals(5_000L, event.getLong("bytes"));
+                assertTrue(event.getString("fallbackReason").contains("platform"), event.toString());
+            }
+        }
     }
 
     /**

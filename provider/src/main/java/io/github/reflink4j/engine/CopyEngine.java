@@ -51,33 +51,41 @@ public final class CopyEngine {
             return portableCopy(source, target, request, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        byte[] sourceBytes = NativePaths.bytes(source);
         Supplier<Path> sourcePath = () -> source;
         Supplier<Path> targetPath = () -> target;
+        // a copy that fails before its target is made (no source, an unreadable one) is reported here, as
+        // the portable copy reports it; from there on copyOpenFile reports it, once
+        Object report = CopyReports.begin();
         FileStatus status;
-        try {
-            // a stat before any open: special files (devices, FIFOs) must never be opened here
-            status = sys.statusAt(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
-        } catch (NativeException e) {
-            throw Failures.translate(e, source, target);
-        }
-        if (status == null) {
-            throw new NoSuchFileException(source.toString());
-        }
-        if (!status.isRegularFile()) {
-            Files.copy(source, target, request.standardOptions());
-            return CopyResult.none();
-        }
         int in;
         try {
-            in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
-        } catch (NativeException e) {
-            FileStatus existing = CopyRequest.PLATFORM_COPY_SINCE_JDK_20 ? null : targetStatus(sys, target);
-            if (existing != null && existing.isSameFileAs(status)) {
-                return CopyResult.none(); // the target is the source itself: nothing to do, as the JDK does
+            byte[] sourceBytes = NativePaths.bytes(source);
+            try {
+                // a stat before any open: special files (devices, FIFOs) must never be opened here
+                status = sys.statusAt(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
+            } catch (NativeException e) {
+                throw Failures.translate(e, source, target);
             }
-            IOException settled = existing == null ? null : settledBeforeOpening(existing, target, request);
-            throw settled != null ? settled : Failures.translate(e, source, target);
+            if (status == null) {
+                throw new NoSuchFileException(source.toString());
+            }
+            if (!status.isRegularFile()) {
+                Files.copy(source, target, request.standardOptions());
+                return CopyResult.none();
+            }
+            try {
+                in = sys.openForReading(Syscalls.AT_FDCWD, sourceBytes, request.followLinks());
+            } catch (NativeException e) {
+                FileStatus existing = CopyRequest.PLATFORM_COPY_SINCE_JDK_20 ? null : targetStatus(sys, target);
+                if (existing != null && existing.isSameFileAs(status)) {
+                    return CopyResult.none(); // the target is the source itself: nothing to do, as the JDK does
+                }
+                IOException settled = existing == null ? null : settledBeforeOpening(existing, target, request);
+                throw settled != null ? settled : Failures.translate(e, source, target);
+            }
+        } catch (Throwable failure) {
+            CopyReports.end(report, sourcePath, targetPath, request.mode(), null, null, null, failure);
+            throw failure;
         }
         CopyResult result;
         try {
@@ -95,8 +103,11 @@ public final class CopyEngine {
         return result;
     }
 
-    /** A copy through the JDK, where reflink4j cannot go native; reported when it moved data or failed. */
-    private static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
+    /**
+     * A copy through the JDK, where reflink4j cannot go native (one file, or each entry of a {@link
+     * PortableTreeCopy}); reported when it moved data or failed.
+     */
+    static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
             throws IOException {
         Object report = CopyReports.begin();
         // NEVER asked for a copy: that it is not a clone needs no reason

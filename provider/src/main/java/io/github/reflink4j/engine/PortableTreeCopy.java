@@ -67,7 +67,7 @@ final class PortableTreeCopy {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
                 Path copy = targetOf(source, target, file);
                 try {
-                    CopyResult result = PortableCopy.files(file, copy, request, refusal);
+                    CopyResult result = CopyEngine.portableCopy(file, copy, request, refusal);
                     if (attributes.isRegularFile()) {
                         counts[0]++;
                         counts[3] += result.bytes();
