@@ -43,7 +43,9 @@ public final class CommandReference {
     public static void main(String[] args) {
         String what = args.length == 0 ? "" : args[0];
         if (what.equals("--write") && args.length == 3) {
-            write(Path.of(args[1]), args[2]);
+            // the build gives project.build.outputTimestamp (2026-11-26T00:00:00Z): its day, so
+            // that two builds of one commit write the same page
+            write(Path.of(args[1]), args[2].length() > 10 ? args[2].substring(0, 10) : args[2]);
             return;
         }
         String text;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +85,44 @@ class DebugLogTest extends RealFileSystemTest {
         assertSameContent(source, target);
     }
 
+    /**
+     * reflink4j as the default provider and no logging asked for: a copy that falls back starts
+     * no logging backend, so a program that names its LogManager after its first copy (as JBoss
+     * LogManager and log4j-jul have programs do) still gets it, as without reflink4j.
+     */
+    @Test
+    void fallback_asTheDefaultProvider_leavesTheProgramsLogManagerChoiceAlone() throws Exception {
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path source = writeRandomFile(dir.resolve("source"), 50_000, 6);
+        Path target = dir.resolve("target");
+
+        String output = CopyEventTest.fork(List.of(
+                        "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
+                LogManagerAfterCopyProgram.class, source.toString(), target.toString());
+
+        assertEquals(List.of("provider " + ReflinkFileSystemProvider.class.getName(),
+                "log manager " + LogManagerAfterCopyProgram.ProgramsLogManager.class.getName()),
+                output.lines().collect(Collectors.toList()));
+        assertSameContent(source, target);
+    }
+
+    /** The same program with {@code -Dreflink4j.log=on}: the record is there, at the cost of the choice. */
+    @Test
+    void fallback_asTheDefaultProvider_withLogOn_logsTheFallback() throws Exception {
+        Path dir = directoryOn(TestFileSystem.EXT4);
+        Path source = writeRandomFile(dir.resolve("source"), 50_000, 7);
+        Path target = dir.resolve("target");
+        Path configuration = debugConfiguration(dir);
+
+        String output = CopyEventTest.fork(List.of("-Dreflink4j.log=on",
+                        "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
+                LogManagerAfterCopyProgram.class, source.toString(), target.toString(), configuration.toString());
+
+        assertEquals(1, output.lines().filter(line -> line.startsWith("io.github.reflink4j.copy FINE: copied "
+                + source + " to " + target) && line.endsWith(EOPNOTSUPP)).count(), output);
+        assertTrue(output.contains("log manager java.util.logging.LogManager"), output);
+    }
+
     @Test
     void bindingThatCannotLoad_withDebugOn_isLoggedWithTheReason_andTheCopyGoesThroughTheJdk() throws Exception {
         Path dir = directoryOn(TestFileSystem.EXT4);
@@ -108,6 +147,27 @@ class DebugLogTest extends RealFileSystemTest {
                 "java.util.logging.ConsoleHandler.level = ALL",
                 "java.util.logging.SimpleFormatter.format = %3$s %4$s: %5$s%6$s%n",
                 "io.github.reflink4j.level = FINE", ""));
+    }
+
+    /**
+     * Copies its first argument to its second with a plain {@code Files.copy}, then names its own
+     * LogManager, as a program using JBoss LogManager does, and prints which one the JVM uses. A
+     * third argument is a logging configuration, given as a system property before the copy.
+     */
+    public static final class LogManagerAfterCopyProgram {
+        /** The program's own LogManager. */
+        public static final class ProgramsLogManager extends java.util.logging.LogManager {
+        }
+
+        public static void main(String[] args) throws IOException {
+            if (args.length > 2) {
+                System.setProperty("java.util.logging.config.file", args[2]);
+            }
+            Files.copy(Path.of(args[0]), Path.of(args[1]));
+            System.out.println("provider " + FileSystems.getDefault().provider().getClass().getName());
+            System.setProperty("java.util.logging.manager", ProgramsLogManager.class.getName());
+            System.out.println("log manager " + java.util.logging.LogManager.getLogManager().getClass().getName());
+        }
     }
 
     /** Copies its first argument to its second with {@code Reflink.copy}. */

@@ -33,6 +33,9 @@ final class DebugLog {
     /** The native binding that loaded, or why none did. */
     static final String BINDING = ROOT + ".binding";
 
+    /** The class name that makes reflink4j the JVM's default provider (not loaded from here). */
+    private static final String DEFAULT_PROVIDER = "io.github.reflink4j.ReflinkFileSystemProvider";
+
     private static final Map<String, Logger> LOGGERS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Boolean> LOGGING = new ThreadLocal<>();
     private static final AtomicBoolean BINDING_REPORTED = new AtomicBoolean();
@@ -84,7 +87,35 @@ final class DebugLog {
         }
     }
 
+    /**
+     * Whether records may start a logging backend: {@code -Dreflink4j.log=on|off}; by default on,
+     * but as the JVM's default file system provider only when the program chose java.util.logging
+     * itself ({@code java.util.logging.config.file}, {@code .config.class} or {@code .manager}
+     * set). There every copy of the JVM goes through reflink4j, and a backend started inside its
+     * first copy that falls back would fix the JVM's LogManager before a program that names its
+     * own one later (JBoss LogManager, log4j-jul) gets to; the JDK itself defers its own records
+     * for the same reason.
+     */
+    private static boolean backendAllowed() {
+        String asked = System.getProperty("reflink4j.log", "");
+        if (asked.equalsIgnoreCase("on")) {
+            return true;
+        }
+        if (asked.equalsIgnoreCase("off")) {
+            return false;
+        }
+        if (!DEFAULT_PROVIDER.equals(System.getProperty("java.nio.file.spi.DefaultFileSystemProvider"))) {
+            return true;
+        }
+        return System.getProperty("java.util.logging.config.file") != null
+                || System.getProperty("java.util.logging.config.class") != null
+                || System.getProperty("java.util.logging.manager") != null;
+    }
+
     private static void log(String name, Supplier<String> message, Throwable cause) {
+        if (!backendAllowed()) {
+            return;
+        }
         Logger logger = LOGGERS.computeIfAbsent(name, System::getLogger);
         if (logger.isLoggable(Level.DEBUG)) {
             if (cause == null) {
