@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
@@ -258,5 +259,33 @@ class PortableCopyOnJimfsTest {
             System.arraycopy(data, 1000, expected, 10, 20_000);
             assertArrayEquals(expected, Files.readAllBytes(target), mode.toString());
         }
+    }
+
+    @Test
+    void never_overADirectoryWithEntries_withReplaceExisting_throwsDirectoryNotEmpty_andRemovesItsNewFile()
+            throws IOException {
+        Path source = Files.write(jimfs.getPath("/source"), randomBytes(20_000, 18));
+        Path target = Files.createDirectory(jimfs.getPath("/target"));
+        byte[] kept = randomBytes(10, 19);
+        Files.write(target.resolve("entry"), kept);
+
+        DirectoryNotEmptyException e = assertThrows(DirectoryNotEmptyException.class,
+                () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING));
+
+        assertEquals(target.toString(), e.getFile());
+        assertArrayEquals(kept, Files.readAllBytes(target.resolve("entry")));
+        assertEquals(List.of("source", "target", "work"), names(jimfs.getPath("/")));
+    }
+
+    @Test
+    void never_overAnEmptyDirectory_withReplaceExisting_replacesItWithTheFile() throws IOException {
+        byte[] data = randomBytes(20_000, 20);
+        Path source = Files.write(jimfs.getPath("/source"), data);
+        Path target = Files.createDirectory(jimfs.getPath("/target"));
+
+        Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
+
+        assertArrayEquals(data, Files.readAllBytes(target));
+        assertEquals(List.of("source", "target", "work"), names(jimfs.getPath("/")));
     }
 }
