@@ -96,4 +96,22 @@ class TreeDedupeRootsTest extends RealFileSystemTest {
         before.assertUnchanged();
         assertTrue(Extents.noneShared(tree.resolve("a")), Extents.of(tree.resolve("a")).toString());
     }
+
+    @Test
+    void dedupeTree_withARootBelowARegularFile_listsItAsNotADirectory_andDeduplicatesTheOtherRoot()
+            throws IOException {
+        Path dir = directoryOn(TestFileSystem.BTRFS);
+        Path tree = Files.createDirectory(dir.resolve("tree"));
+        Path a = writeRandomFile(tree.resolve("a"), 128 * 1024, 4);
+        Path b = writeRandomFile(tree.resolve("b"), 128 * 1024, 4);
+        Path belowAFile = a.resolve("x");
+
+        TreeDedupeSummary summary = Reflink.dedupeTree(List.of(belowAFile, tree), TreeDedupe.options());
+
+        assertEquals(1, summary.failures().size(), summary.toString());
+        assertEquals(belowAFile, summary.failures().get(0).file());
+        assertInstanceOf(java.nio.file.NotDirectoryException.class, summary.failures().get(0).error());
+        assertEquals(1, summary.groups());
+        assertTrue(Extents.allShared(b), Extents.of(b).toString());
+    }
 }
