@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -286,6 +287,27 @@ class PortableCopyOnJimfsTest {
         Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
 
         assertArrayEquals(data, Files.readAllBytes(target));
+        assertEquals(List.of("source", "target", "work"), names(jimfs.getPath("/")));
+    }
+
+    @Test
+    void never_onAnInterruptedThread_stopsWithInterruptedIOException_keepsTheInterrupt_andTheOldTarget()
+            throws IOException {
+        Path source = Files.write(jimfs.getPath("/source"), randomBytes(3 << 20, 21));
+        byte[] old = randomBytes(1000, 22);
+        Path target = Files.write(jimfs.getPath("/target"), old);
+
+        Thread.currentThread().interrupt();
+        try {
+            InterruptedIOException e = assertThrows(InterruptedIOException.class,
+                    () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt was swallowed");
+            assertTrue(e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
+                    e.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+        assertArrayEquals(old, Files.readAllBytes(target));
         assertEquals(List.of("source", "target", "work"), names(jimfs.getPath("/")));
     }
 }
