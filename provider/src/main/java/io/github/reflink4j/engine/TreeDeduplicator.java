@@ -193,6 +193,9 @@ public final class TreeDeduplicator {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
+            if (e.getCause() instanceof Error error) {
+                throw error; // as with one worker: an Error passes, unwrapped
+            }
             throw new IllegalStateException(e.getCause());
         } finally {
             workers.shutdown();
