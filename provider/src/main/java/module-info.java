@@ -22,5 +22,6 @@ module io.github.reflink4j {
     // class loader, which a qualified export cannot name, so the package is exported to all.
     exports io.github.reflink4j.linux;
 
-    provides java.nio.file.spi.FileSystemProvider with io.github.reflink4j.ReflinkFileSystemProvider;
+    provides java.nio.file.spi.FileSystemProvider with
+            io.github.reflink4j.ReflinkFileSystemProvider;
 }

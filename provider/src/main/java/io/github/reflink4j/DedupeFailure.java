@@ -17,4 +17,4 @@ import java.nio.file.Path;
  * @param other the file it was being deduplicated with, or null when it failed on its own (reading)
  * @param error why: a typed NIO exception naming the paths, the operation and the errno
  */
-public record DedupeFailure(Path file, Path other, IOException error) { }
+public record DedupeFailure(Path file, Path other, IOException error) {}

@@ -15,4 +15,4 @@ package io.github.reflink4j;
  * @param bytesDeduplicated bytes found identical and now shared
  * @param differs           some compared data differ, or the files' sizes differ
  */
-public record DedupeResult(long bytesCompared, long bytesDeduplicated, boolean differs) { }
+public record DedupeResult(long bytesCompared, long bytesDeduplicated, boolean differs) {}

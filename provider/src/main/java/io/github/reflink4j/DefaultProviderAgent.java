@@ -24,8 +24,7 @@ public final class DefaultProviderAgent {
     /** The JDK's system property that names the default file system provider. */
     static final String DEFAULT_PROVIDER_PROPERTY = "java.nio.file.spi.DefaultFileSystemProvider";
 
-    private DefaultProviderAgent() {
-    }
+    private DefaultProviderAgent() {}
 
     /**
      * Called by the JVM before the program's {@code main}, for {@code -javaagent:JAR[=ARGUMENTS]};

@@ -16,9 +16,9 @@ import io.github.reflink4j.engine.CopyRequest;
 import io.github.reflink4j.engine.Deduplicator;
 import io.github.reflink4j.engine.Leftovers;
 import io.github.reflink4j.engine.SharingInspector;
+import io.github.reflink4j.engine.SupportProbe;
 import io.github.reflink4j.engine.TreeCopier;
 import io.github.reflink4j.engine.TreeDeduplicator;
-import io.github.reflink4j.engine.SupportProbe;
 
 /**
  * Copy-on-write clones ("reflinks") of files: the copy shares the source's data blocks, takes
@@ -44,8 +44,7 @@ import io.github.reflink4j.engine.SupportProbe;
  * or temporary file behind. All methods are thread-safe.
  */
 public final class Reflink {
-    private Reflink() {
-    }
+    private Reflink() {}
 
     /**
      * Clones {@code source} to {@code target} or fails.
@@ -90,8 +89,8 @@ public final class Reflink {
      * @throws IOException when the copy fails; the target is then as it was
      */
     public static CopyResult copy(Path source, Path target, CopyOption... options) throws IOException {
-        return CopyEngine.copy(platformPath(source), platformPath(target),
-                CopyRequest.parse(ReflinkCopyOption.AUTO, options));
+        return CopyEngine.copy(
+                platformPath(source), platformPath(target), CopyRequest.parse(ReflinkCopyOption.AUTO, options));
     }
 
     /**
@@ -143,8 +142,14 @@ public final class Reflink {
      *                                  is written; overlapping ranges of the same file
      * @throws IOException when the copy fails, or an ALWAYS cannot clone the range
      */
-    public static CopyResult partial(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
-                                     long length, ReflinkCopyOption mode) throws IOException {
+    public static CopyResult partial(
+            FileChannel source,
+            long sourceOffset,
+            FileChannel target,
+            long targetOffset,
+            long length,
+            ReflinkCopyOption mode)
+            throws IOException {
         return CopyEngine.range(source, sourceOffset, target, targetOffset, length, mode);
     }
 
@@ -160,8 +165,9 @@ public final class Reflink {
      * @return what the copy did
      * @throws IOException when the copy fails, or an ALWAYS cannot clone the range
      */
-    public static CopyResult partial(Path source, long sourceOffset, Path target, long targetOffset, long length,
-                                     ReflinkCopyOption mode) throws IOException {
+    public static CopyResult partial(
+            Path source, long sourceOffset, Path target, long targetOffset, long length, ReflinkCopyOption mode)
+            throws IOException {
         return CopyEngine.range(platformPath(source), sourceOffset, platformPath(target), targetOffset, length, mode);
     }
 

@@ -59,5 +59,4 @@ public enum ReflinkCopyOption implements CopyOption {
         }
         throw new IllegalArgumentException("'" + name + "' is not one of always, auto, never");
     }
-
 }

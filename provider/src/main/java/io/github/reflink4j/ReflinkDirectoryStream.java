@@ -39,7 +39,8 @@ class ReflinkDirectoryStream implements DirectoryStream<Path> {
 
     /** A wrapper of {@code delegate}, secure where it is. */
     static DirectoryStream<Path> of(ReflinkFileSystem fileSystem, DirectoryStream<Path> delegate) {
-        return delegate instanceof SecureDirectoryStream<Path> secure ? new Secure(fileSystem, secure)
+        return delegate instanceof SecureDirectoryStream<Path> secure
+                ? new Secure(fileSystem, secure)
                 : new ReflinkDirectoryStream(fileSystem, delegate);
     }
 
@@ -72,8 +73,8 @@ class ReflinkDirectoryStream implements DirectoryStream<Path> {
         }
 
         @Override
-        public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options,
-                                                  FileAttribute<?>... attrs) throws IOException {
+        public SeekableByteChannel newByteChannel(
+                Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
             return delegate.newByteChannel(unwrap(path), options, attrs);
         }
 

@@ -37,8 +37,8 @@ public class ReflinkException extends FileSystemException {
      * @param errnoName the errno's symbolic name (EXDEV), or null
      * @param reason    a sentence a person can act on
      */
-    public ReflinkException(String source, String target, String operation, int errno, String errnoName,
-                            String reason) {
+    public ReflinkException(
+            String source, String target, String operation, int errno, String errnoName, String reason) {
         super(source, target, operation + ": " + reason);
         this.errno = errno;
         this.errnoName = errnoName;

@@ -28,8 +28,8 @@ public class ReflinkFailedException extends ReflinkException {
      * @param errnoName the errno's symbolic name (EXDEV)
      * @param reason a sentence a person can act on
      */
-    public ReflinkFailedException(String source, String target, String operation, int errno, String errnoName,
-                                  String reason) {
+    public ReflinkFailedException(
+            String source, String target, String operation, int errno, String errnoName, String reason) {
         super(source, target, operation, errno, errnoName, reason);
     }
 }

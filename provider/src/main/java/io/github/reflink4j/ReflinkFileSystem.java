@@ -44,8 +44,12 @@ public final class ReflinkFileSystem extends FileSystem {
     private final boolean closable;
     private volatile boolean open = true;
 
-    ReflinkFileSystem(ReflinkFileSystemProvider provider, FileSystem delegate, ReflinkCopyOption defaultMode,
-                      boolean platformFileSystem, boolean closable) {
+    ReflinkFileSystem(
+            ReflinkFileSystemProvider provider,
+            FileSystem delegate,
+            ReflinkCopyOption defaultMode,
+            boolean platformFileSystem,
+            boolean closable) {
         this.provider = provider;
         this.delegate = delegate;
         this.defaultMode = defaultMode;
@@ -89,14 +93,16 @@ public final class ReflinkFileSystem extends FileSystem {
     URI toUri(Path delegatePath) {
         URI uri = delegatePath.toUri();
         if (platformFileSystem) {
-            return provider.getScheme().equals(uri.getScheme()) ? uri
+            return provider.getScheme().equals(uri.getScheme())
+                    ? uri
                     : URI.create(provider.getScheme() + ":" + uri.getRawSchemeSpecificPart());
         }
         return URI.create(ReflinkFileSystemProvider.SCHEME + ":" + uri);
     }
 
-    WatchKey register(ReflinkPath path, WatchService watcher, WatchEvent.Kind<?>[] events,
-                      WatchEvent.Modifier... modifiers) throws IOException {
+    WatchKey register(
+            ReflinkPath path, WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers)
+            throws IOException {
         checkOpen();
         if (!(watcher instanceof ReflinkWatchService service) || service.fileSystem() != this) {
             if (watcher == null) {
@@ -204,8 +210,10 @@ public final class ReflinkFileSystem extends FileSystem {
     public PathMatcher getPathMatcher(String syntaxAndPattern) {
         checkOpen();
         PathMatcher matcher = delegate.getPathMatcher(syntaxAndPattern);
-        return path -> matcher.matches(path instanceof ReflinkPath reflinkPath && reflinkPath.getFileSystem() == this
-                ? reflinkPath.delegate() : path);
+        return path -> matcher.matches(
+                path instanceof ReflinkPath reflinkPath && reflinkPath.getFileSystem() == this
+                        ? reflinkPath.delegate()
+                        : path);
     }
 
     @Override

@@ -10,21 +10,21 @@ import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessMode;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.CopyOption;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -190,10 +189,14 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         }
         if (shared == null) {
             shared = platformDelegate != null
-                    ? new ReflinkFileSystem(this, platformDelegate.getFileSystem(PLATFORM_ROOT),
-                    parseMode(System.getProperty(MODE_PROPERTY), "-D" + MODE_PROPERTY), true, false)
-                    : new ReflinkFileSystem(this, platformProvider().getFileSystem(PLATFORM_ROOT),
-                    ReflinkCopyOption.AUTO, true, false);
+                    ? new ReflinkFileSystem(
+                            this,
+                            platformDelegate.getFileSystem(PLATFORM_ROOT),
+                            parseMode(System.getProperty(MODE_PROPERTY), "-D" + MODE_PROPERTY),
+                            true,
+                            false)
+                    : new ReflinkFileSystem(
+                            this, platformProvider().getFileSystem(PLATFORM_ROOT), ReflinkCopyOption.AUTO, true, false);
         }
         return shared;
     }
@@ -214,7 +217,9 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
                 throw new IllegalArgumentException("not a reflink URI of a path: " + uri);
             }
             Path path = Path.of(inner);
-            return path instanceof ReflinkPath ? path : wrap(path.getFileSystem()).wrap(path);
+            return path instanceof ReflinkPath
+                    ? path
+                    : wrap(path.getFileSystem()).wrap(path);
         }
         URI platformUri = scheme.equals("file") ? uri : URI.create("file:" + uri.getRawSchemeSpecificPart());
         return platformWrapper().wrap(platformProvider().getPath(platformUri));
@@ -225,13 +230,14 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         if (fileSystem instanceof ReflinkFileSystem reflink) {
             return reflink;
         }
-        if (fileSystem.provider() == platformProvider() && fileSystem == platformProvider().getFileSystem(PLATFORM_ROOT)) {
+        if (fileSystem.provider() == platformProvider()
+                && fileSystem == platformProvider().getFileSystem(PLATFORM_ROOT)) {
             return platformWrapper();
         }
         // a wrapped file system closed directly, not through its wrapper, is forgotten here
         wrappers.values().removeIf(wrapper -> !wrapper.delegate().isOpen());
-        return wrappers.computeIfAbsent(fileSystem,
-                fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false, true));
+        return wrappers.computeIfAbsent(
+                fileSystem, fs -> new ReflinkFileSystem(this, fs, ReflinkCopyOption.AUTO, false, true));
     }
 
     synchronized void closed(ReflinkFileSystem fileSystem) {
@@ -315,8 +321,13 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             }
             // an option reflink4j does not know is the wrapped provider's to judge, in its own words (Jimfs:
             // "'ATOMIC_MOVE' not allowed"); should it know the option, the copy is wholly its own
-            providerOf(from.delegate()).copy(from.delegate(), to, Arrays.stream(options)
-                    .filter(option -> !(option instanceof ReflinkCopyOption)).toArray(CopyOption[]::new));
+            providerOf(from.delegate())
+                    .copy(
+                            from.delegate(),
+                            to,
+                            Arrays.stream(options)
+                                    .filter(option -> !(option instanceof ReflinkCopyOption))
+                                    .toArray(CopyOption[]::new));
             return;
         }
         CopyEngine.copy(from.delegate(), to, request);
@@ -377,7 +388,10 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
         try {
             Files.move(from, to, standard.toArray(CopyOption[]::new));
         } catch (AtomicMoveNotSupportedException e) {
-            throw new ReflinkUnsupportedException(source.toString(), target.toString(), "rename",
+            throw new ReflinkUnsupportedException(
+                    source.toString(),
+                    target.toString(),
+                    "rename",
                     "the target is on another file system or mount, so the move would copy the data, which "
                             + "ReflinkCopyOption.ALWAYS forbids; nothing was moved");
         }
@@ -398,8 +412,8 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     }
 
     @Override
-    public AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
-                                                              ExecutorService executor, FileAttribute<?>... attrs)
+    public AsynchronousFileChannel newAsynchronousFileChannel(
+            Path path, Set<? extends OpenOption> options, ExecutorService executor, FileAttribute<?>... attrs)
             throws IOException {
         Path d = delegate(path);
         return providerOf(d).newAsynchronousFileChannel(d, options, executor, attrs);
@@ -423,8 +437,10 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
             throws IOException {
         ReflinkFileSystem fileSystem = own(dir).getFileSystem();
         Path d = delegate(dir);
-        return ReflinkDirectoryStream.of(fileSystem, providerOf(d).newDirectoryStream(d,
-                filter == null ? null : entry -> filter.accept(fileSystem.wrap(entry))));
+        return ReflinkDirectoryStream.of(
+                fileSystem,
+                providerOf(d)
+                        .newDirectoryStream(d, filter == null ? null : entry -> filter.accept(fileSystem.wrap(entry))));
     }
 
     @Override
@@ -466,7 +482,9 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
     @Override
     public boolean isSameFile(Path path, Path other) throws IOException {
         Path a = delegate(path);
-        if (other != null && (!(other instanceof ReflinkPath otherPath) || otherPath.getFileSystem().provider() != this)) {
+        if (other != null
+                && (!(other instanceof ReflinkPath otherPath)
+                        || otherPath.getFileSystem().provider() != this)) {
             return false; // as the platform's: a path of another provider is never the same file
         }
         Path b = delegateOrNull(other);
@@ -565,8 +583,8 @@ public final class ReflinkFileSystemProvider extends FileSystemProvider {
 
         private static Method find() {
             try {
-                return FileSystemProvider.class.getMethod("readAttributesIfExists", Path.class, Class.class,
-                        LinkOption[].class);
+                return FileSystemProvider.class.getMethod(
+                        "readAttributesIfExists", Path.class, Class.class, LinkOption[].class);
             } catch (NoSuchMethodException e) {
                 return null;
             }

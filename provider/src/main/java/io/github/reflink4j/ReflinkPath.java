@@ -52,8 +52,9 @@ final class ReflinkPath implements Path {
         }
         throw new ProviderMismatchException("expected a " + ReflinkPath.class.getName() + " of " + provider
                 + ", got a " + path.getClass().getName() + " (" + path + ")"
-                + (path instanceof ReflinkPath ? " of another reflink provider"
-                : "; make it with Reflink.wrap(path), or with the reflink file system's getPath"));
+                + (path instanceof ReflinkPath
+                        ? " of another reflink provider"
+                        : "; make it with Reflink.wrap(path), or with the reflink file system's getPath"));
     }
 
     @Override
@@ -98,7 +99,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public boolean startsWith(Path other) {
-        return Objects.requireNonNull(other) instanceof ReflinkPath path && path.fileSystem == fileSystem
+        return Objects.requireNonNull(other) instanceof ReflinkPath path
+                && path.fileSystem == fileSystem
                 && delegate.startsWith(path.delegate);
     }
 
@@ -109,7 +111,8 @@ final class ReflinkPath implements Path {
 
     @Override
     public boolean endsWith(Path other) {
-        return Objects.requireNonNull(other) instanceof ReflinkPath path && path.fileSystem == fileSystem
+        return Objects.requireNonNull(other) instanceof ReflinkPath path
+                && path.fileSystem == fileSystem
                 && delegate.endsWith(path.delegate);
     }
 

@@ -31,7 +31,10 @@ public record SharingReport(long size, long sharedBytes, long exclusiveBytes, lo
      * @throws IllegalArgumentException for a negative figure, or parts that do not add up to {@code size}
      */
     public SharingReport {
-        if (size < 0 || sharedBytes < 0 || exclusiveBytes < 0 || holeBytes < 0
+        if (size < 0
+                || sharedBytes < 0
+                || exclusiveBytes < 0
+                || holeBytes < 0
                 || sharedBytes + exclusiveBytes + holeBytes != size) {
             throw new IllegalArgumentException("inconsistent figures: size " + size + ", shared " + sharedBytes
                     + ", exclusive " + exclusiveBytes + ", holes " + holeBytes);
@@ -45,8 +48,11 @@ public record SharingReport(long size, long sharedBytes, long exclusiveBytes, lo
      * @return the sums
      */
     public SharingReport plus(SharingReport other) {
-        return new SharingReport(size + other.size, sharedBytes + other.sharedBytes,
-                exclusiveBytes + other.exclusiveBytes, holeBytes + other.holeBytes);
+        return new SharingReport(
+                size + other.size,
+                sharedBytes + other.sharedBytes,
+                exclusiveBytes + other.exclusiveBytes,
+                holeBytes + other.holeBytes);
     }
 
     /**

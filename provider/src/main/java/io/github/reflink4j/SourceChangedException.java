@@ -37,9 +37,14 @@ public class SourceChangedException extends FileSystemException {
      * @param sizeAfter its size when the copy ended (the same when it was written without growing)
      */
     public SourceChangedException(String source, String target, long sizeBefore, long sizeAfter) {
-        super(source, target, "the source changed while it was copied (" + (sizeBefore == sizeAfter
-                ? "size " + sizeBefore + " bytes, written meanwhile" : "size " + sizeBefore + " bytes, now " + sizeAfter)
-                + "); nothing was committed");
+        super(
+                source,
+                target,
+                "the source changed while it was copied ("
+                        + (sizeBefore == sizeAfter
+                                ? "size " + sizeBefore + " bytes, written meanwhile"
+                                : "size " + sizeBefore + " bytes, now " + sizeAfter)
+                        + "); nothing was committed");
         this.sizeBefore = sizeBefore;
         this.sizeAfter = sizeAfter;
     }

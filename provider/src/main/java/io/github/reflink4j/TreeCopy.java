@@ -35,8 +35,8 @@ public final class TreeCopy {
      * @return the default settings, to change with the methods below
      */
     public static TreeCopy options() {
-        return new TreeCopy(Runtime.getRuntime().availableProcessors(), TreeCopyListener.SILENT, new CopyOption[0],
-                false);
+        return new TreeCopy(
+                Runtime.getRuntime().availableProcessors(), TreeCopyListener.SILENT, new CopyOption[0], false);
     }
 
     /**

@@ -10,4 +10,4 @@ import java.nio.file.Path;
  * @param target where it was to go
  * @param error  why it failed
  */
-public record TreeCopyFailure(Path source, Path target, IOException error) { }
+public record TreeCopyFailure(Path source, Path target, IOException error) {}

@@ -23,7 +23,7 @@ import java.nio.file.Path;
  */
 public interface TreeCopyListener {
     /** A listener that is told nothing: the default of {@link TreeCopy#options()}. */
-    TreeCopyListener SILENT = new TreeCopyListener() { };
+    TreeCopyListener SILENT = new TreeCopyListener() {};
 
     /**
      * A directory of the target was created (or an existing one is merged into), before anything
@@ -33,8 +33,7 @@ public interface TreeCopyListener {
      * @param source the source directory
      * @param target the target directory
      */
-    default void directoryCreated(Path source, Path target) {
-    }
+    default void directoryCreated(Path source, Path target) {}
 
     /**
      * A regular file was copied.
@@ -43,8 +42,7 @@ public interface TreeCopyListener {
      * @param target the target file
      * @param result how it was copied
      */
-    default void fileCopied(Path source, Path target, CopyResult result) {
-    }
+    default void fileCopied(Path source, Path target, CopyResult result) {}
 
     /**
      * An entry could not be copied; the copy goes on.
@@ -53,6 +51,5 @@ public interface TreeCopyListener {
      * @param target where it was to go
      * @param error why it failed
      */
-    default void failed(Path source, Path target, IOException error) {
-    }
+    default void failed(Path source, Path target, IOException error) {}
 }

@@ -22,8 +22,14 @@ import java.util.List;
  * @param leftoversRemoved temporary files of earlier, killed copies removed from target
  *                    directories that already existed (see {@link Reflink#removeLeftovers})
  */
-public record TreeCopySummary(long files, long directories, long symlinks, long clonedBytes, long copiedBytes,
-                              List<TreeCopyFailure> failures, List<Path> leftoversRemoved) {
+public record TreeCopySummary(
+        long files,
+        long directories,
+        long symlinks,
+        long clonedBytes,
+        long copiedBytes,
+        List<TreeCopyFailure> failures,
+        List<Path> leftoversRemoved) {
     /**
      * Keeps unmodifiable copies of the lists.
      *
@@ -52,8 +58,13 @@ public record TreeCopySummary(long files, long directories, long symlinks, long 
      * @param copiedBytes bytes really copied
      * @param failures entries that could not be copied
      */
-    public TreeCopySummary(long files, long directories, long symlinks, long clonedBytes, long copiedBytes,
-                           List<TreeCopyFailure> failures) {
+    public TreeCopySummary(
+            long files,
+            long directories,
+            long symlinks,
+            long clonedBytes,
+            long copiedBytes,
+            List<TreeCopyFailure> failures) {
         this(files, directories, symlinks, clonedBytes, copiedBytes, failures, List.of());
     }
 

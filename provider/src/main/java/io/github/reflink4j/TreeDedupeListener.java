@@ -25,7 +25,7 @@ import java.nio.file.Path;
  */
 public interface TreeDedupeListener {
     /** A listener that is told nothing: the default of {@link TreeDedupe#options()}. */
-    TreeDedupeListener SILENT = new TreeDedupeListener() { };
+    TreeDedupeListener SILENT = new TreeDedupeListener() {};
 
     /**
      * The tree is listed: {@code files} regular files share their size with another file on the
@@ -34,8 +34,7 @@ public interface TreeDedupeListener {
      * @param files the number of candidates
      * @param bytes their size in all
      */
-    default void candidatesFound(long files, long bytes) {
-    }
+    default void candidatesFound(long files, long bytes) {}
 
     /**
      * Every file of a group of candidates that turned out unique (by its probed blocks) was set aside.
@@ -43,8 +42,7 @@ public interface TreeDedupeListener {
      * @param files the number of files set aside
      * @param bytes their size in all
      */
-    default void setAside(long files, long bytes) {
-    }
+    default void setAside(long files, long bytes) {}
 
     /**
      * The kernel compared {@code target} with {@code source} and shared what was identical.
@@ -53,8 +51,7 @@ public interface TreeDedupeListener {
      * @param target the file made to share them
      * @param result what the kernel shared, and whether the files differ
      */
-    default void deduplicated(Path source, Path target, DedupeResult result) {
-    }
+    default void deduplicated(Path source, Path target, DedupeResult result) {}
 
     /**
      * {@code target} already shares every block of {@code source}: nothing was asked of the kernel.
@@ -63,8 +60,7 @@ public interface TreeDedupeListener {
      * @param target the file that shares its blocks
      * @param bytes the target's size
      */
-    default void alreadyShared(Path source, Path target, long bytes) {
-    }
+    default void alreadyShared(Path source, Path target, long bytes) {}
 
     /**
      * A dry run found {@code target} identical to {@code source}.
@@ -73,8 +69,7 @@ public interface TreeDedupeListener {
      * @param target the identical file
      * @param bytes the bytes a real run would share
      */
-    default void wouldDedupe(Path source, Path target, long bytes) {
-    }
+    default void wouldDedupe(Path source, Path target, long bytes) {}
 
     /**
      * A file could not be read or deduplicated ({@code other} may be null); the rest goes on.
@@ -83,6 +78,5 @@ public interface TreeDedupeListener {
      * @param other the other file of the request, or null
      * @param error why it failed
      */
-    default void failed(Path file, Path other, IOException error) {
-    }
+    default void failed(Path file, Path other, IOException error) {}
 }

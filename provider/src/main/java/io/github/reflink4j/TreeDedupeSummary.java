@@ -26,9 +26,15 @@ import java.util.List;
  * @param requests           FIDEDUPERANGE requests issued (each with up to 127 destinations)
  * @param failures           files that could not be read or deduplicated; the rest went on
  */
-public record TreeDedupeSummary(long groups, long files, long bytesDeduplicated, long filesAlreadyShared,
-                                long bytesAlreadyShared, long differing, long requests,
-                                List<DedupeFailure> failures) {
+public record TreeDedupeSummary(
+        long groups,
+        long files,
+        long bytesDeduplicated,
+        long filesAlreadyShared,
+        long bytesAlreadyShared,
+        long differing,
+        long requests,
+        List<DedupeFailure> failures) {
     /**
      * Keeps an unmodifiable copy of the failures.
      *

@@ -24,10 +24,11 @@ class OptionsAndArgumentsTest {
 
     @Test
     void noModeOption_meansTheDefaultMode_standardOptionsAreKept() {
-        CopyRequest request = CopyRequest.parse(ReflinkCopyOption.AUTO, REPLACE_EXISTING, COPY_ATTRIBUTES,
-                LinkOption.NOFOLLOW_LINKS);
+        CopyRequest request =
+                CopyRequest.parse(ReflinkCopyOption.AUTO, REPLACE_EXISTING, COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         assertEquals(new CopyRequest(ReflinkCopyOption.AUTO, true, true, false), request);
-        assertArrayEquals(new CopyOption[] {REPLACE_EXISTING, COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS},
+        assertArrayEquals(
+                new CopyOption[] {REPLACE_EXISTING, COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS},
                 request.standardOptions());
     }
 
@@ -40,10 +41,13 @@ class OptionsAndArgumentsTest {
 
     @Test
     void twoDifferentModes_areAnIllegalArgument_theSameTwiceIsNot() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Reflink.copy(NOWHERE, NOWHERE, ReflinkCopyOption.ALWAYS, ReflinkCopyOption.NEVER));
-        assertEquals(ReflinkCopyOption.NEVER,
-                CopyRequest.parse(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER, ReflinkCopyOption.NEVER).mode());
+        assertEquals(
+                ReflinkCopyOption.NEVER,
+                CopyRequest.parse(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER, ReflinkCopyOption.NEVER)
+                        .mode());
     }
 
     @Test
@@ -55,7 +59,7 @@ class OptionsAndArgumentsTest {
     @Test
     void atomicMove_orAnUnknownOption_isUnsupported_nullIsANullPointer() {
         assertThrows(UnsupportedOperationException.class, () -> Reflink.copy(NOWHERE, NOWHERE, ATOMIC_MOVE));
-        assertThrows(UnsupportedOperationException.class, () -> Reflink.copy(NOWHERE, NOWHERE, new CopyOption() { }));
+        assertThrows(UnsupportedOperationException.class, () -> Reflink.copy(NOWHERE, NOWHERE, new CopyOption() {}));
         assertThrows(NullPointerException.class, () -> Reflink.copy(NOWHERE, NOWHERE, (CopyOption) null));
         assertThrows(NullPointerException.class, () -> Reflink.copy(null, NOWHERE));
     }

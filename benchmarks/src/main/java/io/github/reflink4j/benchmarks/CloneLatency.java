@@ -39,13 +39,12 @@ import io.github.reflink4j.Reflink;
  * reports it next to the binding that actually loaded.
  */
 public final class CloneLatency {
-    private CloneLatency() {
-    }
+    private CloneLatency() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length == 5 && args[0].equals("cold")) {
-            System.out.println(cold(args[1].equals("filescopy"), Path.of(args[2]), Path.of(args[3]),
-                    Integer.parseInt(args[4])));
+            System.out.println(
+                    cold(args[1].equals("filescopy"), Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4])));
             return;
         }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -57,8 +56,13 @@ public final class CloneLatency {
             try {
                 boolean copy = words[0].equals("filescopy");
                 if ((copy || words[0].equals("clone")) && (words.length == 5 || words.length == 6)) {
-                    System.out.println(clones(copy, Path.of(words[1]), Path.of(words[2]), Integer.parseInt(words[3]),
-                            Integer.parseInt(words[4]), words.length == 6 && words[5].equals("keep")));
+                    System.out.println(clones(
+                            copy,
+                            Path.of(words[1]),
+                            Path.of(words[2]),
+                            Integer.parseInt(words[3]),
+                            Integer.parseInt(words[4]),
+                            words.length == 6 && words[5].equals("keep")));
                 } else if (words[0].equals("binding") && words.length == 1) {
                     System.out.println("ok " + binding());
                 } else {
@@ -105,8 +109,13 @@ public final class CloneLatency {
         long first = times[0];
         Arrays.sort(times, 0, 100);
         Arrays.sort(times, 100, n);
-        return String.format("ok n=%d first_ns=%d median_1_100_ns=%d median_101_n_ns=%d %s", n, first, times[50],
-                times[100 + (n - 100) / 2], filesCopy ? "binding=-" : binding().split(" ")[0]);
+        return String.format(
+                "ok n=%d first_ns=%d median_1_100_ns=%d median_101_n_ns=%d %s",
+                n,
+                first,
+                times[50],
+                times[100 + (n - 100) / 2],
+                filesCopy ? "binding=-" : binding().split(" ")[0]);
     }
 
     static String clones(boolean filesCopy, Path source, Path directory, int n, int warmup, boolean keep)
@@ -136,7 +145,8 @@ public final class CloneLatency {
             sum += time;
         }
         Arrays.sort(times);
-        return String.format("ok n=%d mean_ns=%.0f median_ns=%d min_ns=%d p90_ns=%d",
+        return String.format(
+                "ok n=%d mean_ns=%.0f median_ns=%d min_ns=%d p90_ns=%d",
                 n, sum / n, times[n / 2], times[0], times[(int) ((n * 9L) / 10)]);
     }
 }

@@ -112,6 +112,8 @@ public class FileCopyBenchmark {
     @Benchmark
     public int gnuCpReflinkAuto() throws IOException, InterruptedException {
         return new ProcessBuilder("cp", "--reflink=auto", source.toString(), target.toString())
-                .inheritIO().start().waitFor();
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 }

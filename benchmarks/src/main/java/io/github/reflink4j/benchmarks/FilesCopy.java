@@ -10,8 +10,7 @@ import java.nio.file.Path;
  * nothing of reflink4j.
  */
 public final class FilesCopy {
-    private FilesCopy() {
-    }
+    private FilesCopy() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {

@@ -25,8 +25,7 @@ import io.github.reflink4j.ReflinkCopyOption;
  * moment of the copy, class loading of the first copy included.
  */
 public final class HeapUse {
-    private HeapUse() {
-    }
+    private HeapUse() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 3) {
@@ -35,7 +34,8 @@ public final class HeapUse {
         }
         ReflinkCopyOption mode = ReflinkCopyOption.valueOf(args[0]);
         List<MemoryPoolMXBean> pools = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(pool -> pool.getType() == MemoryType.HEAP && pool.isValid()).toList();
+                .filter(pool -> pool.getType() == MemoryType.HEAP && pool.isValid())
+                .toList();
         System.gc();
         long before = 0;
         for (MemoryPoolMXBean pool : pools) {
@@ -51,9 +51,18 @@ public final class HeapUse {
             peak += pool.getPeakUsage().getUsed();
         }
         long[] gcAfter = collections();
-        System.out.printf("ok mode=%s method=%s bytes=%d cloned=%d elapsed_ns=%d peak_heap_bytes=%d before_heap_bytes=%d"
-                        + " gc_count=%d gc_ms=%d max_heap_bytes=%d%n", mode, result.method(), result.bytes(),
-                result.clonedBytes(), elapsed, peak, before, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
+        System.out.printf(
+                "ok mode=%s method=%s bytes=%d cloned=%d elapsed_ns=%d peak_heap_bytes=%d before_heap_bytes=%d"
+                        + " gc_count=%d gc_ms=%d max_heap_bytes=%d%n",
+                mode,
+                result.method(),
+                result.bytes(),
+                result.clonedBytes(),
+                elapsed,
+                peak,
+                before,
+                gcAfter[0] - gcBefore[0],
+                gcAfter[1] - gcBefore[1],
                 Runtime.getRuntime().maxMemory());
     }
 

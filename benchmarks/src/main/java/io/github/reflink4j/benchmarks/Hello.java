@@ -5,8 +5,7 @@ package io.github.reflink4j.benchmarks;
  * line, run from the module's class directory on the same JDK as the command it is compared with.
  */
 public final class Hello {
-    private Hello() {
-    }
+    private Hello() {}
 
     public static void main(String[] args) {
         System.out.println("hello");

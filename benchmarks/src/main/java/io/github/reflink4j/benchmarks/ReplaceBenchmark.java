@@ -117,6 +117,8 @@ public class ReplaceBenchmark {
     @Benchmark
     public int gnuCpForce() throws IOException, InterruptedException {
         return new ProcessBuilder("cp", "-f", "--reflink=auto", source.toString(), target.toString())
-                .inheritIO().start().waitFor();
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 }

@@ -25,8 +25,7 @@ import io.github.reflink4j.ReflinkCopyOption;
  * three files and left empty.
  */
 public final class ReplaceDurabilityRun {
-    private ReplaceDurabilityRun() {
-    }
+    private ReplaceDurabilityRun() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -70,8 +69,13 @@ public final class ReplaceDurabilityRun {
         long total = Arrays.stream(nanos).sum();
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        System.out.printf("%s total %7.0f ms, median %5.0f ms, max %5.0f ms; then sync -f %5.0f ms; sum %7.0f ms%n",
-                label, total / 1e6, sorted[sorted.length / 2] / 1e6, sorted[sorted.length - 1] / 1e6, syncNanos / 1e6,
+        System.out.printf(
+                "%s total %7.0f ms, median %5.0f ms, max %5.0f ms; then sync -f %5.0f ms; sum %7.0f ms%n",
+                label,
+                total / 1e6,
+                sorted[sorted.length / 2] / 1e6,
+                sorted[sorted.length - 1] / 1e6,
+                syncNanos / 1e6,
                 (total + syncNanos) / 1e6);
     }
 
@@ -89,7 +93,8 @@ public final class ReplaceDurabilityRun {
     /** {@code sync -f DIR} (syncfs of its file system); returns how long it took. */
     private static long sync(Path dir) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        Process sync = new ProcessBuilder("sync", "-f", dir.toString()).inheritIO().start();
+        Process sync =
+                new ProcessBuilder("sync", "-f", dir.toString()).inheritIO().start();
         if (sync.waitFor() != 0) {
             throw new IOException("sync -f " + dir + " exited " + sync.exitValue());
         }

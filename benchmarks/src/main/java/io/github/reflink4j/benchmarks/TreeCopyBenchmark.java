@@ -96,7 +96,9 @@ public class TreeCopyBenchmark {
     @Benchmark
     public int gnuCpRecursiveReflinkAuto() throws IOException, InterruptedException {
         return new ProcessBuilder("cp", "-r", "--reflink=auto", source.toString(), target.toString())
-                .inheritIO().start().waitFor();
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 
     private static void delete(Path root) throws IOException {

@@ -30,8 +30,7 @@ import io.github.reflink4j.TreeCopySummary;
  * io.github.reflink4j.benchmarks.TreeCopyRun}.
  */
 public final class TreeCopyRun {
-    private TreeCopyRun() {
-    }
+    private TreeCopyRun() {}
 
     public static void main(String[] args) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -71,7 +70,8 @@ public final class TreeCopyRun {
         }
         return "ok elapsed_ns=" + elapsed + " cpu_ns=" + cpu + " gc_ms=" + gc + " files=" + summary.files()
                 + " directories=" + summary.directories() + " cloned=" + summary.clonedBytes()
-                + " copied=" + summary.copiedBytes() + " failed=" + summary.failures().size();
+                + " copied=" + summary.copiedBytes() + " failed="
+                + summary.failures().size();
     }
 
     static long processCpuNanos() {

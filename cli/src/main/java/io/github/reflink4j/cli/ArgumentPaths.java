@@ -21,8 +21,8 @@ final class ArgumentPaths {
     private static volatile String[] decoded = new String[0];
     private static volatile List<byte[]> raw = List.of();
     /** Paths given with a trailing slash, which asks to follow a link even in a recursive copy (by identity). */
-    private static final java.util.Set<Path> WITH_TRAILING_SLASH =
-            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    private static final java.util.Set<Path> WITH_TRAILING_SLASH = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
     /** Arguments already turned into paths: they are converted in order, so equal strings map in order too. */
     private static boolean[] used = new boolean[0];
 
@@ -38,8 +38,7 @@ final class ArgumentPaths {
         return WITH_TRAILING_SLASH.contains(path);
     }
 
-    private ArgumentPaths() {
-    }
+    private ArgumentPaths() {}
 
     /** The path {@code value}, an argument, names, with the bytes it was given as. */
     static Path convert(String value) throws IOException {

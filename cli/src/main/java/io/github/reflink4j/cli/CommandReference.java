@@ -37,8 +37,7 @@ public final class CommandReference {
     /** The environment variables the command and its launcher read, and what each does. */
     private static final Map<String, String> ENVIRONMENT = environment();
 
-    private CommandReference() {
-    }
+    private CommandReference() {}
 
     public static void main(String[] args) {
         String what = args.length == 0 ? "" : args[0];
@@ -96,8 +95,11 @@ public final class CommandReference {
         StringBuilder text = new StringBuilder();
         for (CommandSyntax syntax : ReflinkCommand.commands()) {
             for (Option option : syntax.documentedOptions()) {
-                text.append(syntax.name()).append(' ').append(String.join(" ", names(option)))
-                        .append(argument(option)).append('\n');
+                text.append(syntax.name())
+                        .append(' ')
+                        .append(String.join(" ", names(option)))
+                        .append(argument(option))
+                        .append('\n');
             }
         }
         for (Option option : ReflinkCommand.topLevelOptions().getOptions()) {
@@ -159,10 +161,12 @@ public final class CommandReference {
         text.append("    done\n");
         text.append("    if [[ -z $command ]]; then\n");
         text.append("        if [[ $cur == -* ]]; then\n");
-        text.append("            mapfile -t COMPREPLY < <(compgen -W '").append(words(ReflinkCommand.topLevelOptions().getOptions()))
+        text.append("            mapfile -t COMPREPLY < <(compgen -W '")
+                .append(words(ReflinkCommand.topLevelOptions().getOptions()))
                 .append("' -- \"$cur\")\n");
         text.append("        else\n");
-        text.append("            mapfile -t COMPREPLY < <(compgen -W '").append(String.join(" ", commandNames()))
+        text.append("            mapfile -t COMPREPLY < <(compgen -W '")
+                .append(String.join(" ", commandNames()))
                 .append("' -- \"$cur\")\n");
         text.append("        fi\n");
         text.append("        return\n");
@@ -208,9 +212,12 @@ public final class CommandReference {
                     patterns.add("-" + option.getOpt());
                 }
                 List<String> values = option.hasLongOpt() ? syntax.values().get(option.getLongOpt()) : null;
-                text.append("                ").append(String.join(" | ", patterns)).append(")\n");
+                text.append("                ")
+                        .append(String.join(" | ", patterns))
+                        .append(")\n");
                 if (values != null) {
-                    text.append("                    _reflink_values '").append(String.join(" ", values))
+                    text.append("                    _reflink_values '")
+                            .append(String.join(" ", values))
                             .append("' \"$value\" \"$prefix\"\n");
                 }
                 text.append("                    return ;;\n");
@@ -219,7 +226,8 @@ public final class CommandReference {
                 text.append("            esac\n");
             }
             text.append("            if [[ $cur == -* ]]; then\n");
-            text.append("                mapfile -t COMPREPLY < <(compgen -W '").append(words(syntax.documentedOptions()))
+            text.append("                mapfile -t COMPREPLY < <(compgen -W '")
+                    .append(words(syntax.documentedOptions()))
                     .append("' -- \"$cur\")\n");
             text.append("                return\n");
             text.append("            fi\n");
@@ -227,7 +235,8 @@ public final class CommandReference {
         }
         text.append("        help)\n");
         text.append("            ((COMP_CWORD == start + 1)) && mapfile -t COMPREPLY < <(compgen -W '")
-                .append(String.join(" ", commandNames().subList(0, commandNames().size() - 1)))
+                .append(String.join(
+                        " ", commandNames().subList(0, commandNames().size() - 1)))
                 .append("' -- \"$cur\")\n");
         text.append("            return ;;\n");
         text.append("        *) return ;;\n");
@@ -235,7 +244,8 @@ public final class CommandReference {
         text.append("    _reflink_operands \"$command\" \"$cur\"\n");
         text.append("}\n\n");
         text.append("# _reflink_values 'a b c' VALUE PREFIX: the values that complete VALUE's last comma-separated\n");
-        text.append("# item, each after PREFIX (\"--preserve=\" when the word is the whole option) and the items before\n");
+        text.append(
+                "# item, each after PREFIX (\"--preserve=\" when the word is the whole option) and the items before\n");
         text.append("_reflink_values() {\n");
         text.append("    local done='' item=$2\n");
         text.append("    if [[ $2 == *,* ]]; then\n");
@@ -250,11 +260,15 @@ public final class CommandReference {
         StringBuilder directoriesOnly = new StringBuilder();
         for (CommandSyntax syntax : ReflinkCommand.commands()) {
             if (takesDirectoriesOnly(syntax)) {
-                directoriesOnly.append(directoriesOnly.length() == 0 ? "" : " | ").append(syntax.name());
+                directoriesOnly
+                        .append(directoriesOnly.length() == 0 ? "" : " | ")
+                        .append(syntax.name());
             }
         }
         if (directoriesOnly.length() > 0) {
-            text.append("        ").append(directoriesOnly).append(") mapfile -t COMPREPLY < <(compgen -d -- \"$2\") ;;\n");
+            text.append("        ")
+                    .append(directoriesOnly)
+                    .append(") mapfile -t COMPREPLY < <(compgen -d -- \"$2\") ;;\n");
         }
         text.append("        *) mapfile -t COMPREPLY < <(compgen -f -- \"$2\") ;;\n");
         text.append("    esac\n");
@@ -295,10 +309,13 @@ public final class CommandReference {
         text.append("        command)\n");
         text.append("            local -a commands=(\n");
         for (CommandSyntax syntax : ReflinkCommand.commands()) {
-            text.append("                ").append(zshQuote(syntax.name() + ":" + syntax.description().get(0)))
+            text.append("                ")
+                    .append(zshQuote(syntax.name() + ":" + syntax.description().get(0)))
                     .append('\n');
         }
-        text.append("                ").append(zshQuote("help:" + ReflinkCommand.HELP_SUMMARY)).append('\n');
+        text.append("                ")
+                .append(zshQuote("help:" + ReflinkCommand.HELP_SUMMARY))
+                .append('\n');
         text.append("            )\n");
         text.append("            _describe -t commands 'reflink command' commands && ret=0\n");
         text.append("            ;;\n");
@@ -310,8 +327,9 @@ public final class CommandReference {
             text.append("                    _arguments -s -S \\\n");
             for (Option option : syntax.documentedOptions()) {
                 boolean exits = option == CommandSyntax.HELP || option == CommandSyntax.VERSION;
-                text.append("                        ").append(zshSpec(option, syntax,
-                        exits ? "'(- *)'" : null)).append(" \\\n");
+                text.append("                        ")
+                        .append(zshSpec(option, syntax, exits ? "'(- *)'" : null))
+                        .append(" \\\n");
             }
             String operand = takesDirectoriesOnly(syntax) ? "'*:directory:_files -/'" : "'*:file:_files'";
             text.append("                        ").append(operand).append(" && ret=0\n");
@@ -319,7 +337,8 @@ public final class CommandReference {
         }
         text.append("                help)\n");
         text.append("                    _arguments '1:command:(")
-                .append(String.join(" ", commandNames().subList(0, commandNames().size() - 1)))
+                .append(String.join(
+                        " ", commandNames().subList(0, commandNames().size() - 1)))
                 .append(")' && ret=0\n");
         text.append("                    ;;\n");
         text.append("            esac\n");
@@ -332,8 +351,12 @@ public final class CommandReference {
     }
 
     private static String zshSpec(Option option, CommandSyntax syntax, String exclusions) {
-        return zshSpec(option, syntax.values(), exclusions == null
-                ? (option.hasLongOpt() && syntax.repeatable().contains(option.getLongOpt()) ? "'*'" : null) : exclusions);
+        return zshSpec(
+                option,
+                syntax.values(),
+                exclusions == null
+                        ? (option.hasLongOpt() && syntax.repeatable().contains(option.getLongOpt()) ? "'*'" : null)
+                        : exclusions);
     }
 
     /**
@@ -354,12 +377,17 @@ public final class CommandReference {
         }
         StringBuilder spec = new StringBuilder(exclusions == null ? "" : exclusions);
         spec.append(names.size() == 1 ? zshQuote(names.get(0)) : "{" + String.join(",", names) + "}");
-        String description = option.getDescription().replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        String description = option.getDescription()
+                .replace("\\", "\\\\")
+                .replace("[", "\\[")
+                .replace("]", "\\]")
                 .replace(":", "\\:");
         StringBuilder rest = new StringBuilder("[" + description + "]");
         if (option.hasArg()) {
             List<String> fixed = option.hasLongOpt() ? values.get(option.getLongOpt()) : null;
-            rest.append(option.hasOptionalArg() ? "::" : ":").append(option.getArgName()).append(':');
+            rest.append(option.hasOptionalArg() ? "::" : ":")
+                    .append(option.getArgName())
+                    .append(':');
             if (fixed == null) {
                 rest.append(' ');
             } else {
@@ -473,9 +501,11 @@ public final class CommandReference {
 
     private static Map<String, String> environment() {
         Map<String, String> environment = new java.util.LinkedHashMap<>();
-        environment.put("REFLINK4J_BINDING", "The native binding reflink4j calls the kernel through: foreign"
-                + " (java.lang.foreign, JDK 22 and later), jnr (jnr-ffi) or auto (the default: foreign where the"
-                + " JDK has it, else jnr). reflink --version names the one in use.");
+        environment.put(
+                "REFLINK4J_BINDING",
+                "The native binding reflink4j calls the kernel through: foreign"
+                        + " (java.lang.foreign, JDK 22 and later), jnr (jnr-ffi) or auto (the default: foreign where the"
+                        + " JDK has it, else jnr). reflink --version names the one in use.");
         environment.put("JAVA_HOME", "The JDK the launcher runs (else java on the PATH); JDK 17 or later.");
         environment.put("REFLINK4J_CDS", "0: the launcher makes and uses no class-data archive.");
         environment.put("REFLINK4J_JAVA_OPTS", "More JVM options for the command, such as -Xmx2g.");
@@ -523,7 +553,8 @@ public final class CommandReference {
             }
             String argument = "";
             if (option.hasArg()) {
-                argument = option.hasOptionalArg() ? "[=\\fI" + troff(option.getArgName()) + "\\fR]"
+                argument = option.hasOptionalArg()
+                        ? "[=\\fI" + troff(option.getArgName()) + "\\fR]"
                         : (option.hasLongOpt() ? "=" : " ") + "\\fI" + troff(option.getArgName()) + "\\fR";
             }
             man.println(String.join(", ", names) + argument);

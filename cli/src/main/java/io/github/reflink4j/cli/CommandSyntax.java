@@ -37,16 +37,29 @@ import org.apache.commons.cli.UnrecognizedOptionException;
  *                    list of them), by long name: what completion offers ({@code "reflink"} to
  *                    always, auto, never)
  */
-record CommandSyntax(String name, String synopsis, List<String> description, Options options, Options hidden,
-                     Set<String> repeatable, List<String> footer, Map<String, List<String>> values) {
+record CommandSyntax(
+        String name,
+        String synopsis,
+        List<String> description,
+        Options options,
+        Options hidden,
+        Set<String> repeatable,
+        List<String> footer,
+        Map<String, List<String>> values) {
     static final Option HELP = flag("h", "help", "show this help and exit");
     static final Option VERSION = flag("V", "version", "print the version and exit");
     /** The help's width in columns. */
     private static final int WIDTH = 80;
 
     /** A subcommand none of whose options takes a fixed set of values. */
-    CommandSyntax(String name, String synopsis, List<String> description, Options options, Options hidden,
-                  Set<String> repeatable, List<String> footer) {
+    CommandSyntax(
+            String name,
+            String synopsis,
+            List<String> description,
+            Options options,
+            Options hidden,
+            Set<String> repeatable,
+            List<String> footer) {
         this(name, synopsis, description, options, hidden, repeatable, footer, Map.of());
     }
 
@@ -191,8 +204,8 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
                 int equals = argument.indexOf('=');
                 String name = argument.substring(1, equals < 0 ? argument.length() : equals);
                 if (all.hasLongOption(name)) {
-                    throw new UsageError("unknown option '" + argument + "' (a long option takes two dashes: --"
-                            + name + "; a file of that name goes after --)");
+                    throw new UsageError("unknown option '" + argument + "' (a long option takes two dashes: --" + name
+                            + "; a file of that name goes after --)");
                 }
             }
         }
@@ -203,7 +216,10 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
      * would otherwise strip quotes from a value given as a separate argument, not after "=").
      */
     static DefaultParser parser() {
-        return DefaultParser.builder().setAllowPartialMatching(false).setStripLeadingAndTrailingQuotes(false).get();
+        return DefaultParser.builder()
+                .setAllowPartialMatching(false)
+                .setStripLeadingAndTrailingQuotes(false)
+                .get();
     }
 
     /** "--reflink", or "-p" for an option with only a short name. */
@@ -239,8 +255,8 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
 
     /** Usage, description, options, footer. */
     void printHelp(PrintWriter out) {
-        HelpText.print(out, WIDTH, "Usage: " + qualifiedName() + " " + synopsis, description, withStandard(options),
-                footer);
+        HelpText.print(
+                out, WIDTH, "Usage: " + qualifiedName() + " " + synopsis, description, withStandard(options), footer);
     }
 
     private static Options withStandard(Options options) {
@@ -257,13 +273,18 @@ record CommandSyntax(String name, String synopsis, List<String> description, Opt
      * The help's layout, with Commons CLI's formatter (its classes load only for a help).
      */
     static final class HelpText {
-        private HelpText() {
-        }
+        private HelpText() {}
 
         @SuppressWarnings("deprecation") // the classic formatter: the table-based one has no plain-text layout
-        static void print(PrintWriter out, int width, String usage, List<String> description, Options options,
-                          List<String> footer) {
-            org.apache.commons.cli.HelpFormatter formatter = org.apache.commons.cli.HelpFormatter.builder().get();
+        static void print(
+                PrintWriter out,
+                int width,
+                String usage,
+                List<String> description,
+                Options options,
+                List<String> footer) {
+            org.apache.commons.cli.HelpFormatter formatter =
+                    org.apache.commons.cli.HelpFormatter.builder().get();
             formatter.setOptionComparator(null); // in the order given
             formatter.setLongOptSeparator("=");
             formatter.printWrapped(out, width, usage.indexOf(' ', "Usage: reflink ".length()) + 1, usage);

@@ -32,40 +32,64 @@ import org.apache.commons.cli.Options;
 
 /** {@code reflink cp}: files and trees, cloned where the file system can, like GNU cp. */
 final class CpCommand {
-    private static final Option REFLINK = Option.builder().longOpt("reflink").hasArg().argName("WHEN")
-            .desc("always: clone or fail; auto: clone, else copy (default); never: a real copy").get();
-    private static final Option RECURSIVE = CommandSyntax.flag("r", "recursive",
-            "copy directories and everything in them (-R too)");
+    private static final Option REFLINK = Option.builder()
+            .longOpt("reflink")
+            .hasArg()
+            .argName("WHEN")
+            .desc("always: clone or fail; auto: clone, else copy (default); never: a real copy")
+            .get();
+    private static final Option RECURSIVE =
+            CommandSyntax.flag("r", "recursive", "copy directories and everything in them (-R too)");
     private static final Option RECURSIVE_R = CommandSyntax.flag("R", null, null);
-    private static final Option FORCE = CommandSyntax.flag("f", "force",
-            "replace existing targets (each atomically)");
-    private static final Option ARCHIVE = CommandSyntax.flag("a", "archive",
-            "-r, keeping links as links, mode, owner, timestamps, extended attributes and hard links");
-    private static final Option P = CommandSyntax.flag("p", null,
-            "keep mode, owner, timestamps and extended attributes (--preserve)");
-    private static final Option PRESERVE = Option.builder().longOpt("preserve").hasArg().optionalArg(true)
-            .argName("ATTRS").desc("keep these: mode, ownership, timestamps, xattr (any of these four keeps all "
+    private static final Option FORCE = CommandSyntax.flag("f", "force", "replace existing targets (each atomically)");
+    private static final Option ARCHIVE = CommandSyntax.flag(
+            "a", "archive", "-r, keeping links as links, mode, owner, timestamps, extended attributes and hard links");
+    private static final Option P =
+            CommandSyntax.flag("p", null, "keep mode, owner, timestamps and extended attributes (--preserve)");
+    private static final Option PRESERVE = Option.builder()
+            .longOpt("preserve")
+            .hasArg()
+            .optionalArg(true)
+            .argName("ATTRS")
+            .desc("keep these: mode, ownership, timestamps, xattr (any of these four keeps all "
                     + "four), links (hard links within a tree), all; without a list, mode,ownership,timestamps")
             .get();
-    private static final Option JOBS = Option.builder("j").longOpt("jobs").hasArg().argName("N")
-            .desc("files copied at once (default: one per core)").get();
-    private static final Option PROGRESS = CommandSyntax.flag(null, "progress",
-            "show a progress bar on stderr (automatic on a terminal after 1 s)");
+    private static final Option JOBS = Option.builder("j")
+            .longOpt("jobs")
+            .hasArg()
+            .argName("N")
+            .desc("files copied at once (default: one per core)")
+            .get();
+    private static final Option PROGRESS =
+            CommandSyntax.flag(null, "progress", "show a progress bar on stderr (automatic on a terminal after 1 s)");
     private static final Option JSON = CommandSyntax.json("the figures");
-    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose",
-            "say how each file was copied");
+    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose", "say how each file was copied");
     /** What --preserve means without a list. */
     private static final String PRESERVE_FALLBACK = "mode,ownership,timestamps";
 
-    static final CommandSyntax SYNTAX = new CommandSyntax("cp",
+    static final CommandSyntax SYNTAX = new CommandSyntax(
+            "cp",
             "[-afprRv] [--reflink=WHEN] [--preserve[=ATTRS]]... [-j N] [--progress] [--json] SOURCE... TARGET",
-            List.of("Copy SOURCE to TARGET, or SOURCEs into the directory TARGET, cloning blocks where the "
-                    + "file system can (btrfs, xfs with reflink=1) and copying them elsewhere.",
+            List.of(
+                    "Copy SOURCE to TARGET, or SOURCEs into the directory TARGET, cloning blocks where the "
+                            + "file system can (btrfs, xfs with reflink=1) and copying them elsewhere.",
                     "A failed file is reported on stderr and the copy goes on; the exit status is then 1."),
-            new Options().addOption(REFLINK).addOption(RECURSIVE).addOption(FORCE).addOption(ARCHIVE).addOption(P)
-                    .addOption(PRESERVE).addOption(JOBS).addOption(PROGRESS).addOption(JSON).addOption(VERBOSE),
-            new Options().addOption(RECURSIVE_R), Set.of("preserve"),
-            List.of("", "Examples:",
+            new Options()
+                    .addOption(REFLINK)
+                    .addOption(RECURSIVE)
+                    .addOption(FORCE)
+                    .addOption(ARCHIVE)
+                    .addOption(P)
+                    .addOption(PRESERVE)
+                    .addOption(JOBS)
+                    .addOption(PROGRESS)
+                    .addOption(JSON)
+                    .addOption(VERBOSE),
+            new Options().addOption(RECURSIVE_R),
+            Set.of("preserve"),
+            List.of(
+                    "",
+                    "Examples:",
                     "  reflink cp vm.img vm-copy.img                  clone, else copy",
                     "  reflink cp --reflink=always vm.img snap.img    clone or fail",
                     "  reflink cp -r -p build/ build-snapshot         a whole tree, keeping metadata",
@@ -91,9 +115,18 @@ final class CpCommand {
      * @param jobs      files copied at once; null for the library's default
      * @param paths     SOURCE... TARGET
      */
-    record Settings(ReflinkCopyOption mode, boolean recursive, boolean force, boolean archive, boolean preserve,
-                    Set<Preserved> preserved, Integer jobs, boolean progress, boolean json, boolean verbose,
-                    List<Path> paths) {
+    record Settings(
+            ReflinkCopyOption mode,
+            boolean recursive,
+            boolean force,
+            boolean archive,
+            boolean preserve,
+            Set<Preserved> preserved,
+            Integer jobs,
+            boolean progress,
+            boolean json,
+            boolean verbose,
+            List<Path> paths) {
         static Settings of(CommandLine line) throws CommandSyntax.UsageError {
             ReflinkCopyOption mode = ReflinkCopyOption.AUTO;
             if (line.hasOption(REFLINK)) {
@@ -114,8 +147,8 @@ final class CpCommand {
                 try {
                     jobs = Integer.valueOf(value);
                 } catch (NumberFormatException e) {
-                    throw new CommandSyntax.UsageError("invalid value for option '--jobs': '" + value
-                            + "' is not a whole number");
+                    throw new CommandSyntax.UsageError(
+                            "invalid value for option '--jobs': '" + value + "' is not a whole number");
                 }
                 if (jobs < 1) {
                     throw new CommandSyntax.UsageError("--jobs must be at least 1");
@@ -126,13 +159,21 @@ final class CpCommand {
                 throw new CommandSyntax.UsageError("SOURCE and TARGET are missing (SOURCE... TARGET)");
             }
             if (paths.size() == 1) {
-                throw new CommandSyntax.UsageError("TARGET is missing after '" + paths.get(0)
-                        + "' (SOURCE... TARGET)");
+                throw new CommandSyntax.UsageError("TARGET is missing after '" + paths.get(0) + "' (SOURCE... TARGET)");
             }
             boolean archive = line.hasOption(ARCHIVE);
-            return new Settings(mode, archive || line.hasOption(RECURSIVE) || line.hasOption(RECURSIVE_R),
-                    line.hasOption(FORCE), archive, line.hasOption(P), Collections.unmodifiableSet(preserved), jobs,
-                    line.hasOption(PROGRESS), line.hasOption(JSON), line.hasOption(VERBOSE), List.copyOf(paths));
+            return new Settings(
+                    mode,
+                    archive || line.hasOption(RECURSIVE) || line.hasOption(RECURSIVE_R),
+                    line.hasOption(FORCE),
+                    archive,
+                    line.hasOption(P),
+                    Collections.unmodifiableSet(preserved),
+                    jobs,
+                    line.hasOption(PROGRESS),
+                    line.hasOption(JSON),
+                    line.hasOption(VERBOSE),
+                    List.copyOf(paths));
         }
     }
 
@@ -147,11 +188,17 @@ final class CpCommand {
     private final Set<Path> searched = new HashSet<>();
 
     /** What --preserve can name. */
-    enum Preserved { MODE, OWNERSHIP, TIMESTAMPS, XATTR, LINKS, ALL }
+    enum Preserved {
+        MODE,
+        OWNERSHIP,
+        TIMESTAMPS,
+        XATTR,
+        LINKS,
+        ALL
+    }
 
     /** A copy that failed, as --json lists it. */
-    private record Failure(Path source, Path target, String error) {
-    }
+    private record Failure(Path source, Path target, String error) {}
 
     private CpCommand(Settings settings) {
         this.settings = settings;
@@ -159,7 +206,10 @@ final class CpCommand {
 
     /** {@code reflink cp ARGUMENTS}; returns the exit status. */
     static int main(String[] arguments, PrintWriter out, PrintWriter err) {
-        return SYNTAX.execute(withPreserveValues(arguments), out, err,
+        return SYNTAX.execute(
+                withPreserveValues(arguments),
+                out,
+                err,
                 (line, output) -> new CpCommand(Settings.of(line)).run(output));
     }
 
@@ -203,8 +253,8 @@ final class CpCommand {
             try {
                 preserved.add(Preserved.valueOf(value.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new CommandSyntax.UsageError("invalid value for option '--preserve': unknown attribute '"
-                        + value + "': use mode, ownership, timestamps, xattr, links or all");
+                throw new CommandSyntax.UsageError("invalid value for option '--preserve': unknown attribute '" + value
+                        + "': use mode, ownership, timestamps, xattr, links or all");
             }
         }
         return preserved;
@@ -222,8 +272,8 @@ final class CpCommand {
         }
         try (ProgressDisplay display = ProgressDisplay.create(settings.progress(), settings.json())) {
             for (Path source : sources) {
-                Path destination = intoDirectory && source.getFileName() != null
-                        ? target.resolve(source.getFileName()) : target;
+                Path destination =
+                        intoDirectory && source.getFileName() != null ? target.resolve(source.getFileName()) : target;
                 copyOne(source, destination, display, output);
             }
         }
@@ -275,7 +325,10 @@ final class CpCommand {
         }
         try {
             if (display != null) {
-                display.addWork(1, Files.readAttributes(source, BasicFileAttributes.class, linkOptions).size());
+                display.addWork(
+                        1,
+                        Files.readAttributes(source, BasicFileAttributes.class, linkOptions)
+                                .size());
             }
             removeLeftovers(destination, output);
             CopyOption[] options = copyOptions();
@@ -293,11 +346,15 @@ final class CpCommand {
             cloned += result.clonedBytes();
             copied += result.copiedBytes();
             if (settings.verbose() && !settings.json()) {
-                output.out().printf("'%s' -> '%s': %s, %d bytes%n", source, destination, result.method(), result.bytes());
+                output.out()
+                        .printf("'%s' -> '%s': %s, %d bytes%n", source, destination, result.method(), result.bytes());
             }
         } catch (IOException | RuntimeException e) {
-            recordFailure(output, source, destination, "cannot copy '" + source + "' to '" + destination + "': "
-                    + Output.reason(e, source, destination));
+            recordFailure(
+                    output,
+                    source,
+                    destination,
+                    "cannot copy '" + source + "' to '" + destination + "': " + Output.reason(e, source, destination));
         }
     }
 
@@ -319,17 +376,31 @@ final class CpCommand {
             cloned += summary.clonedBytes();
             copied += summary.copiedBytes();
             for (TreeCopyFailure failure : summary.failures()) {
-                recordFailure(output, failure.source(), failure.target(), "cannot copy '" + failure.source() + "' to '"
-                        + failure.target() + "': " + Output.reason(failure.error(), failure.source(), failure.target()));
+                recordFailure(
+                        output,
+                        failure.source(),
+                        failure.target(),
+                        "cannot copy '" + failure.source() + "' to '" + failure.target() + "': "
+                                + Output.reason(failure.error(), failure.source(), failure.target()));
             }
             if (settings.verbose() && !settings.json()) {
-                output.out().printf("'%s' -> '%s': %d files, %d directories, %d links, %s cloned, %s copied%n",
-                        source, destination, summary.files(), summary.directories(), summary.symlinks(),
-                        Output.human(summary.clonedBytes()), Output.human(summary.copiedBytes()));
+                output.out()
+                        .printf(
+                                "'%s' -> '%s': %d files, %d directories, %d links, %s cloned, %s copied%n",
+                                source,
+                                destination,
+                                summary.files(),
+                                summary.directories(),
+                                summary.symlinks(),
+                                Output.human(summary.clonedBytes()),
+                                Output.human(summary.copiedBytes()));
             }
         } catch (IOException | RuntimeException e) {
-            recordFailure(output, source, destination, "cannot copy '" + source + "' to '" + destination + "': "
-                    + Output.reason(e, source, destination));
+            recordFailure(
+                    output,
+                    source,
+                    destination,
+                    "cannot copy '" + source + "' to '" + destination + "': " + Output.reason(e, source, destination));
         }
     }
 

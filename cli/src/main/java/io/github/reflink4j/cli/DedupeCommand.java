@@ -18,28 +18,39 @@ import org.apache.commons.cli.Options;
 
 /** {@code reflink dedupe}: make identical files share their blocks, safely. */
 final class DedupeCommand {
-    private static final Option RECURSIVE = CommandSyntax.flag("r", "recursive",
-            "find duplicates under the given directories");
-    private static final Option DRY_RUN = CommandSyntax.flag("n", "dry-run",
-            "list what would be deduplicated, change nothing");
+    private static final Option RECURSIVE =
+            CommandSyntax.flag("r", "recursive", "find duplicates under the given directories");
+    private static final Option DRY_RUN =
+            CommandSyntax.flag("n", "dry-run", "list what would be deduplicated, change nothing");
     private static final Option JSON = CommandSyntax.json("the figures");
-    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose",
-            "say what happened to every file");
-    private static final Option PROGRESS = CommandSyntax.flag(null, "progress",
-            "show a progress bar on stderr with -r (automatic on a terminal after 1 s)");
+    private static final Option VERBOSE = CommandSyntax.flag("v", "verbose", "say what happened to every file");
+    private static final Option PROGRESS = CommandSyntax.flag(
+            null, "progress", "show a progress bar on stderr with -r (automatic on a terminal after 1 s)");
 
-    static final CommandSyntax SYNTAX = new CommandSyntax("dedupe", "[-hnrvV] [--json] [--progress] PATH...",
-            List.of("Make files with identical data share their blocks (FIDEDUPERANGE), on btrfs and xfs.",
+    static final CommandSyntax SYNTAX = new CommandSyntax(
+            "dedupe",
+            "[-hnrvV] [--json] [--progress] PATH...",
+            List.of(
+                    "Make files with identical data share their blocks (FIDEDUPERANGE), on btrfs and xfs.",
                     "The kernel compares the data itself under lock, so no byte of any file changes: data that "
-                    + "differ simply stay unshared.",
+                            + "differ simply stay unshared.",
                     "FILE...: each FILE after the first shares the first one's data. -r DIR...: finds files of the "
-                    + "same size under the directories, sets apart those that differ in a few sampled blocks, "
-                    + "skips those that already share their blocks, and lets the kernel compare and share the "
-                    + "rest, one source with up to 127 files per request (--dry-run reads the candidates in full, "
-                    + "CRC32C)."),
-            new Options().addOption(RECURSIVE).addOption(DRY_RUN).addOption(JSON).addOption(VERBOSE)
-                    .addOption(PROGRESS), new Options(), Set.of(),
-            List.of("", "Examples:", "  reflink dedupe a.iso b.iso c.iso         b and c share a's blocks",
+                            + "same size under the directories, sets apart those that differ in a few sampled blocks, "
+                            + "skips those that already share their blocks, and lets the kernel compare and share the "
+                            + "rest, one source with up to 127 files per request (--dry-run reads the candidates in full, "
+                            + "CRC32C)."),
+            new Options()
+                    .addOption(RECURSIVE)
+                    .addOption(DRY_RUN)
+                    .addOption(JSON)
+                    .addOption(VERBOSE)
+                    .addOption(PROGRESS),
+            new Options(),
+            Set.of(),
+            List.of(
+                    "",
+                    "Examples:",
+                    "  reflink dedupe a.iso b.iso c.iso         b and c share a's blocks",
                     "  reflink dedupe -r --dry-run ~/downloads   list duplicate groups, change nothing",
                     "  reflink dedupe -r --json /data            dedupe a tree, figures as JSON",
                     "  reflink dedupe -r --progress /data        with a progress bar on stderr"));
@@ -49,8 +60,8 @@ final class DedupeCommand {
      *
      * @param paths two files or more, or with -r one directory or more
      */
-    record Settings(boolean recursive, boolean dryRun, boolean json, boolean verbose, boolean progress,
-                    List<Path> paths) {
+    record Settings(
+            boolean recursive, boolean dryRun, boolean json, boolean verbose, boolean progress, List<Path> paths) {
         static Settings of(CommandLine line) throws CommandSyntax.UsageError {
             List<Path> paths = CommandSyntax.paths(line);
             boolean recursive = line.hasOption(RECURSIVE);
@@ -60,8 +71,13 @@ final class DedupeCommand {
             if (!recursive && paths.size() < 2) {
                 throw new CommandSyntax.UsageError("give at least two files, or -r and directories");
             }
-            return new Settings(recursive, line.hasOption(DRY_RUN), line.hasOption(JSON), line.hasOption(VERBOSE),
-                    line.hasOption(PROGRESS), List.copyOf(paths));
+            return new Settings(
+                    recursive,
+                    line.hasOption(DRY_RUN),
+                    line.hasOption(JSON),
+                    line.hasOption(VERBOSE),
+                    line.hasOption(PROGRESS),
+                    List.copyOf(paths));
         }
     }
 
@@ -73,7 +89,7 @@ final class DedupeCommand {
     private final List<Path> paths;
 
     /** What happened to one file: its source, and what the kernel did (null in a dry run). */
-    record Pair(Path source, Path target, DedupeResult result) { }
+    record Pair(Path source, Path target, DedupeResult result) {}
 
     private final List<Pair> pairs = new ArrayList<>();
     private long deduplicated;
@@ -110,12 +126,17 @@ final class DedupeCommand {
         if (json) {
             DedupeJson.print(output, this, Output.seconds(start));
         } else if (dryRun) {
-            output.out().printf("%d groups, %d files would share their group's first file's blocks%n",
-                    groups, files);
+            output.out().printf("%d groups, %d files would share their group's first file's blocks%n", groups, files);
         } else {
-            output.out().printf("%d files deduplicated: %s now shared, %d differed%s%n", files,
-                    Output.human(deduplicated), differing, summary == null || summary.filesAlreadyShared() == 0 ? ""
-                            : ", " + summary.filesAlreadyShared() + " already shared");
+            output.out()
+                    .printf(
+                            "%d files deduplicated: %s now shared, %d differed%s%n",
+                            files,
+                            Output.human(deduplicated),
+                            differing,
+                            summary == null || summary.filesAlreadyShared() == 0
+                                    ? ""
+                                    : ", " + summary.filesAlreadyShared() + " already shared");
         }
         return output.exitCode();
     }
@@ -177,8 +198,13 @@ final class DedupeCommand {
         }
         pairs.add(new Pair(source, target, result));
         if (verbose && !json) {
-            output.out().printf("'%s': %s shared with '%s'%s%n", target, Output.human(result.bytesDeduplicated()),
-                    source, result.differs() ? " (the files differ; the rest stays unshared)" : "");
+            output.out()
+                    .printf(
+                            "'%s': %s shared with '%s'%s%n",
+                            target,
+                            Output.human(result.bytesDeduplicated()),
+                            source,
+                            result.differs() ? " (the files differ; the rest stays unshared)" : "");
         }
     }
 
@@ -244,7 +270,8 @@ final class DedupeCommand {
             }
         };
         try {
-            TreeDedupeSummary result = Reflink.dedupeTree(paths, TreeDedupe.options().dryRun(dryRun).listener(listener));
+            TreeDedupeSummary result = Reflink.dedupeTree(
+                    paths, TreeDedupe.options().dryRun(dryRun).listener(listener));
             synchronized (this) {
                 summary = result;
                 groups = result.groups();

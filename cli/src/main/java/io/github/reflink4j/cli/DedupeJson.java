@@ -6,8 +6,7 @@ import io.github.reflink4j.TreeDedupeSummary;
 
 /** The figures of {@code reflink dedupe --json}: a class of its own, so Gson loads only with --json. */
 final class DedupeJson {
-    private DedupeJson() {
-    }
+    private DedupeJson() {}
 
     static void print(Output output, DedupeCommand command, double seconds) {
         JsonObject result = new JsonObject();

@@ -17,19 +17,25 @@ import org.apache.commons.cli.Options;
 
 /** {@code reflink du}: size, shared, exclusive and hole bytes of files and trees. */
 final class DuCommand {
-    private static final Option SUMMARIZE = CommandSyntax.flag("s", "summarize",
-            "one summed line per PATH");
-    private static final Option BYTES = CommandSyntax.flag("b", "bytes",
-            "exact byte counts instead of 1.5K, 3.2G");
+    private static final Option SUMMARIZE = CommandSyntax.flag("s", "summarize", "one summed line per PATH");
+    private static final Option BYTES = CommandSyntax.flag("b", "bytes", "exact byte counts instead of 1.5K, 3.2G");
     private static final Option JSON = CommandSyntax.json("the figures");
 
-    static final CommandSyntax SYNTAX = new CommandSyntax("du", "[-bhsV] [--json] PATH...",
-            List.of("Show how much of each file shares blocks with other files, how much is its own, and how "
-                    + "much is holes, from the file system's extent map (FIEMAP).",
+    static final CommandSyntax SYNTAX = new CommandSyntax(
+            "du",
+            "[-bhsV] [--json] PATH...",
+            List.of(
+                    "Show how much of each file shares blocks with other files, how much is its own, and how "
+                            + "much is holes, from the file system's extent map (FIEMAP).",
                     "A directory stands for every regular file under it (links are not followed); -s prints one "
-                    + "summed line per PATH. A block shared by two files counts as shared for each."),
-            new Options().addOption(SUMMARIZE).addOption(BYTES).addOption(JSON), new Options(), Set.of(),
-            List.of("", "Examples:", "  reflink du vm-copy.img             did the clone work?",
+                            + "summed line per PATH. A block shared by two files counts as shared for each."),
+            new Options().addOption(SUMMARIZE).addOption(BYTES).addOption(JSON),
+            new Options(),
+            Set.of(),
+            List.of(
+                    "",
+                    "Examples:",
+                    "  reflink du vm-copy.img             did the clone work?",
                     "  reflink du -s build-*/              how much space do these trees really use?",
                     "  reflink du -s --json /data          figures for a script"));
 
@@ -44,8 +50,8 @@ final class DuCommand {
             if (paths.isEmpty()) {
                 throw new CommandSyntax.UsageError("PATH is missing: give at least one file or directory");
             }
-            return new Settings(line.hasOption(SUMMARIZE), line.hasOption(BYTES), line.hasOption(JSON),
-                    List.copyOf(paths));
+            return new Settings(
+                    line.hasOption(SUMMARIZE), line.hasOption(BYTES), line.hasOption(JSON), List.copyOf(paths));
         }
     }
 
@@ -56,6 +62,7 @@ final class DuCommand {
 
     /** The files measured, for --json. */
     private final List<Entry> entries = new ArrayList<>();
+
     private final Output output;
 
     private DuCommand(Settings settings, Output output) {
@@ -115,12 +122,17 @@ final class DuCommand {
             }
             return;
         }
-        output.out().printf("%10s %10s %10s %10s  %s%n", size(report.size()), size(report.sharedBytes()),
-                size(report.exclusiveBytes()), size(report.holeBytes()), path == null ? "total" : path);
+        output.out()
+                .printf(
+                        "%10s %10s %10s %10s  %s%n",
+                        size(report.size()),
+                        size(report.sharedBytes()),
+                        size(report.exclusiveBytes()),
+                        size(report.holeBytes()),
+                        path == null ? "total" : path);
     }
 
-    private record Entry(Path path, SharingReport report) {
-    }
+    private record Entry(Path path, SharingReport report) {}
 
     /**
      * The figures as one JSON object; a class of its own, so that Gson is loaded only with --json

@@ -78,8 +78,11 @@ final class Output {
     /** The reason of an exception, without repeating the paths the caller already names. */
     static String reason(Exception e, Path path, Path other) {
         if (e instanceof FileSystemException fse) {
-            String kind = e.getClass().getSimpleName().replaceAll("Exception$", "")
-                    .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+            String kind = e.getClass()
+                    .getSimpleName()
+                    .replaceAll("Exception$", "")
+                    .replaceAll("([a-z])([A-Z])", "$1 $2")
+                    .toLowerCase(Locale.ROOT);
             String reason = fse.getReason() != null ? fse.getReason() : kind;
             String file = fse.getFile();
             boolean named = file == null || file.equals(String.valueOf(path)) || file.equals(String.valueOf(other));

@@ -19,15 +19,23 @@ import org.apache.commons.cli.Options;
 final class ProbeCommand {
     private static final Option JSON = CommandSyntax.json("the answers");
 
-    static final CommandSyntax SYNTAX = new CommandSyntax("probe", "[-hV] [--json] DIR...",
-            List.of("Say for each DIR whether files there can be cloned, by really cloning a scratch file "
-                    + "(removed again), and which file system it is on; then which native binding reflink4j "
-                    + "calls the kernel through (java.lang.foreign, jnr-ffi, or none).",
+    static final CommandSyntax SYNTAX = new CommandSyntax(
+            "probe",
+            "[-hV] [--json] DIR...",
+            List.of(
+                    "Say for each DIR whether files there can be cloned, by really cloning a scratch file "
+                            + "(removed again), and which file system it is on; then which native binding reflink4j "
+                            + "calls the kernel through (java.lang.foreign, jnr-ffi, or none).",
                     "Exit status 0 only if every DIR can clone."),
-            new Options().addOption(JSON), new Options(), Set.of(),
-            List.of("", "Examples:", "  reflink probe /data /home          which of these can clone?",
+            new Options().addOption(JSON),
+            new Options(),
+            Set.of(),
+            List.of(
+                    "",
+                    "Examples:",
+                    "  reflink probe /data /home          which of these can clone?",
                     "  reflink probe --json /data          {\"directories\":[...],\"all_supported\":true,"
-                    + "\"native_binding\":\"java.lang.foreign\"}"));
+                            + "\"native_binding\":\"java.lang.foreign\"}"));
 
     /**
      * The options of one {@code reflink probe}, parsed once.
@@ -44,8 +52,7 @@ final class ProbeCommand {
         }
     }
 
-    private ProbeCommand() {
-    }
+    private ProbeCommand() {}
 
     /** {@code reflink probe ARGUMENTS}; returns the exit status. */
     static int main(String[] arguments, PrintWriter out, PrintWriter err) {
@@ -64,7 +71,8 @@ final class ProbeCommand {
                 if (json) {
                     answers.add(new Answer(directory, type, clones));
                 } else {
-                    output.out().printf("%s: %s (%s)%n", directory, clones ? "reflinks supported" : "no reflinks", type);
+                    output.out()
+                            .printf("%s: %s (%s)%n", directory, clones ? "reflinks supported" : "no reflinks", type);
                 }
             } catch (IOException | RuntimeException e) {
                 all = false;
@@ -81,8 +89,7 @@ final class ProbeCommand {
         return all ? 0 : ReflinkCommand.EXIT_FAILED;
     }
 
-    private record Answer(Path directory, String fileSystem, boolean clones) {
-    }
+    private record Answer(Path directory, String fileSystem, boolean clones) {}
 
     /**
      * The answers as one JSON object; a class of its own, so that Gson is loaded only with --json

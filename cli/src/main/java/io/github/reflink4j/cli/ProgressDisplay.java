@@ -87,30 +87,32 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
     }
 
     private void startCount(Path tree) {
-        Thread counter = new Thread(() -> {
-            try {
-                Files.walkFileTree(tree, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                        if (attributes.isRegularFile()) {
-                            totalFiles.incrementAndGet();
-                            totalBytes.addAndGet(attributes.size());
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
+        Thread counter = new Thread(
+                () -> {
+                    try {
+                        Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+                            @Override
+                            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                                if (attributes.isRegularFile()) {
+                                    totalFiles.incrementAndGet();
+                                    totalBytes.addAndGet(attributes.size());
+                                }
+                                return FileVisitResult.CONTINUE;
+                            }
 
-                    @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException error) {
-                        return FileVisitResult.CONTINUE; // the copy reports it; the count only estimates
+                            @Override
+                            public FileVisitResult visitFileFailed(Path file, IOException error) {
+                                return FileVisitResult.CONTINUE; // the copy reports it; the count only estimates
+                            }
+                        });
+                    } catch (IOException e) {
+                        // the estimate stays what was counted; the copy reports the error
+                    } finally {
+                        countsRunning.decrementAndGet();
+                        update();
                     }
-                });
-            } catch (IOException e) {
-                // the estimate stays what was counted; the copy reports the error
-            } finally {
-                countsRunning.decrementAndGet();
-                update();
-            }
-        }, "reflink-progress-count");
+                },
+                "reflink-progress-count");
         counter.setDaemon(true);
         counter.start();
     }
@@ -158,10 +160,16 @@ final class ProgressDisplay implements TreeCopyListener, AutoCloseable {
      */
     private static final class Bars {
         static ProgressBar onStandardError(String task, long maxMiB) {
-            return new ProgressBarBuilder().setTaskName(task).setInitialMax(maxMiB)
-                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
+            return new ProgressBarBuilder()
+                    .setTaskName(task)
+                    .setInitialMax(maxMiB)
+                    .setUnit(" MiB", 1)
+                    .showSpeed()
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(200)
                     .setConsumer(new ConsoleProgressBarConsumer(
-                            new PrintStream(System.err, true, ReflinkCommand.charsetOf("sun.stderr.encoding")))).build();
+                            new PrintStream(System.err, true, ReflinkCommand.charsetOf("sun.stderr.encoding"))))
+                    .build();
         }
     }
 

@@ -44,10 +44,10 @@ public final class ReflinkCommand {
     static final Map<Integer, String> EXIT_STATUSES = exitStatuses();
     /** What follows "reflink" in the top-level usage line. */
     static final String SYNOPSIS = "[-hV] COMMAND [ARGUMENT]...";
+
     private static final String COMMANDS = "cp, probe, du or dedupe";
 
-    private ReflinkCommand() {
-    }
+    private ReflinkCommand() {}
 
     public static void main(String[] args) {
         if (args.length > 0 && syntaxOf(args[0]) != null) {
@@ -128,15 +128,19 @@ public final class ReflinkCommand {
             case "-h":
             case "--help":
             case "help":
-                CommandSyntax.HelpText.print(out, 80, "Usage: reflink help [COMMAND]",
+                CommandSyntax.HelpText.print(
+                        out,
+                        80,
+                        "Usage: reflink help [COMMAND]",
                         List.of("Show the help of COMMAND (" + COMMANDS + "), or of reflink itself without one."),
-                        null, List.of());
+                        null,
+                        List.of());
                 return 0;
             default:
                 CommandSyntax syntax = syntaxOf(topic);
                 if (syntax == null) {
-                    return CommandSyntax.usageError("reflink help", "unknown command '" + topic + "': use "
-                            + COMMANDS, out, err);
+                    return CommandSyntax.usageError(
+                            "reflink help", "unknown command '" + topic + "': use " + COMMANDS, out, err);
                 }
                 syntax.printHelp(out);
                 return 0;
@@ -184,12 +188,15 @@ public final class ReflinkCommand {
 
     /** The top-level help: usage, options, each command's summary, examples. */
     private static void printHelp(PrintWriter out) {
-        CommandSyntax.HelpText.print(out, 80, "Usage: reflink " + SYNOPSIS, List.of(SUMMARY), topLevelOptions(),
-                List.of());
+        CommandSyntax.HelpText.print(
+                out, 80, "Usage: reflink " + SYNOPSIS, List.of(SUMMARY), topLevelOptions(), List.of());
         out.println("Commands:");
         for (CommandSyntax syntax : commands()) {
-            CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", syntax.name(),
-                    syntax.description().get(0)));
+            CommandSyntax.HelpText.printWrapped(
+                    out,
+                    12,
+                    String.format(
+                            "  %-8s  %s", syntax.name(), syntax.description().get(0)));
         }
         CommandSyntax.HelpText.printWrapped(out, 12, String.format("  %-8s  %s", "help", HELP_SUMMARY));
         out.println();
@@ -197,8 +204,8 @@ public final class ReflinkCommand {
         EXAMPLES.forEach(example -> out.println("  " + example));
         out.println();
         StringBuilder statuses = new StringBuilder("Exit status:");
-        EXIT_STATUSES.forEach((status, meaning) -> statuses.append(' ').append(status).append(' ').append(meaning)
-                .append(','));
+        EXIT_STATUSES.forEach((status, meaning) ->
+                statuses.append(' ').append(status).append(' ').append(meaning).append(','));
         statuses.setCharAt(statuses.length() - 1, '.');
         out.println(statuses);
         out.flush();
@@ -218,7 +225,8 @@ public final class ReflinkCommand {
     static String version() {
         String version = ReflinkCommand.class.getPackage().getImplementationVersion();
         String binding = io.github.reflink4j.Reflink.nativeBinding().orElseGet(ReflinkCommand::noBinding);
-        return String.join(System.lineSeparator(),
+        return String.join(
+                System.lineSeparator(),
                 "reflink " + (version == null ? "(development build)" : version),
                 "native binding: " + binding,
                 "java: " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor")
@@ -234,7 +242,10 @@ public final class ReflinkCommand {
             return "none";
         }
         String message = reason.getMessage();
-        return "none: " + (message == null ? reason.getClass().getName() : message.lines().findFirst().orElse(""));
+        return "none: "
+                + (message == null
+                        ? reason.getClass().getName()
+                        : message.lines().findFirst().orElse(""));
     }
 
     /** A writer on {@code stream} in the charset the JVM chose for it, else the default one. */

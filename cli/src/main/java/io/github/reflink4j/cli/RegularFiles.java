@@ -17,8 +17,7 @@ final class RegularFiles {
         void accept(Path file, BasicFileAttributes attributes);
     }
 
-    private RegularFiles() {
-    }
+    private RegularFiles() {}
 
     static void forEach(Path root, Output output, Action action) {
         try {

@@ -23,8 +23,7 @@ import java.util.List;
  * where the file system has none fails, as it may) does not matter here.
  */
 public final class Training {
-    private Training() {
-    }
+    private Training() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {
@@ -42,8 +41,15 @@ public final class Training {
         Files.writeString(Files.createDirectories(tree.resolve("sub")).resolve("three"), "training\n");
         PrintWriter discarded = new PrintWriter(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         for (List<String> command : List.of(
-                List.of("cp", tree.resolve("one").toString(), scratch.resolve("copy").toString()),
-                List.of("cp", "-r", tree.toString(), scratch.resolve("tree-copy").toString()),
+                List.of(
+                        "cp",
+                        tree.resolve("one").toString(),
+                        scratch.resolve("copy").toString()),
+                List.of(
+                        "cp",
+                        "-r",
+                        tree.toString(),
+                        scratch.resolve("tree-copy").toString()),
                 List.of("dedupe", "-r", tree.toString()),
                 List.of("du", "-s", tree.toString()),
                 List.of("probe", scratch.toString()))) {

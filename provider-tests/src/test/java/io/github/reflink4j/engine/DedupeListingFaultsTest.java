@@ -53,15 +53,24 @@ class DedupeListingFaultsTest extends RealFileSystemTest {
 
         assertEquals(1, summary.failures().size(), summary.toString());
         assertEquals(tree.resolve("failing"), summary.failures().get(0).file());
-        FileSystemException error = (FileSystemException) summary.failures().get(0).error();
+        FileSystemException error =
+                (FileSystemException) summary.failures().get(0).error();
         assertEquals(tree.resolve("failing").toString(), error.getFile());
         assertTrue(error.getMessage().contains("Input/output error"), error.getMessage());
         assertEquals(1, summary.groups());
         assertEquals(1, summary.files());
-        assertTrue(Extents.allShared(tree.resolve("a")), Extents.of(tree.resolve("a")).toString());
-        assertTrue(Extents.allShared(tree.resolve("d")), Extents.of(tree.resolve("d")).toString());
-        assertTrue(Extents.noneShared(tree.resolve("gone")), Extents.of(tree.resolve("gone")).toString());
-        assertTrue(Extents.noneShared(tree.resolve("failing")), Extents.of(tree.resolve("failing")).toString());
+        assertTrue(
+                Extents.allShared(tree.resolve("a")),
+                Extents.of(tree.resolve("a")).toString());
+        assertTrue(
+                Extents.allShared(tree.resolve("d")),
+                Extents.of(tree.resolve("d")).toString());
+        assertTrue(
+                Extents.noneShared(tree.resolve("gone")),
+                Extents.of(tree.resolve("gone")).toString());
+        assertTrue(
+                Extents.noneShared(tree.resolve("failing")),
+                Extents.of(tree.resolve("failing")).toString());
         assertArrayEquals(Files.readAllBytes(tree.resolve("a")), Files.readAllBytes(tree.resolve("d")));
     }
 }

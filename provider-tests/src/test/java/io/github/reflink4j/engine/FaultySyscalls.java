@@ -95,7 +95,8 @@ final class FaultySyscalls {
 
     Syscalls syscalls() {
         InvocationHandler handler = (proxy, method, args) -> {
-            int n = calls.computeIfAbsent(method.getName(), k -> new AtomicInteger()).incrementAndGet();
+            int n = calls.computeIfAbsent(method.getName(), k -> new AtomicInteger())
+                    .incrementAndGet();
             if (method.getName().equals("close")) {
                 int fd = (Integer) args[0];
                 if (!open.remove(fd) && everOpened.contains(fd)) {
@@ -140,8 +141,8 @@ final class FaultySyscalls {
             }
             return result;
         };
-        return (Syscalls) Proxy.newProxyInstance(Syscalls.class.getClassLoader(), new Class<?>[] {Syscalls.class},
-                handler);
+        return (Syscalls)
+                Proxy.newProxyInstance(Syscalls.class.getClassLoader(), new Class<?>[] {Syscalls.class}, handler);
     }
 
     private Object invoke(Method method, Object[] args) throws Throwable {

@@ -45,7 +45,10 @@ class InjectedFaultsTest extends RealFileSystemTest {
     private static final int SIZE = (3 << 20) + 123;
     private static final int CHUNK = 1 << 20;
 
-    enum Target { NEW, EXISTING }
+    enum Target {
+        NEW,
+        EXISTING
+    }
 
     /** One copy's files and the state they must keep. */
     private final class Scene {
@@ -92,8 +95,15 @@ class InjectedFaultsTest extends RealFileSystemTest {
                 throw new AssertionError(e);
             }
             try {
-                return CopyEngine.copyOpenFile(sys, in, status, Syscalls.AT_FDCWD, NativePaths.bytes(target),
-                        new CopyRequest(mode, true, false, true), () -> source, () -> target);
+                return CopyEngine.copyOpenFile(
+                        sys,
+                        in,
+                        status,
+                        Syscalls.AT_FDCWD,
+                        NativePaths.bytes(target),
+                        new CopyRequest(mode, true, false, true),
+                        () -> source,
+                        () -> target);
             } finally {
                 try {
                     real.close(in);
@@ -159,7 +169,9 @@ class InjectedFaultsTest extends RealFileSystemTest {
         CopyResult result = scene.copy(faults, ReflinkCopyOption.AUTO);
         assertEquals(CopyMethod.COPY_FILE_RANGE, result.method());
         assertEquals(SIZE, result.bytes());
-        assertTrue(faults.calls("copyFileRange") >= SIZE / 4097, "copy_file_range called " + faults.calls("copyFileRange"));
+        assertTrue(
+                faults.calls("copyFileRange") >= SIZE / 4097,
+                "copy_file_range called " + faults.calls("copyFileRange"));
         scene.assertCopied();
     }
 
@@ -187,8 +199,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
             }
             return shortCopy(call);
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.AUTO));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.AUTO));
         assertEquals(scene.source.toString(), e.getFile());
         assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         scene.assertNothingLost();
@@ -204,8 +216,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
             }
             return call.proceed();
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertEquals(scene.target.toString(), e.getFile());
         assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         scene.assertNothingLost();
@@ -221,8 +233,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
             }
             return call.proceed();
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertEquals(scene.source.toString(), e.getFile());
         scene.assertNothingLost();
     }
@@ -238,8 +250,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
             }
             return result;
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
         assertEquals(List.of(), faults.closedTwice());
         scene.assertNothingLost();
@@ -252,8 +264,14 @@ class InjectedFaultsTest extends RealFileSystemTest {
         Scene scene = new Scene(TestFileSystem.EXT4, Target.EXISTING);
         FaultySyscalls faults = new FaultySyscalls();
         List<String> order = new ArrayList<>();
-        faults.on("syncData", call -> { order.add("fdatasync"); return call.proceed(); })
-                .on("rename", call -> { order.add("rename"); return call.proceed(); })
+        faults.on("syncData", call -> {
+                    order.add("fdatasync");
+                    return call.proceed();
+                })
+                .on("rename", call -> {
+                    order.add("rename");
+                    return call.proceed();
+                })
                 .on("close", call -> {
                     Object result = call.proceed();
                     if (faults.isCreated((Integer) call.args()[0])) {
@@ -262,8 +280,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
                     }
                     return result;
                 });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         assertEquals(List.of("fdatasync", "rename", "close"), order);
         assertEquals(List.of(), faults.closedTwice());
@@ -283,8 +301,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
 
             Scene always = new Scene(TestFileSystem.EXT4, kind);
             FaultySyscalls again = new FaultySyscalls().on("cloneFile", InjectedFaultsTest::halfAClone);
-            ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
-                    () -> always.copy(again, ReflinkCopyOption.ALWAYS));
+            ReflinkFailedException e =
+                    assertThrows(ReflinkFailedException.class, () -> always.copy(again, ReflinkCopyOption.ALWAYS));
             assertTrue(e.getMessage().contains("reported success"), e.getMessage());
             always.assertNothingLost();
         }
@@ -312,8 +330,14 @@ class InjectedFaultsTest extends RealFileSystemTest {
             Scene replacing = new Scene(TestFileSystem.EXT4, Target.EXISTING);
             List<String> order = new ArrayList<>();
             FaultySyscalls faults = new FaultySyscalls()
-                    .on("syncData", call -> { order.add("fdatasync"); return call.proceed(); })
-                    .on("rename", call -> { order.add("rename"); return call.proceed(); });
+                    .on("syncData", call -> {
+                        order.add("fdatasync");
+                        return call.proceed();
+                    })
+                    .on("rename", call -> {
+                        order.add("rename");
+                        return call.proceed();
+                    });
             replacing.copy(faults, mode);
             assertEquals(List.of("fdatasync", "rename"), order, mode + ": the data must be on disk before the rename");
             replacing.assertCopied();
@@ -343,8 +367,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
         FaultySyscalls faults = new FaultySyscalls().on("syncData", call -> {
             throw call.fail(Errno.EIO);
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertEquals(scene.target.toString(), e.getFile());
         assertEquals(0, faults.calls("rename"), "renamed over the target after a failed flush");
         scene.assertNothingLost();
@@ -356,8 +380,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
         FaultySyscalls faults = new FaultySyscalls().on("rename", call -> {
             throw call.fail(Errno.EIO);
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.AUTO));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.AUTO));
         assertEquals(scene.target.toString(), e.getFile());
         scene.assertNothingLost();
     }
@@ -382,8 +406,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
                 }
                 return result;
             });
-            SourceChangedException e = assertThrows(SourceChangedException.class,
-                    () -> scene.copy(faults, mode), mode.toString());
+            SourceChangedException e =
+                    assertThrows(SourceChangedException.class, () -> scene.copy(faults, mode), mode.toString());
             assertEquals(SIZE, e.sizeBefore());
             assertEquals(CHUNK, e.sizeAfter());
             assertEquals(scene.source.toString(), e.getFile());
@@ -408,8 +432,8 @@ class InjectedFaultsTest extends RealFileSystemTest {
             }
             return result;
         });
-        SourceChangedException e = assertThrows(SourceChangedException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.NEVER));
+        SourceChangedException e =
+                assertThrows(SourceChangedException.class, () -> scene.copy(faults, ReflinkCopyOption.NEVER));
         assertEquals(SIZE + more.length, e.sizeAfter());
         Files.write(scene.source, scene.sourceBytes);
         scene.assertNothingLost();
@@ -442,15 +466,16 @@ class InjectedFaultsTest extends RealFileSystemTest {
         FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", FaultySyscalls.INTERRUPT_AFTER);
         java.io.InterruptedIOException e;
         try {
-            e = assertThrows(java.io.InterruptedIOException.class,
-                    () -> Deduplicator.dedupe(faults.syscalls(), source, target));
+            e = assertThrows(
+                    java.io.InterruptedIOException.class, () -> Deduplicator.dedupe(faults.syscalls(), source, target));
         } finally {
             assertTrue(Thread.interrupted(), "the interrupt status was not kept");
         }
         assertTrue(e.getMessage().contains("after " + (16 << 20) + " bytes"), e.getMessage());
         assertEquals(1, faults.calls("dedupeRange"), "requests after the interrupt");
         assertTrue(io.github.reflink4j.tests.support.Extents.blockShared(target, 0), "the first request shared");
-        assertFalse(io.github.reflink4j.tests.support.Extents.blockShared(target, (40 << 20) / 4096),
+        assertFalse(
+                io.github.reflink4j.tests.support.Extents.blockShared(target, (40 << 20) / 4096),
                 "a request after the interrupt shared");
         assertArrayEquals(data, Files.readAllBytes(source));
         assertArrayEquals(data, Files.readAllBytes(target));
@@ -468,14 +493,21 @@ class InjectedFaultsTest extends RealFileSystemTest {
             writeRandomFile(source.resolve("d" + d).resolve("file"), 100, d);
         }
         FaultySyscalls fresh = new FaultySyscalls().on("openDirectory", call -> countListing(call));
-        io.github.reflink4j.TreeCopySummary first = TreeCopier.copy(fresh.syscalls(), source, dir.resolve("target"),
+        io.github.reflink4j.TreeCopySummary first = TreeCopier.copy(
+                fresh.syscalls(),
+                source,
+                dir.resolve("target"),
                 io.github.reflink4j.TreeCopy.options().parallelism(1));
         assertTrue(first.succeeded(), first.failures().toString());
         assertEquals(0, listings, "a fresh target's directories were listed for leftovers");
 
         FaultySyscalls merge = new FaultySyscalls().on("openDirectory", call -> countListing(call));
-        io.github.reflink4j.TreeCopySummary again = TreeCopier.copy(merge.syscalls(), source, dir.resolve("target"),
-                io.github.reflink4j.TreeCopy.options().parallelism(1)
+        io.github.reflink4j.TreeCopySummary again = TreeCopier.copy(
+                merge.syscalls(),
+                source,
+                dir.resolve("target"),
+                io.github.reflink4j.TreeCopy.options()
+                        .parallelism(1)
                         .copyOptions(java.nio.file.StandardCopyOption.REPLACE_EXISTING));
         assertTrue(again.succeeded(), again.failures().toString());
         assertEquals(21, listings, "each existing target directory (the root and 20 below it) listed once");
@@ -497,11 +529,11 @@ class InjectedFaultsTest extends RealFileSystemTest {
         FaultySyscalls faults = new FaultySyscalls().on("createExclusive", call -> {
             throw call.fail(Errno.EIO);
         });
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> scene.copy(faults, ReflinkCopyOption.AUTO));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> scene.copy(faults, ReflinkCopyOption.AUTO));
         assertInstanceOf(FileSystemException.class, e);
-        assertTrue(e.getMessage().contains("injected") && e.getMessage().contains("Input/output error"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("injected") && e.getMessage().contains("Input/output error"), e.getMessage());
         assertEquals(1, faults.calls("createExclusive"));
         scene.assertNothingLost();
     }

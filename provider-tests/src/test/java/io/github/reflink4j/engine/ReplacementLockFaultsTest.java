@@ -53,9 +53,15 @@ class ReplacementLockFaultsTest extends RealFileSystemTest {
         int in = real.openForReading(Syscalls.AT_FDCWD, NativePaths.bytes(source), true);
         try {
             FileStatus status = real.status(in);
-            return CopyEngine.copyOpenFile(faults.syscalls(), in, status, Syscalls.AT_FDCWD,
-                    NativePaths.bytes(target), new CopyRequest(ReflinkCopyOption.AUTO, true, false, true),
-                    () -> source, () -> target);
+            return CopyEngine.copyOpenFile(
+                    faults.syscalls(),
+                    in,
+                    status,
+                    Syscalls.AT_FDCWD,
+                    NativePaths.bytes(target),
+                    new CopyRequest(ReflinkCopyOption.AUTO, true, false, true),
+                    () -> source,
+                    () -> target);
         } finally {
             real.close(in);
         }
@@ -89,8 +95,7 @@ class ReplacementLockFaultsTest extends RealFileSystemTest {
     }
 
     @Test
-    void injectedFlockUnsupported_onTheTemporaryFile_replacesTheTargetAnyway_withTheSourcesBytes()
-            throws Exception {
+    void injectedFlockUnsupported_onTheTemporaryFile_replacesTheTargetAnyway_withTheSourcesBytes() throws Exception {
         existingTargetOn(TestFileSystem.EXT4);
         List<String> descriptors = Leaks.openDescriptorsBelow(dir);
         FaultySyscalls faults = new FaultySyscalls().on("tryLock", call -> {

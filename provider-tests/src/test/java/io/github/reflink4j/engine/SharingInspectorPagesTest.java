@@ -25,7 +25,8 @@ class SharingInspectorPagesTest {
             first.add(new Extent(i * BLOCK, (1000 + i) * BLOCK, BLOCK, Extent.SHARED));
         }
         // the last extent of the first page again, grown by a block, then an exclusive block
-        List<Extent> second = List.of(new Extent(511 * BLOCK, 1511 * BLOCK, 2 * BLOCK, Extent.SHARED),
+        List<Extent> second = List.of(
+                new Extent(511 * BLOCK, 1511 * BLOCK, 2 * BLOCK, Extent.SHARED),
                 new Extent(513 * BLOCK, 5000 * BLOCK, BLOCK, Extent.LAST));
         List<Long> asked = new ArrayList<>();
         FaultySyscalls faults = new FaultySyscalls().on("extents", call -> {

@@ -56,12 +56,17 @@ class TreeCopyWithoutEntryTypesTest extends RealFileSystemTest {
         assertEquals(2, summary.directories());
         assertEquals(2, summary.symlinks()); // the link and the FIFO
         assertArrayEquals(Files.readAllBytes(source.resolve("file")), Files.readAllBytes(target.resolve("file")));
-        assertArrayEquals(Files.readAllBytes(source.resolve("sub/inner")),
-                Files.readAllBytes(target.resolve("sub/inner")));
-        assertTrue(Extents.allShared(target.resolve("file")), Extents.of(target.resolve("file")).toString());
+        assertArrayEquals(
+                Files.readAllBytes(source.resolve("sub/inner")), Files.readAllBytes(target.resolve("sub/inner")));
+        assertTrue(
+                Extents.allShared(target.resolve("file")),
+                Extents.of(target.resolve("file")).toString());
         assertTrue(Files.isDirectory(target.resolve("sub"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(Path.of("sub/inner"), Files.readSymbolicLink(target.resolve("link")));
         assertTrue(Files.isRegularFile(target.resolve("sub/inner"), LinkOption.NOFOLLOW_LINKS));
-        assertEquals("fifo", Shell.run("stat -c %F \"$1\"", target.resolve("fifo").toString()).strip());
+        assertEquals(
+                "fifo",
+                Shell.run("stat -c %F \"$1\"", target.resolve("fifo").toString())
+                        .strip());
     }
 }

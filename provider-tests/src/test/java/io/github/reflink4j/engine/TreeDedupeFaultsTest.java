@@ -58,8 +58,10 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
      */
     private static FaultySyscalls onOpening(Path file, FaultySyscalls.Fault fault) {
         byte[] name = file.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-        return new FaultySyscalls().on("openForReading",
-                call -> Arrays.equals((byte[]) call.args()[1], name) ? fault.call(call) : call.proceed());
+        return new FaultySyscalls()
+                .on(
+                        "openForReading",
+                        call -> Arrays.equals((byte[]) call.args()[1], name) ? fault.call(call) : call.proceed());
     }
 
     @Test
@@ -79,8 +81,8 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
             return call.proceed();
         });
 
-        TreeDedupeSummary first = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
-                TreeDedupe.options().parallelism(1));
+        TreeDedupeSummary first = TreeDeduplicator.dedupe(
+                faults.syscalls(), List.of(root), TreeDedupe.options().parallelism(1));
 
         assertEquals(List.of(), first.failures());
         assertEquals(count - 1, first.files());
@@ -205,19 +207,22 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         };
         List<String> descriptors = Leaks.openDescriptorsBelow(dir);
 
-        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(
+                faults.syscalls(),
+                List.of(root),
                 TreeDedupe.options().parallelism(1).listener(swapAfterTheListing));
 
         assertTrue(swappedYet.get(), "the swap never happened");
         assertTrue(opened.size() >= 2 * 3, "opens recorded: " + opened); // the root, d2, d3 and their files
         for (Path path : opened) { // a directory opened (O_DIRECTORY) and found replaced is harmless
-            assertFalse(path.startsWith(outsideFile) || link && path.startsWith(outside),
+            assertFalse(
+                    path.startsWith(outsideFile) || link && path.startsWith(outside),
                     "opened outside the tree as listed: " + path + " of " + opened);
         }
         assertEquals(1, summary.failures().size(), summary.toString());
         assertEquals(inside.get(0), summary.failures().get(0).file());
-        NothingLost.assertMentions(summary.failures().get(0).error(), inside.get(0).toString(), swapped.toString(),
-                "replaced");
+        NothingLost.assertMentions(
+                summary.failures().get(0).error(), inside.get(0).toString(), swapped.toString(), "replaced");
         assertEquals(1, summary.files(), summary.toString());
         assertTrue(Extents.allShared(inside.get(1)) && Extents.allShared(inside.get(2)));
         assertTrue(Extents.noneShared(outsideFile), "the dedupe went through the swapped directory");
@@ -234,9 +239,12 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         String name = "n".repeat(250);
         int depth = 20; // 20 names of 250 bytes: paths over PATH_MAX (4096), which no open(2) of a path takes
         // bash goes down by relative cd, as no path the JVM could give reaches the files
-        Shell.run("cd \"$1\" && for i in $(seq \"$2\"); do mkdir \"$3\" && cd \"$3\" || exit 1; done"
-                + " && head -c 300001 /dev/urandom > a && cp --reflink=never a b", root.toString(),
-                String.valueOf(depth), name);
+        Shell.run(
+                "cd \"$1\" && for i in $(seq \"$2\"); do mkdir \"$3\" && cd \"$3\" || exit 1; done"
+                        + " && head -c 300001 /dev/urandom > a && cp --reflink=never a b",
+                root.toString(),
+                String.valueOf(depth),
+                name);
         try {
             FaultySyscalls faults = new FaultySyscalls();
             TreeDedupeSummary first = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root), TreeDedupe.options());
@@ -269,26 +277,30 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         AtomicInteger mostWhileDeduplicating = new AtomicInteger();
         FaultySyscalls faults = new FaultySyscalls()
                 .on("readDirectory", call -> {
-                    mostWhileListing.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    mostWhileListing.accumulateAndGet(
+                            Leaks.openDescriptorsBelow(dir).size(), Math::max);
                     return call.proceed();
                 })
                 .on("dedupeRange", call -> {
-                    mostWhileDeduplicating.accumulateAndGet(Leaks.openDescriptorsBelow(dir).size(), Math::max);
+                    mostWhileDeduplicating.accumulateAndGet(
+                            Leaks.openDescriptorsBelow(dir).size(), Math::max);
                     return call.proceed();
                 });
 
-        TreeDedupeSummary summary = TreeDeduplicator.dedupe(faults.syscalls(), List.of(root),
-                TreeDedupe.options().parallelism(1));
+        TreeDedupeSummary summary = TreeDeduplicator.dedupe(
+                faults.syscalls(), List.of(root), TreeDedupe.options().parallelism(1));
 
         assertEquals(List.of(), summary.failures());
         assertEquals(1, summary.files(), summary.toString());
         assertTrue(Extents.allShared(a) && Extents.allShared(b));
         assertTrue(faults.calls("readDirectory") >= 2 * (depth + 1), "directories listed");
         // the root's, and the chain of 16 (the directory being listed among them)
-        assertTrue(mostWhileListing.get() >= 2 && mostWhileListing.get() <= 1 + 16,
+        assertTrue(
+                mostWhileListing.get() >= 2 && mostWhileListing.get() <= 1 + 16,
                 "descriptors open while listing: " + mostWhileListing.get());
         // the root's, a chain of 4, the source and its destination
-        assertTrue(mostWhileDeduplicating.get() >= 3 && mostWhileDeduplicating.get() <= 1 + 4 + 2,
+        assertTrue(
+                mostWhileDeduplicating.get() >= 3 && mostWhileDeduplicating.get() <= 1 + 4 + 2,
                 "descriptors open while deduplicating: " + mostWhileDeduplicating.get());
         assertEquals(List.of(), faults.closedTwice());
     }
@@ -313,8 +325,10 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         Path root = dir.resolve("tree");
         List<String> descriptors = Leaks.openDescriptorsBelow(dir);
         int interruptAt = 30; // a directory takes two readDirectory calls at least: 15 of 211 listed
-        FaultySyscalls faults = new FaultySyscalls().on("readDirectory",
-                call -> call.n() == interruptAt ? FaultySyscalls.INTERRUPT_AFTER.call(call) : call.proceed());
+        FaultySyscalls faults = new FaultySyscalls()
+                .on(
+                        "readDirectory",
+                        call -> call.n() == interruptAt ? FaultySyscalls.INTERRUPT_AFTER.call(call) : call.proceed());
         AtomicBoolean told = new AtomicBoolean();
         TreeDedupeListener listener = new TreeDedupeListener() {
             @Override
@@ -324,15 +338,20 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         };
         InterruptedIOException e;
         try {
-            e = assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
-                    List.of(root), TreeDedupe.options().parallelism(1).listener(listener)));
+            e = assertThrows(
+                    InterruptedIOException.class,
+                    () -> TreeDeduplicator.dedupe(
+                            faults.syscalls(),
+                            List.of(root),
+                            TreeDedupe.options().parallelism(1).listener(listener)));
         } finally {
             assertTrue(Thread.interrupted(), "the interrupt status was not kept");
         }
 
         NothingLost.assertMentions(e, "listing", root.toString(), "nothing was deduplicated");
         assertTrue(faults.calls("readDirectory") >= interruptAt, "the interrupt never came");
-        assertTrue(faults.calls("readDirectory") <= interruptAt + 1,
+        assertTrue(
+                faults.calls("readDirectory") <= interruptAt + 1,
                 "directories listed after the interrupt: " + faults.calls("readDirectory"));
         assertFalse(told.get(), "the listing went on to the dedupe");
         assertEquals(0, faults.calls("openForReading"));
@@ -357,8 +376,12 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
         FaultySyscalls faults = new FaultySyscalls().on("dedupeRange", FaultySyscalls.INTERRUPT_AFTER);
         InterruptedIOException e;
         try {
-            e = assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
-                    List.of(root), TreeDedupe.options().parallelism(1)));
+            e = assertThrows(
+                    InterruptedIOException.class,
+                    () -> TreeDeduplicator.dedupe(
+                            faults.syscalls(),
+                            List.of(root),
+                            TreeDedupe.options().parallelism(1)));
         } finally {
             assertTrue(Thread.interrupted(), "the interrupt status was not kept");
         }
@@ -392,8 +415,12 @@ class TreeDedupeFaultsTest extends RealFileSystemTest {
             return call.proceed();
         });
         try {
-            assertThrows(InterruptedIOException.class, () -> TreeDeduplicator.dedupe(faults.syscalls(),
-                    List.of(root), TreeDedupe.options().parallelism(2)));
+            assertThrows(
+                    InterruptedIOException.class,
+                    () -> TreeDeduplicator.dedupe(
+                            faults.syscalls(),
+                            List.of(root),
+                            TreeDedupe.options().parallelism(2)));
         } finally {
             assertTrue(Thread.interrupted(), "the interrupt status was not kept");
         }

@@ -28,8 +28,10 @@ class BindingsAgreeTest extends RealFileSystemTest {
     private static final int BLOCK = 4096;
 
     private static Syscalls foreign() {
-        assumeTrue(Runtime.version().feature() >= 22,
-                "the java.lang.foreign binding needs JDK 22+; on JDK " + Runtime.version().feature() + " only jnr-ffi exists");
+        assumeTrue(
+                Runtime.version().feature() >= 22,
+                "the java.lang.foreign binding needs JDK 22+; on JDK "
+                        + Runtime.version().feature() + " only jnr-ffi exists");
         assumeTrue(ForeignBinding.isPresent(), "this reflink4j jar was built without its java.lang.foreign layer");
         return ForeignBinding.load();
     }
@@ -41,8 +43,12 @@ class BindingsAgreeTest extends RealFileSystemTest {
         List<String> throughForeign = script(foreign, directoryOn(TestFileSystem.BTRFS));
         List<String> throughJnr = script(jnr, directoryOn(TestFileSystem.BTRFS));
         assertTrue(throughJnr.get(throughJnr.size() - 1).startsWith("close twice"), "ran to its end: " + throughJnr);
-        assertTrue(throughJnr.stream().anyMatch(line -> line.startsWith("dedupe: ") && line.matches(".*errno=[1-9].*")
-                && line.contains("differs=true")), "the dedupe had a refused and a differing destination: " + throughJnr);
+        assertTrue(
+                throughJnr.stream()
+                        .anyMatch(line -> line.startsWith("dedupe: ")
+                                && line.matches(".*errno=[1-9].*")
+                                && line.contains("differs=true")),
+                "the dedupe had a refused and a differing destination: " + throughJnr);
         assertEquals(String.join("\n", throughJnr), String.join("\n", throughForeign));
     }
 
@@ -80,8 +86,10 @@ class BindingsAgreeTest extends RealFileSystemTest {
     }
 
     private static String describe(FileStatus s) {
-        return s == null ? "none" : String.format("mode=%o links=%d uid=%d gid=%d size=%d", s.mode(), s.linkCount(),
-                s.uid(), s.gid(), s.size());
+        return s == null
+                ? "none"
+                : String.format(
+                        "mode=%o links=%d uid=%d gid=%d size=%d", s.mode(), s.linkCount(), s.uid(), s.gid(), s.size());
     }
 
     /** The script: every method of Syscalls, its answers written down in order. */
@@ -124,7 +132,11 @@ class BindingsAgreeTest extends RealFileSystemTest {
         int part = sys.createExclusive(d, name("part"), 0600);
         sys.cloneRange(in, BLOCK, BLOCK, part, 0);
         t.add("clone range size: " + sys.status(part).size());
-        t.add("bad clone range: " + attempt(() -> { sys.cloneRange(in, 1, BLOCK, part, 0); return "cloned"; }));
+        t.add("bad clone range: "
+                + attempt(() -> {
+                    sys.cloneRange(in, 1, BLOCK, part, 0);
+                    return "cloned";
+                }));
         int copy = sys.createExclusive(d, name("copy"), 0600);
         t.add("copy_file_range: " + sys.copyFileRange(in, 0, copy, 0, 4L * BLOCK) + ", at end: "
                 + sys.copyFileRange(in, 4L * BLOCK, copy, 4L * BLOCK, BLOCK));
@@ -132,7 +144,8 @@ class BindingsAgreeTest extends RealFileSystemTest {
         t.add("clone extents: " + extents.size() + ", all shared: "
                 + extents.stream().allMatch(e -> (e.flags() & Extent.SHARED) != 0) + ", last flagged: "
                 + ((extents.get(extents.size() - 1).flags() & Extent.LAST) != 0));
-        t.add("one extent page from the middle: " + sys.extents(whole, 2L * BLOCK, 1).size());
+        t.add("one extent page from the middle: "
+                + sys.extents(whole, 2L * BLOCK, 1).size());
         int same = sys.createExclusive(d, name("same"), 0600);
         sys.pwrite(same, direct(pattern(4 * BLOCK, 9)), 0);
         int differs = sys.createExclusive(d, name("differs"), 0600);
@@ -148,25 +161,27 @@ class BindingsAgreeTest extends RealFileSystemTest {
         sys.syncData(differs);
         int reading = sys.openForReading(d, name("dedupe-source"), false);
         // a directory is refused as a destination, in its own outcome: the others are still deduplicated
-        DedupeOutcome[] outcomes = sys.dedupeRange(reading, 0, 4L * BLOCK, new int[] {same, differs, d, readOnly},
-                new long[] {0, 0, 0, 0});
+        DedupeOutcome[] outcomes = sys.dedupeRange(
+                reading, 0, 4L * BLOCK, new int[] {same, differs, d, readOnly}, new long[] {0, 0, 0, 0});
         t.add("dedupe: " + Arrays.toString(outcomes));
         t.add("dedupe, one destination: " + sys.dedupeRange(reading, 0, 4L * BLOCK, sameAgain, 0));
-        t.add("dedupe, no destination: " + attempt(() -> {
-            try {
-                return Arrays.toString(sys.dedupeRange(reading, 0, BLOCK, new int[0], new long[0]));
-            } catch (IllegalArgumentException e) {
-                return "refused: " + e.getMessage();
-            }
-        }));
+        t.add("dedupe, no destination: "
+                + attempt(() -> {
+                    try {
+                        return Arrays.toString(sys.dedupeRange(reading, 0, BLOCK, new int[0], new long[0]));
+                    } catch (IllegalArgumentException e) {
+                        return "refused: " + e.getMessage();
+                    }
+                }));
         t.add("inode flags readable: " + (attempt(() -> sys.inodeFlags(a)).matches("-?\\d+")));
 
         // names: directories, links, nodes, renames
-        t.add("mkdir: " + sys.makeDirectory(d, name("sub"), 0750) + ", again: " + sys.makeDirectory(d, name("sub"), 0750));
+        t.add("mkdir: " + sys.makeDirectory(d, name("sub"), 0750) + ", again: "
+                + sys.makeDirectory(d, name("sub"), 0750));
         String longTarget = "x".repeat(1000);
         sys.makeSymbolicLink(name(longTarget), d, name("long-link"));
-        t.add("readlink of 1000 bytes equal: " + longTarget.equals(new String(sys.readSymbolicLink(d, name("long-link")),
-                StandardCharsets.UTF_8)));
+        t.add("readlink of 1000 bytes equal: "
+                + longTarget.equals(new String(sys.readSymbolicLink(d, name("long-link")), StandardCharsets.UTF_8)));
         sys.makeSymbolicLink(name("a"), d, name("link"));
         t.add("readlink: " + new String(sys.readSymbolicLink(d, name("link")), StandardCharsets.UTF_8));
         t.add("stat link: " + describe(sys.statusAt(d, name("link"), false)).replaceAll("uid=.*", ""));
@@ -182,16 +197,18 @@ class BindingsAgreeTest extends RealFileSystemTest {
         sys.link(d, name("a"), d, name("a-hard"));
         t.add("links now: " + sys.status(a).linkCount());
         sys.rename(d, name("a-hard"), d, name("a-renamed"));
-        t.add("rename onto a directory: " + attempt(() -> {
-            sys.rename(d, name("a-renamed"), d, name("sub"));
-            return "renamed";
-        }));
+        t.add("rename onto a directory: "
+                + attempt(() -> {
+                    sys.rename(d, name("a-renamed"), d, name("sub"));
+                    return "renamed";
+                }));
         sys.unlink(d, name("a-renamed"), false);
         sys.unlink(d, name("a-linked"), false);
-        t.add("unlink missing: " + attempt(() -> {
-            sys.unlink(d, name("missing"), false);
-            return "removed";
-        }));
+        t.add("unlink missing: "
+                + attempt(() -> {
+                    sys.unlink(d, name("missing"), false);
+                    return "removed";
+                }));
         sys.makeNode(d, name("fifo"), 0010000 | 0600, 0);
         sys.changeModeAt(d, name("fifo"), 0640);
         t.add("fifo: " + describe(sys.statusAt(d, name("fifo"), false)));
@@ -205,7 +222,8 @@ class BindingsAgreeTest extends RealFileSystemTest {
         t.add("after fchmod, fchown, futimens: " + describe(after) + " atime " + after.accessTime() + " mtime "
                 + after.modifyTime());
         sys.setTimes(a, null, new FileStatus.Timestamp(1_600_000_000L, 0));
-        t.add("atime kept: " + sys.status(a).accessTime() + ", mtime " + sys.status(a).modifyTime());
+        t.add("atime kept: " + sys.status(a).accessTime() + ", mtime "
+                + sys.status(a).modifyTime());
         sys.changeLinkOwner(d, name("link"), 42, 43);
         sys.setLinkTimes(d, name("link"), null, new FileStatus.Timestamp(1_200_000_000L, 9));
         FileStatus link = sys.statusAt(d, name("link"), false);
@@ -220,14 +238,16 @@ class BindingsAgreeTest extends RealFileSystemTest {
             names.add(new String(n, StandardCharsets.UTF_8));
         }
         names.sort(null);
-        t.add("xattrs: " + names + ", small " + new String(sys.getExtendedAttribute(a, name("user.small")),
-                StandardCharsets.UTF_8) + ", big equal " + Arrays.equals(big, sys.getExtendedAttribute(a, name("user.big")))
+        t.add("xattrs: " + names + ", small "
+                + new String(sys.getExtendedAttribute(a, name("user.small")), StandardCharsets.UTF_8) + ", big equal "
+                + Arrays.equals(big, sys.getExtendedAttribute(a, name("user.big")))
                 + ", empty " + sys.getExtendedAttribute(a, name("user.empty")).length + ", missing "
                 + sys.getExtendedAttribute(a, name("user.missing")));
-        t.add("xattr of a bad name: " + attempt(() -> {
-            sys.setExtendedAttribute(a, name("nonamespace"), name("v"));
-            return "set";
-        }));
+        t.add("xattr of a bad name: "
+                + attempt(() -> {
+                    sys.setExtendedAttribute(a, name("nonamespace"), name("v"));
+                    return "set";
+                }));
 
         // listing, in several small reads
         int listing = sys.openDirectory(d, name("."), false);
@@ -240,20 +260,26 @@ class BindingsAgreeTest extends RealFileSystemTest {
         entries.sort(Comparator.comparing(e -> new String(e.name(), StandardCharsets.UTF_8)));
         StringBuilder listed = new StringBuilder();
         for (DirectoryEntry entry : entries) {
-            listed.append(new String(entry.name(), StandardCharsets.UTF_8)).append('=').append(entry.type()).append(' ');
+            listed.append(new String(entry.name(), StandardCharsets.UTF_8))
+                    .append('=')
+                    .append(entry.type())
+                    .append(' ');
         }
-        t.add("listed in more than one read: " + (reads > 1) + ": " + listed.toString().trim());
+        t.add("listed in more than one read: " + (reads > 1) + ": "
+                + listed.toString().trim());
         sys.close(listing);
 
         t.add("effective uid " + sys.effectiveUserId());
-        for (int fd : new int[] {a, in, sparse, whole, part, copy, same, differs, sameAgain, readOnly, dedupeSource,
-                reading}) {
+        for (int fd :
+                new int[] {a, in, sparse, whole, part, copy, same, differs, sameAgain, readOnly, dedupeSource, reading
+                }) {
             sys.close(fd);
         }
-        t.add("close twice: " + attempt(() -> {
-            sys.close(a);
-            return "closed";
-        }));
+        t.add("close twice: "
+                + attempt(() -> {
+                    sys.close(a);
+                    return "closed";
+                }));
         sys.close(d);
         return t;
     }

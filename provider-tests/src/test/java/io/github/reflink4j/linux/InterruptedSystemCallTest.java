@@ -28,16 +28,28 @@ import org.junit.jupiter.api.Test;
  * -1 and errno EINTR, as an interrupted call does, then lets the calls through to ext4.
  */
 class InterruptedSystemCallTest extends RealFileSystemTest {
-    private static final Set<String> INTERRUPTED = Set.of("openat", "statx", "copy_file_range", "pread", "pwrite",
-            "ftruncate", "fdatasync", "flock", "renameat", "unlinkat", "close");
+    private static final Set<String> INTERRUPTED = Set.of(
+            "openat",
+            "statx",
+            "copy_file_range",
+            "pread",
+            "pwrite",
+            "ftruncate",
+            "fdatasync",
+            "flock",
+            "renameat",
+            "unlinkat",
+            "close");
 
     private final Map<String, Integer> calls = new HashMap<>();
 
     private Syscalls interruptedOnce() {
         JnrSyscalls.LibC real = JnrSyscalls.loadLibrary();
         Runtime runtime = Runtime.getRuntime(real);
-        JnrSyscalls.LibC proxy = (JnrSyscalls.LibC) Proxy.newProxyInstance(JnrSyscalls.LibC.class.getClassLoader(),
-                new Class<?>[] {JnrSyscalls.LibC.class}, (self, method, args) -> {
+        JnrSyscalls.LibC proxy = (JnrSyscalls.LibC) Proxy.newProxyInstance(
+                JnrSyscalls.LibC.class.getClassLoader(),
+                new Class<?>[] {JnrSyscalls.LibC.class},
+                (self, method, args) -> {
                     int n = calls.merge(method.getName(), 1, Integer::sum);
                     if (n == 1 && INTERRUPTED.contains(method.getName())) {
                         if (method.getName().equals("close")) {

@@ -53,7 +53,8 @@ class AttributesTest extends RealFileSystemTest {
             assertEquals(MODIFIED, Files.getLastModifiedTime(target), mode.toString());
             assertEquals(ACCESSED, Files.getAttribute(target, "lastAccessTime"), mode.toString());
             assertEquals(04750, mode(target), mode + ": mode " + Integer.toOctalString(mode(target)));
-            assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), xattr(target, "reflink4j.test"), mode.toString());
+            assertArrayEquals(
+                    "hello".getBytes(StandardCharsets.UTF_8), xattr(target, "reflink4j.test"), mode.toString());
             if (isRoot()) {
                 assertEquals(1234, Files.getAttribute(target, "unix:uid"), mode.toString());
                 assertEquals(4321, Files.getAttribute(target, "unix:gid"), mode.toString());
@@ -107,18 +108,29 @@ class AttributesTest extends RealFileSystemTest {
         Shell.run("mkfifo -m 0666 \"$1\"/fifo", source.toString());
         assertEquals(0666, mode(source.resolve("fifo")), "the fixture itself");
         assertEquals(022, TreePermissionsTest.umask() & 022, "the test JVM's umask takes 022 away from 0666");
-        Shell.run("cp -a \"$1\"/fifo \"$2\"", source.toString(), dir.resolve("gnu-fifo").toString());
+        Shell.run(
+                "cp -a \"$1\"/fifo \"$2\"",
+                source.toString(),
+                dir.resolve("gnu-fifo").toString());
         assertEquals(0666, mode(dir.resolve("gnu-fifo")), "GNU cp -a, the witness");
         Path target = dir.resolve("target");
 
         TreeCopySummary summary = Reflink.copyTree(source, target, COPY_ATTRIBUTES);
 
         assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
-        assertEquals("fifo", Shell.run("stat -c %F \"$1\"", target.resolve("fifo").toString()).trim());
-        assertTrue(Files.readAttributes(target.resolve("fifo"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                .isOther(), "a special file");
-        assertEquals("rw-rw-rw-", PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(target.resolve("fifo"), LinkOption.NOFOLLOW_LINKS)), "the copied FIFO's mode");
+        assertEquals(
+                "fifo",
+                Shell.run("stat -c %F \"$1\"", target.resolve("fifo").toString())
+                        .trim());
+        assertTrue(
+                Files.readAttributes(target.resolve("fifo"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .isOther(),
+                "a special file");
+        assertEquals(
+                "rw-rw-rw-",
+                PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(target.resolve("fifo"), LinkOption.NOFOLLOW_LINKS)),
+                "the copied FIFO's mode");
     }
 
     private static Path prepareSource(Path dir) throws IOException {

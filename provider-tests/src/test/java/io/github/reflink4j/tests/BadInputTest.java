@@ -87,43 +87,55 @@ class BadInputTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         Map<String, Executable> calls = new LinkedHashMap<>();
         NothingLost before;
-        try (FileChannel in = FileChannel.open(source); FileChannel out = FileChannel.open(dir.resolve("open-target"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel in = FileChannel.open(source);
+                FileChannel out = FileChannel.open(
+                        dir.resolve("open-target"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             before = NothingLost.snapshot(dir);
             calls.put("source: copy(null, target)", () -> Reflink.copy(null, target));
             calls.put("target: copy(source, null)", () -> Reflink.copy(source, null));
-            calls.put("option: copy(source, target, (CopyOption) null)", () -> Reflink.copy(source, target,
-                    (CopyOption) null));
-            calls.put("options: copy(source, target, (CopyOption[]) null)", () -> Reflink.copy(source, target,
-                    (CopyOption[]) null));
+            calls.put(
+                    "option: copy(source, target, (CopyOption) null)",
+                    () -> Reflink.copy(source, target, (CopyOption) null));
+            calls.put(
+                    "options: copy(source, target, (CopyOption[]) null)",
+                    () -> Reflink.copy(source, target, (CopyOption[]) null));
             calls.put("source: always(null, target)", () -> Reflink.always(null, target));
             calls.put("target: auto(source, null)", () -> Reflink.auto(source, null));
-            calls.put("source: partial(null, ...)", () -> Reflink.partial((Path) null, 0, target, 0, 1,
-                    ReflinkCopyOption.AUTO));
-            calls.put("target: partial(source, 0, null, ...)", () -> Reflink.partial(source, 0, (Path) null, 0, 1,
-                    ReflinkCopyOption.AUTO));
-            calls.put("mode: partial(source, 0, target, 0, 1, null)", () -> Reflink.partial(source, 0, target, 0, 1,
-                    null));
-            calls.put("source: partial((FileChannel) null, ...)", () -> Reflink.partial((FileChannel) null, 0, out, 0,
-                    1, ReflinkCopyOption.AUTO));
-            calls.put("target: partial(in, 0, (FileChannel) null, ...)", () -> Reflink.partial(in, 0,
-                    (FileChannel) null, 0, 1, ReflinkCopyOption.AUTO));
+            calls.put(
+                    "source: partial(null, ...)",
+                    () -> Reflink.partial((Path) null, 0, target, 0, 1, ReflinkCopyOption.AUTO));
+            calls.put(
+                    "target: partial(source, 0, null, ...)",
+                    () -> Reflink.partial(source, 0, (Path) null, 0, 1, ReflinkCopyOption.AUTO));
+            calls.put(
+                    "mode: partial(source, 0, target, 0, 1, null)",
+                    () -> Reflink.partial(source, 0, target, 0, 1, null));
+            calls.put(
+                    "source: partial((FileChannel) null, ...)",
+                    () -> Reflink.partial((FileChannel) null, 0, out, 0, 1, ReflinkCopyOption.AUTO));
+            calls.put(
+                    "target: partial(in, 0, (FileChannel) null, ...)",
+                    () -> Reflink.partial(in, 0, (FileChannel) null, 0, 1, ReflinkCopyOption.AUTO));
             calls.put("mode: partial(in, 0, out, 0, 1, null)", () -> Reflink.partial(in, 0, out, 0, 1, null));
             calls.put("source: reflink(null, out, AUTO)", () -> Reflink.reflink(null, out, ReflinkCopyOption.AUTO));
             calls.put("target: reflink(in, null, AUTO)", () -> Reflink.reflink(in, null, ReflinkCopyOption.AUTO));
             calls.put("mode: reflink(in, out, null)", () -> Reflink.reflink(in, out, null));
             calls.put("source: copyTree(null, target)", () -> Reflink.copyTree(null, target));
             calls.put("target: copyTree(dir, null)", () -> Reflink.copyTree(dir, null));
-            calls.put("settings: copyTree(dir, target, (TreeCopy) null)", () -> Reflink.copyTree(dir, target,
-                    (TreeCopy) null));
+            calls.put(
+                    "settings: copyTree(dir, target, (TreeCopy) null)",
+                    () -> Reflink.copyTree(dir, target, (TreeCopy) null));
             calls.put("source: dedupe(null, target)", () -> Reflink.dedupe(null, source));
             calls.put("target: dedupe(source, null)", () -> Reflink.dedupe(source, null));
             calls.put("root: dedupeTree(null)", () -> Reflink.dedupeTree(null));
             calls.put("roots: dedupeTree(null, settings)", () -> Reflink.dedupeTree(null, TreeDedupe.options()));
-            calls.put("root: dedupeTree([null], settings)", () -> Reflink.dedupeTree(java.util.Arrays.asList(
-                    (Path) null), TreeDedupe.options()));
+            calls.put(
+                    "root: dedupeTree([null], settings)",
+                    () -> Reflink.dedupeTree(java.util.Arrays.asList((Path) null), TreeDedupe.options()));
             calls.put("settings: dedupeTree(roots, null)", () -> Reflink.dedupeTree(List.of(dir), null));
-            calls.put("listener: TreeDedupe.options().listener(null)", () -> TreeDedupe.options().listener(null));
+            calls.put(
+                    "listener: TreeDedupe.options().listener(null)",
+                    () -> TreeDedupe.options().listener(null));
             calls.put("file: sharing(null)", () -> Reflink.sharing(null));
             calls.put("directory: isSupported(null)", () -> Reflink.isSupported(null));
             calls.put("directory: removeLeftovers(null)", () -> Reflink.removeLeftovers(null));
@@ -131,14 +143,19 @@ class BadInputTest extends RealFileSystemTest {
             calls.put("spared: removeLeftovers(dir, null)", () -> Reflink.removeLeftovers(dir, null));
             calls.put("path: wrap((Path) null)", () -> Reflink.wrap((Path) null));
             calls.put("fileSystem: wrap((FileSystem) null)", () -> Reflink.wrap((FileSystem) null));
-            calls.put("listener: TreeCopy.options().listener(null)", () -> TreeCopy.options().listener(null));
+            calls.put(
+                    "listener: TreeCopy.options().listener(null)",
+                    () -> TreeCopy.options().listener(null));
             calls.put("name: ReflinkCopyOption.fromName(null)", () -> ReflinkCopyOption.fromName(null));
-            assertAll(calls.entrySet().stream().map(call -> named(call.getKey(), () -> {
-                String argument = call.getKey().substring(0, call.getKey().indexOf(':'));
-                NullPointerException e = throwsGuarded(NullPointerException.class, call.getValue());
-                assertTrue(String.valueOf(e.getMessage()).contains(argument),
-                        "the message does not name '" + argument + "': " + e);
-            })));
+            assertAll(calls.entrySet().stream()
+                    .map(call -> named(call.getKey(), () -> {
+                        String argument =
+                                call.getKey().substring(0, call.getKey().indexOf(':'));
+                        NullPointerException e = throwsGuarded(NullPointerException.class, call.getValue());
+                        assertTrue(
+                                String.valueOf(e.getMessage()).contains(argument),
+                                "the message does not name '" + argument + "': " + e);
+                    })));
         }
         before.assertUnchanged();
     }
@@ -152,22 +169,40 @@ class BadInputTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 2);
         Path absent = dir.resolve("absent");
         Path existing = writeRandomFile(dir.resolve("existing"), SIZE, 3);
-        long[][] ranges = {{-1, 0, 1}, {0, -1, 1}, {0, 0, -1}, {Long.MIN_VALUE, 0, 1},
-                {Long.MAX_VALUE, 0, 1}, {0, Long.MAX_VALUE, 1}, {1, 0, Long.MAX_VALUE}, {0, 1, Long.MAX_VALUE}};
+        long[][] ranges = {
+            {-1, 0, 1},
+            {0, -1, 1},
+            {0, 0, -1},
+            {Long.MIN_VALUE, 0, 1},
+            {Long.MAX_VALUE, 0, 1},
+            {0, Long.MAX_VALUE, 1},
+            {1, 0, Long.MAX_VALUE},
+            {0, 1, Long.MAX_VALUE}
+        };
         NothingLost before;
         try (FileChannel in = FileChannel.open(source);
-             FileChannel out = FileChannel.open(existing, StandardOpenOption.WRITE)) {
+                FileChannel out = FileChannel.open(existing, StandardOpenOption.WRITE)) {
             before = NothingLost.snapshot(dir);
-            assertAll(Arrays.stream(ranges).flatMap(r -> Stream.of(ReflinkCopyOption.values()).flatMap(mode -> {
-                String range = Arrays.toString(r) + " " + mode;
-                return Stream.of(
-                        named("new target " + range, () -> throwsGuarded(IllegalArgumentException.class,
-                                () -> Reflink.partial(source, r[0], absent, r[1], r[2], mode))),
-                        named("existing target " + range, () -> throwsGuarded(IllegalArgumentException.class,
-                                () -> Reflink.partial(source, r[0], existing, r[1], r[2], mode))),
-                        named("channels " + range, () -> throwsGuarded(IllegalArgumentException.class,
-                                () -> Reflink.partial(in, r[0], out, r[1], r[2], mode))));
-            })));
+            assertAll(Arrays.stream(ranges)
+                    .flatMap(r -> Stream.of(ReflinkCopyOption.values()).flatMap(mode -> {
+                        String range = Arrays.toString(r) + " " + mode;
+                        return Stream.of(
+                                named(
+                                        "new target " + range,
+                                        () -> throwsGuarded(
+                                                IllegalArgumentException.class,
+                                                () -> Reflink.partial(source, r[0], absent, r[1], r[2], mode))),
+                                named(
+                                        "existing target " + range,
+                                        () -> throwsGuarded(
+                                                IllegalArgumentException.class,
+                                                () -> Reflink.partial(source, r[0], existing, r[1], r[2], mode))),
+                                named(
+                                        "channels " + range,
+                                        () -> throwsGuarded(
+                                                IllegalArgumentException.class,
+                                                () -> Reflink.partial(in, r[0], out, r[1], r[2], mode))));
+                    })));
             assertEquals(0, out.position(), "the channel's position moved");
         }
         before.assertUnchanged();
@@ -227,7 +262,8 @@ class BadInputTest extends RealFileSystemTest {
             specials.forEach((what, special) -> {
                 Path target = dir.resolve("from-" + special.getFileName());
                 checks.put("from " + what, () -> {
-                    FileSystemException e = throwsGuarded(FileSystemException.class,
+                    FileSystemException e = throwsGuarded(
+                            FileSystemException.class,
                             () -> Reflink.partial(special, 0, target, 0, SIZE, ReflinkCopyOption.AUTO));
                     assertEquals(special.toString(), e.getFile(), e.toString());
                 });
@@ -244,11 +280,13 @@ class BadInputTest extends RealFileSystemTest {
         Map<String, Path> specials = specialFiles(dir);
         try (ServerSocketChannel socket = listenAt(specials.get("a socket"))) {
             NothingLost before = NothingLost.snapshot(dir);
-            assertAll(Stream.of("a directory", "a socket").map(what -> named("into " + what, () -> {
-                FileSystemException e = throwsGuarded(FileSystemException.class,
-                        () -> Reflink.partial(source, 0, specials.get(what), 0, SIZE, ReflinkCopyOption.AUTO));
-                assertEquals(specials.get(what).toString(), e.getFile(), e.toString());
-            })));
+            assertAll(Stream.of("a directory", "a socket")
+                    .map(what -> named("into " + what, () -> {
+                        FileSystemException e = throwsGuarded(
+                                FileSystemException.class,
+                                () -> Reflink.partial(source, 0, specials.get(what), 0, SIZE, ReflinkCopyOption.AUTO));
+                        assertEquals(specials.get(what).toString(), e.getFile(), e.toString());
+                    })));
             before.assertUnchanged();
         }
     }
@@ -264,12 +302,17 @@ class BadInputTest extends RealFileSystemTest {
         Map<String, Path> specials = specialFiles(dir);
         Path fifo = specials.get("a FIFO");
         NothingLost before = NothingLost.snapshot(dir);
-        assertAll(Stream.of("a FIFO", "/dev/null", "/dev/zero").map(what -> named("into " + what, () -> {
-            FileSystemException e = throwsGuarded(FileSystemException.class, () -> releasingFifo(fifo,
-                    () -> Reflink.partial(source, 0, specials.get(what), 0, SIZE, ReflinkCopyOption.AUTO)));
-            assertEquals(specials.get(what).toString(), e.getFile(), e.toString());
-            NothingLost.assertMentions(e, "not a regular file");
-        })));
+        assertAll(Stream.of("a FIFO", "/dev/null", "/dev/zero")
+                .map(what -> named("into " + what, () -> {
+                    FileSystemException e = throwsGuarded(
+                            FileSystemException.class,
+                            () -> releasingFifo(
+                                    fifo,
+                                    () -> Reflink.partial(
+                                            source, 0, specials.get(what), 0, SIZE, ReflinkCopyOption.AUTO)));
+                    assertEquals(specials.get(what).toString(), e.getFile(), e.toString());
+                    NothingLost.assertMentions(e, "not a regular file");
+                })));
         before.assertUnchanged();
     }
 
@@ -293,7 +336,7 @@ class BadInputTest extends RealFileSystemTest {
         NothingLost before = NothingLost.snapshot(dir);
         Map<String, Object> outcomes = new LinkedHashMap<>();
         try (FileChannel zero = FileChannel.open(Path.of("/dev/zero"));
-             FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
             outcomes.put("reflink", outcome(() -> Reflink.reflink(zero, out, ReflinkCopyOption.AUTO)));
             outcomes.put("partial", outcome(() -> Reflink.partial(zero, 0, out, 0, SIZE, ReflinkCopyOption.AUTO)));
         }
@@ -327,17 +370,25 @@ class BadInputTest extends RealFileSystemTest {
 
         for (ReflinkCopyOption mode : ReflinkCopyOption.values()) {
             for (Path same : new Path[] {file, hardLink, otherSpelling}) {
-                assertEquals(CopyMethod.NONE, guarded(() -> Reflink.copy(file, same, mode)).method(), mode + " " + same);
-                assertEquals(CopyMethod.NONE, guarded(() -> Reflink.copy(file, same, mode, REPLACE_EXISTING)).method(),
+                assertEquals(
+                        CopyMethod.NONE,
+                        guarded(() -> Reflink.copy(file, same, mode)).method(),
+                        mode + " " + same);
+                assertEquals(
+                        CopyMethod.NONE,
+                        guarded(() -> Reflink.copy(file, same, mode, REPLACE_EXISTING))
+                                .method(),
                         mode + " " + same + " with REPLACE_EXISTING");
             }
             for (Path same : new Path[] {file, hardLink}) {
-                IllegalArgumentException e = throwsGuarded(IllegalArgumentException.class,
-                        () -> Reflink.partial(file, 0, same, 4096, 8192, mode));
+                IllegalArgumentException e = throwsGuarded(
+                        IllegalArgumentException.class, () -> Reflink.partial(file, 0, same, 4096, 8192, mode));
                 NothingLost.assertMentions(e, "overlaps");
                 try (FileChannel rw = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                     throwsGuarded(IllegalArgumentException.class, () -> Reflink.partial(rw, 4096, rw, 0, 8192, mode));
-                    assertEquals(CopyMethod.NONE, guarded(() -> Reflink.reflink(rw, rw, mode)).method());
+                    assertEquals(
+                            CopyMethod.NONE,
+                            guarded(() -> Reflink.reflink(rw, rw, mode)).method());
                 }
             }
         }
@@ -354,8 +405,13 @@ class BadInputTest extends RealFileSystemTest {
         Path linkIntoTree = Files.createSymbolicLink(dir.resolve("link"), source.resolve("sub"));
         NothingLost before = NothingLost.snapshot(dir);
 
-        for (Path target : new Path[] {source, source.resolve("copy"), source.resolve("sub/deeper/copy"),
-                linkIntoTree.resolve("copy"), dir.resolve("tree/../tree/copy")}) {
+        for (Path target : new Path[] {
+            source,
+            source.resolve("copy"),
+            source.resolve("sub/deeper/copy"),
+            linkIntoTree.resolve("copy"),
+            dir.resolve("tree/../tree/copy")
+        }) {
             FileSystemException e = throwsGuarded(FileSystemException.class, () -> Reflink.copyTree(source, target));
             NothingLost.assertMentions(e, source.toString());
         }
@@ -383,11 +439,14 @@ class BadInputTest extends RealFileSystemTest {
         calls.put("dedupe", () -> Reflink.dedupe(a, other));
         calls.put("sharing", () -> Reflink.sharing(a));
 
-        assertAll(calls.entrySet().stream().map(call -> named(call.getKey(), () -> {
-            FileSystemException e = throwsGuarded(FileSystemException.class, call.getValue());
-            assertEquals(a.toString(), e.getFile(), e.toString());
-            assertTrue(String.valueOf(e.getReason()).contains("Too many levels of symbolic links"), "no ELOOP in " + e);
-        })));
+        assertAll(calls.entrySet().stream()
+                .map(call -> named(call.getKey(), () -> {
+                    FileSystemException e = throwsGuarded(FileSystemException.class, call.getValue());
+                    assertEquals(a.toString(), e.getFile(), e.toString());
+                    assertTrue(
+                            String.valueOf(e.getReason()).contains("Too many levels of symbolic links"),
+                            "no ELOOP in " + e);
+                })));
         before.assertUnchanged();
     }
 
@@ -400,7 +459,7 @@ class BadInputTest extends RealFileSystemTest {
         Path local = writeRandomFile(dir.resolve("local"), SIZE, 10);
         Path target = dir.resolve("target");
         try (FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix());
-             FileSystem zip = FileSystems.newFileSystem(dir.resolve("archive.zip"), Map.of("create", "true"))) {
+                FileSystem zip = FileSystems.newFileSystem(dir.resolve("archive.zip"), Map.of("create", "true"))) {
             Path inJimfs = Files.write(jimfs.getPath("/source"), Files.readAllBytes(local));
             Path inZip = Files.write(zip.getPath("/source"), Files.readAllBytes(local));
             Path jimfsTarget = jimfs.getPath("/target");
@@ -409,24 +468,30 @@ class BadInputTest extends RealFileSystemTest {
             calls.put("always jimfs to local", () -> Reflink.always(inJimfs, target));
             calls.put("always zip to local", () -> Reflink.always(inZip, target));
             calls.put("copy ALWAYS local to jimfs", () -> Reflink.copy(local, jimfsTarget, ReflinkCopyOption.ALWAYS));
-            calls.put("partial ALWAYS jimfs", () -> Reflink.partial(inJimfs, 0, target, 0, SIZE,
-                    ReflinkCopyOption.ALWAYS));
-            calls.put("copyTree ALWAYS jimfs", () -> Reflink.copyTree(jimfs.getPath("/"), target,
-                    ReflinkCopyOption.ALWAYS));
-            calls.put("Files.copy ALWAYS wrapped jimfs", () -> Files.copy(Reflink.wrap(inJimfs),
-                    Reflink.wrap(jimfsTarget), ReflinkCopyOption.ALWAYS));
+            calls.put(
+                    "partial ALWAYS jimfs",
+                    () -> Reflink.partial(inJimfs, 0, target, 0, SIZE, ReflinkCopyOption.ALWAYS));
+            calls.put(
+                    "copyTree ALWAYS jimfs",
+                    () -> Reflink.copyTree(jimfs.getPath("/"), target, ReflinkCopyOption.ALWAYS));
+            calls.put(
+                    "Files.copy ALWAYS wrapped jimfs",
+                    () -> Files.copy(Reflink.wrap(inJimfs), Reflink.wrap(jimfsTarget), ReflinkCopyOption.ALWAYS));
             calls.put("dedupe jimfs", () -> Reflink.dedupe(inJimfs, local));
             calls.put("dedupeTree jimfs", () -> Reflink.dedupeTree(jimfs.getPath("/")));
             calls.put("sharing jimfs", () -> Reflink.sharing(inJimfs));
 
-            assertAll(calls.entrySet().stream().map(call -> named(call.getKey(), () -> {
-                ReflinkUnsupportedException e = throwsGuarded(ReflinkUnsupportedException.class, call.getValue());
-                assertTrue(e.getMessage().contains("not the platform's own"), "no reason in " + e);
-            })));
+            assertAll(calls.entrySet().stream()
+                    .map(call -> named(call.getKey(), () -> {
+                        ReflinkUnsupportedException e =
+                                throwsGuarded(ReflinkUnsupportedException.class, call.getValue());
+                        assertTrue(e.getMessage().contains("not the platform's own"), "no reason in " + e);
+                    })));
             assertFalse(Files.exists(jimfsTarget), "a target was written in Jimfs");
             before.assertUnchanged();
             // where no clone is demanded, the copy goes through the other provider
-            assertEquals(SIZE, Reflink.copy(inZip, target, ReflinkCopyOption.AUTO).bytes());
+            assertEquals(
+                    SIZE, Reflink.copy(inZip, target, ReflinkCopyOption.AUTO).bytes());
             assertSameContent(local, target);
         }
     }
@@ -437,7 +502,8 @@ class BadInputTest extends RealFileSystemTest {
     void unknownOrConflictingOptions_throwTheDocumentedException_beforeAnythingIsWritten() throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 11);
-        Path tree = writeRandomFile(dir.resolve("tree").resolve("file"), SIZE, 12).getParent();
+        Path tree =
+                writeRandomFile(dir.resolve("tree").resolve("file"), SIZE, 12).getParent();
         Path target = dir.resolve("target");
         Path wrappedSource = Reflink.wrap(source);
         Path wrappedTarget = Reflink.wrap(target);
@@ -449,31 +515,40 @@ class BadInputTest extends RealFileSystemTest {
         };
         NothingLost before = NothingLost.snapshot(dir);
         Map<String, Executable> illegal = new LinkedHashMap<>();
-        illegal.put("copy ALWAYS NEVER", () -> Reflink.copy(source, target, ReflinkCopyOption.ALWAYS,
-                ReflinkCopyOption.NEVER));
+        illegal.put(
+                "copy ALWAYS NEVER",
+                () -> Reflink.copy(source, target, ReflinkCopyOption.ALWAYS, ReflinkCopyOption.NEVER));
         illegal.put("always(NEVER)", () -> Reflink.always(source, target, ReflinkCopyOption.NEVER));
         illegal.put("auto(ALWAYS)", () -> Reflink.auto(source, target, ReflinkCopyOption.ALWAYS));
-        illegal.put("Files.copy ALWAYS NEVER", () -> Files.copy(wrappedSource, wrappedTarget, ReflinkCopyOption.ALWAYS,
-                ReflinkCopyOption.NEVER));
-        illegal.put("copyTree AUTO NEVER", () -> Reflink.copyTree(tree, dir.resolve("tree-copy"), ReflinkCopyOption.AUTO,
-                ReflinkCopyOption.NEVER));
+        illegal.put(
+                "Files.copy ALWAYS NEVER",
+                () -> Files.copy(wrappedSource, wrappedTarget, ReflinkCopyOption.ALWAYS, ReflinkCopyOption.NEVER));
+        illegal.put(
+                "copyTree AUTO NEVER",
+                () -> Reflink.copyTree(
+                        tree, dir.resolve("tree-copy"), ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER));
         illegal.put("parallelism 0", () -> TreeCopy.options().parallelism(0));
         illegal.put("fromName", () -> ReflinkCopyOption.fromName("sometimes"));
         Map<String, Executable> unsupported = new LinkedHashMap<>();
         unsupported.put("copy ATOMIC_MOVE", () -> Reflink.copy(source, target, StandardCopyOption.ATOMIC_MOVE));
         unsupported.put("copy unknown", () -> Reflink.copy(source, target, unknown));
         unsupported.put("Files.copy unknown", () -> Files.copy(wrappedSource, wrappedTarget, unknown));
-        unsupported.put("copyTree ATOMIC_MOVE", () -> Reflink.copyTree(tree, dir.resolve("tree-copy"),
-                StandardCopyOption.ATOMIC_MOVE));
+        unsupported.put(
+                "copyTree ATOMIC_MOVE",
+                () -> Reflink.copyTree(tree, dir.resolve("tree-copy"), StandardCopyOption.ATOMIC_MOVE));
         // documented on ReflinkCopyOption: between a reflink path and a plain one the JDK copies, and refuses it
-        unsupported.put("Files.copy wrapped to plain ALWAYS", () -> Files.copy(wrappedSource, target,
-                ReflinkCopyOption.ALWAYS));
+        unsupported.put(
+                "Files.copy wrapped to plain ALWAYS",
+                () -> Files.copy(wrappedSource, target, ReflinkCopyOption.ALWAYS));
 
         assertAll(Stream.concat(
-                illegal.entrySet().stream().map(call -> named(call.getKey(),
-                        () -> throwsGuarded(IllegalArgumentException.class, call.getValue()))),
-                unsupported.entrySet().stream().map(call -> named(call.getKey(),
-                        () -> throwsGuarded(UnsupportedOperationException.class, call.getValue())))));
+                illegal.entrySet().stream()
+                        .map(call -> named(
+                                call.getKey(), () -> throwsGuarded(IllegalArgumentException.class, call.getValue()))),
+                unsupported.entrySet().stream()
+                        .map(call -> named(
+                                call.getKey(),
+                                () -> throwsGuarded(UnsupportedOperationException.class, call.getValue())))));
         before.assertUnchanged();
     }
 }

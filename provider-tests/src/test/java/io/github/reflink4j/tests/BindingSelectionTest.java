@@ -38,7 +38,8 @@ class BindingSelectionTest extends RealFileSystemTest {
         public static void main(String[] args) {
             System.out.println("binding: " + Reflink.nativeBinding().orElse("none"));
             try {
-                System.out.println("copy: " + Reflink.always(Path.of(args[0]), Path.of(args[1])).method());
+                System.out.println("copy: "
+                        + Reflink.always(Path.of(args[0]), Path.of(args[1])).method());
             } catch (IOException e) {
                 System.out.println("copy failed: " + e);
             }
@@ -47,7 +48,11 @@ class BindingSelectionTest extends RealFileSystemTest {
 
     /** Whether the reflink4j jar under test holds the java.lang.foreign binding for JDK 22+. */
     private static boolean jarHasForeignBinding() throws IOException, URISyntaxException {
-        Path jar = Path.of(Reflink.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar = Path.of(Reflink.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         assertTrue(Files.isRegularFile(jar), "the tests run against the packaged jar, not " + jar);
         try (JarFile file = new JarFile(jar.toFile())) {
             return file.getEntry("META-INF/versions/22/io/github/reflink4j/linux/ForeignSyscalls.class") != null;
@@ -113,7 +118,8 @@ class BindingSelectionTest extends RealFileSystemTest {
         } else {
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("binding: none\n"), "no fallback to jnr-ffi: " + run.output());
-            assertTrue(run.output().contains("copy failed: io.github.reflink4j.ReflinkUnsupportedException"),
+            assertTrue(
+                    run.output().contains("copy failed: io.github.reflink4j.ReflinkUnsupportedException"),
                     run.output());
             assertTrue(run.output().contains("needs JDK 22 or later, this is JDK " + FEATURE), run.output());
             assertTrue(Files.notExists(dir.resolve("copy")), "nothing created");
@@ -126,7 +132,8 @@ class BindingSelectionTest extends RealFileSystemTest {
         ForkedJvm fromEnvironment = ForkedJvm.of(CloneThroughTheBinding.class).environment("REFLINK4J_BINDING", "JNR");
         assertCloned(cloneIn(fromEnvironment, dir, "first"), JNR, dir.resolve("first"));
 
-        ForkedJvm overridden = ForkedJvm.of(CloneThroughTheBinding.class).environment("REFLINK4J_BINDING", "bogus")
+        ForkedJvm overridden = ForkedJvm.of(CloneThroughTheBinding.class)
+                .environment("REFLINK4J_BINDING", "bogus")
                 .jvmOptions("-Dreflink4j.binding=auto");
         assertCloned(cloneIn(overridden, dir, "second"), FEATURE >= 22 ? FOREIGN : JNR, dir.resolve("second"));
     }
@@ -137,8 +144,11 @@ class BindingSelectionTest extends RealFileSystemTest {
         ForkedJvm.Result run = cloneIn(withoutRequest().jvmOptions("-Dreflink4j.binding=jni"), dir, "copy");
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("binding: none\n"), run.output());
-        assertTrue(run.output().contains("reflink4j.binding (or REFLINK4J_BINDING) is \"jni\": the binding must be"
-                + " foreign, jnr or auto"), run.output());
+        assertTrue(
+                run.output()
+                        .contains("reflink4j.binding (or REFLINK4J_BINDING) is \"jni\": the binding must be"
+                                + " foreign, jnr or auto"),
+                run.output());
         assertTrue(Files.notExists(dir.resolve("copy")), "nothing created");
     }
 
@@ -152,7 +162,8 @@ class BindingSelectionTest extends RealFileSystemTest {
             boolean thirdPartyNative = jar.startsWith("jnr-") || jar.startsWith("jffi-") || jar.startsWith("asm");
             (thirdPartyNative ? dropped : kept).add(entry);
         }
-        assertTrue(dropped.stream().anyMatch(jar -> jar.contains("jnr-ffi")), "jnr-ffi was on the class path: " + dropped);
+        assertTrue(
+                dropped.stream().anyMatch(jar -> jar.contains("jnr-ffi")), "jnr-ffi was on the class path: " + dropped);
 
         ForkedJvm.Result run = cloneIn(withoutRequest().classPath(String.join(File.pathSeparator, kept)), dir, "copy");
         if (FEATURE >= 22) {
@@ -161,8 +172,12 @@ class BindingSelectionTest extends RealFileSystemTest {
         } else {
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("binding: none\n"), run.output());
-            assertTrue(run.output().contains("copy failed: io.github.reflink4j.ReflinkUnsupportedException"), run.output());
-            assertTrue(run.output().contains("NoClassDefFoundError: jnr/"), "the reason names the missing library: " + run.output());
+            assertTrue(
+                    run.output().contains("copy failed: io.github.reflink4j.ReflinkUnsupportedException"),
+                    run.output());
+            assertTrue(
+                    run.output().contains("NoClassDefFoundError: jnr/"),
+                    "the reason names the missing library: " + run.output());
         }
     }
 

@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.github.reflink4j.CopyResult;
 import io.github.reflink4j.Reflink;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.tests.support.ForkedJvm;
 import io.github.reflink4j.tests.support.RealFileSystemTest;
 import io.github.reflink4j.tests.support.TestFileSystem;
-import io.github.reflink4j.tests.support.ForkedJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,7 +43,10 @@ class ChannelClosedDuringCopyTest extends RealFileSystemTest {
     private static final int SIZE = 256 << 20;
     private static final int UNRELATED = 32;
 
-    enum Closed { SOURCE, TARGET }
+    enum Closed {
+        SOURCE,
+        TARGET
+    }
 
     @ParameterizedTest(name = "the {0} channel closed mid-copy")
     @EnumSource(Closed.class)
@@ -82,8 +85,8 @@ class ChannelClosedDuringCopyTest extends RealFileSystemTest {
         try {
             for (int i = 0; i < UNRELATED; i++) {
                 Path name = dir.resolve("unrelated-" + i);
-                FileChannel channel = FileChannel.open(name, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                FileChannel channel = FileChannel.open(
+                        name, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 channel.write(ByteBuffer.wrap(marker(i)));
                 unrelated.add(channel);
                 names.add(name);
@@ -127,7 +130,7 @@ class ChannelClosedDuringCopyTest extends RealFileSystemTest {
             Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 12);
             Path target = writeRandomFile(dir.resolve("target"), 4096, 13);
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 FileLock sourceLock = in.lock();
                 FileLock targetLock = out.lock();
                 assertEquals("held", lockFromAnotherProcess(target), fs + ": the test's own lock is not seen");

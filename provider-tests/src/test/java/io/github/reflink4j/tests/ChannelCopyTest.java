@@ -38,14 +38,15 @@ class ChannelCopyTest extends RealFileSystemTest {
                 }
                 Path target = writeRandomFile(dir.resolve("target"), 50_000, 1);
                 try (FileChannel in = FileChannel.open(source);
-                     FileChannel out = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                        FileChannel out = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                     out.position(123);
                     CopyResult result = Reflink.reflink(in, out, mode);
 
                     assertEquals(size, result.bytes(), mode + " size " + size);
                     assertEquals(123, out.position(), "the target channel's position moved");
                     assertEquals(0, in.position(), "the source channel's position moved");
-                    CopyMethod expected = mode == ReflinkCopyOption.NEVER ? CopyMethod.READ_WRITE
+                    CopyMethod expected = mode == ReflinkCopyOption.NEVER
+                            ? CopyMethod.READ_WRITE
                             : fs.clones() ? CopyMethod.CLONE : CopyMethod.COPY_FILE_RANGE;
                     if (size > 0) {
                         assertEquals(expected, result.method(), mode + " size " + size);
@@ -60,7 +61,9 @@ class ChannelCopyTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
     void always_thatCannotClone_leavesTheTargetChannelsFileUnchanged(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 30_000, 2);
@@ -68,7 +71,7 @@ class ChannelCopyTest extends RealFileSystemTest {
         byte[] before = Files.readAllBytes(target);
 
         try (FileChannel in = FileChannel.open(source);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
             assertThrows(ReflinkFailedException.class, () -> Reflink.reflink(in, out, ReflinkCopyOption.ALWAYS));
         }
         assertArrayEquals(before, Files.readAllBytes(target));
@@ -81,8 +84,8 @@ class ChannelCopyTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 100, 4);
         FileChannel closed = FileChannel.open(source);
         closed.close();
-        try (FileChannel out = FileChannel.open(dir.resolve("target"), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel out =
+                FileChannel.open(dir.resolve("target"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             assertThrows(ClosedChannelException.class, () -> Reflink.reflink(closed, out, ReflinkCopyOption.AUTO));
         }
     }

@@ -36,7 +36,13 @@ class CommandLineToolTest extends RealFileSystemTest {
         Path dir = directoryOn(fs);
         Path source = TreeCopyTest.buildTree(dir.resolve("source"));
 
-        CommandRun run = CommandRun.reflink("cp", "-r", "-p", "--json", source.toString(), dir.resolve("copy").toString());
+        CommandRun run = CommandRun.reflink(
+                "cp",
+                "-r",
+                "-p",
+                "--json",
+                source.toString(),
+                dir.resolve("copy").toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertEquals("", run.stderr());
@@ -53,7 +59,9 @@ class CommandLineToolTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void cpSeveralSources_intoADirectory_withOneFailing_reportsIt_copiesTheRest_exits1(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -62,14 +70,21 @@ class CommandLineToolTest extends RealFileSystemTest {
         Path into = Files.createDirectory(dir.resolve("into"));
         Path tree = TreeCopyTest.buildTree(dir.resolve("tree"));
 
-        CommandRun run = CommandRun.reflink("cp", "--json", a.toString(), dir.resolve("missing").toString(),
-                tree.toString(), b.toString(), into.toString());
+        CommandRun run = CommandRun.reflink(
+                "cp",
+                "--json",
+                a.toString(),
+                dir.resolve("missing").toString(),
+                tree.toString(),
+                b.toString(),
+                into.toString());
 
         assertEquals(1, run.exitCode());
         List<String> errors = run.stderr().lines().toList();
         assertEquals(2, errors.size(), run.stderr());
         assertTrue(errors.get(0).contains("'" + dir.resolve("missing") + "'"), errors.get(0));
-        assertTrue(errors.get(1).contains("omitting directory") && errors.get(1).contains(tree.toString()), errors.get(1));
+        assertTrue(
+                errors.get(1).contains("omitting directory") && errors.get(1).contains(tree.toString()), errors.get(1));
         JsonObject figures = json(run);
         assertEquals(2, figures.get("files").getAsLong());
         assertEquals(2, figures.get("failed").getAsLong());
@@ -97,8 +112,18 @@ class CommandLineToolTest extends RealFileSystemTest {
         JsonObject answers = json(mixed);
         assertEquals(binding, answers.get("native_binding").getAsString());
         assertFalse(answers.get("all_supported").getAsBoolean());
-        assertEquals("ext4", answers.getAsJsonArray("directories").get(1).getAsJsonObject().get("filesystem").getAsString());
-        assertFalse(answers.getAsJsonArray("directories").get(1).getAsJsonObject().get("reflink").getAsBoolean());
+        assertEquals(
+                "ext4",
+                answers.getAsJsonArray("directories")
+                        .get(1)
+                        .getAsJsonObject()
+                        .get("filesystem")
+                        .getAsString());
+        assertFalse(answers.getAsJsonArray("directories")
+                .get(1)
+                .getAsJsonObject()
+                .get("reflink")
+                .getAsBoolean());
         assertEquals(1, missing.exitCode());
         assertTrue(missing.stderr().contains("absent"), missing.stderr());
     }
@@ -110,8 +135,10 @@ class CommandLineToolTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("tree/source.bin"), 1 << 20, 3);
         Reflink.auto(source, dir.resolve("tree/clone.bin"));
 
-        CommandRun perFile = CommandRun.reflink("du", "--json", dir.resolve("tree").toString());
-        CommandRun summed = CommandRun.reflink("du", "-s", "--bytes", dir.resolve("tree").toString());
+        CommandRun perFile =
+                CommandRun.reflink("du", "--json", dir.resolve("tree").toString());
+        CommandRun summed =
+                CommandRun.reflink("du", "-s", "--bytes", dir.resolve("tree").toString());
 
         assertEquals(0, perFile.exitCode(), perFile.stderr());
         JsonObject figures = json(perFile);
@@ -129,21 +156,24 @@ class CommandLineToolTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
-    void dedupeRecursive_dryRunChangesNothing_thenTheRealRunSharesEveryDuplicate(TestFileSystem fs)
-            throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
+    void dedupeRecursive_dryRunChangesNothing_thenTheRealRunSharesEveryDuplicate(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path a = writeRandomFile(dir.resolve("d/a.bin"), 2 << 20, 4);
         Path b = writeRandomFile(dir.resolve("d/sub/b.bin"), 2 << 20, 4);
         Path c = writeRandomFile(dir.resolve("d/sub/c.bin"), 2 << 20, 4);
         Path other = writeRandomFile(dir.resolve("d/other.bin"), 2 << 20, 5);
 
-        CommandRun dry = CommandRun.reflink("dedupe", "-r", "--dry-run", dir.resolve("d").toString());
+        CommandRun dry =
+                CommandRun.reflink("dedupe", "-r", "--dry-run", dir.resolve("d").toString());
         assertEquals(0, dry.exitCode(), dry.stderr());
         assertTrue(dry.stdout().contains("would dedupe '" + b + "' with '" + a + "'"), dry.stdout());
         assertTrue(Extents.noneShared(a) && Extents.noneShared(b), "a dry run changed something");
 
-        CommandRun real = CommandRun.reflink("dedupe", "-r", "--json", dir.resolve("d").toString());
+        CommandRun real =
+                CommandRun.reflink("dedupe", "-r", "--json", dir.resolve("d").toString());
 
         assertEquals(0, real.exitCode(), real.stderr());
         JsonObject figures = json(real);
@@ -158,14 +188,17 @@ class CommandLineToolTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void dedupeRecursive_withProgress_drawsTheBarOnStderrOnly_andASecondRunIssuesNoRequest(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
         Path a = writeRandomFile(dir.resolve("d/a.bin"), 3 << 20, 4);
         Path b = writeRandomFile(dir.resolve("d/sub/b.bin"), 3 << 20, 4);
 
-        CommandRun first = CommandRun.reflink("dedupe", "-r", "--progress", "-v", dir.resolve("d").toString());
+        CommandRun first = CommandRun.reflink(
+                "dedupe", "-r", "--progress", "-v", dir.resolve("d").toString());
 
         assertEquals(0, first.exitCode(), first.stderr());
         assertTrue(first.stderr().contains("Deduplicating"), "no progress bar on stderr: " + first.stderr());
@@ -173,7 +206,8 @@ class CommandLineToolTest extends RealFileSystemTest {
         assertTrue(first.stdout().contains("1 files deduplicated: 3.0M now shared, 0 differed"), first.stdout());
         assertTrue(Extents.allShared(a) && Extents.allShared(b));
 
-        CommandRun second = CommandRun.reflink("dedupe", "-r", "--json", dir.resolve("d").toString());
+        CommandRun second =
+                CommandRun.reflink("dedupe", "-r", "--json", dir.resolve("d").toString());
 
         assertEquals(0, second.exitCode(), second.stderr());
         JsonObject figures = json(second);

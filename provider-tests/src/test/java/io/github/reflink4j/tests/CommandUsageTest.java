@@ -16,30 +16,32 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CommandUsageTest {
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "cp --no-such-option a b            | cp     | --no-such-option",
-        "cp -x a b                          | cp     | -x",
-        "cp --reflink=sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
-        "cp --reflink sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
-        "cp --reflink \"always\" a b         | cp     | \"always\"",
-        "cp --reflink                       | cp     | --reflink",
-        "cp --jobs=0 a b                    | cp     | --jobs must be at least 1",
-        "cp -j many a b                     | cp     | 'many'",
-        "cp --preserve=colour a b           | cp     | 'colour'",
-        "cp a                               | cp     | TARGET",
-        "cp -v -v a b                       | cp     | --verbose",
-        "cp -p -p a b                       | cp     | '-p' should be given only once",
-        "cp -pp a b                         | cp     | '-p' should be given only once",
-        "cp a b -force                      | cp     | '-force' (a long option takes two dashes",
-        "cp -preserve a b                   | cp     | '-preserve'",
-        "cp -recursive a b                  | cp     | '-recursive'",
-        "cp --rec a b                       | cp     | --rec",
-        "probe                              | probe  | DIR",
-        "du --no-such-option x              | du     | --no-such-option",
-        "dedupe a                           | dedupe | two files",
-        "nosuch                             |        | nosuch",
-        "--no-such-option                   |        | --no-such-option",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "cp --no-such-option a b            | cp     | --no-such-option",
+                "cp -x a b                          | cp     | -x",
+                "cp --reflink=sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
+                "cp --reflink sometimes a b         | cp     | 'sometimes' is not one of always, auto, never",
+                "cp --reflink \"always\" a b         | cp     | \"always\"",
+                "cp --reflink                       | cp     | --reflink",
+                "cp --jobs=0 a b                    | cp     | --jobs must be at least 1",
+                "cp -j many a b                     | cp     | 'many'",
+                "cp --preserve=colour a b           | cp     | 'colour'",
+                "cp a                               | cp     | TARGET",
+                "cp -v -v a b                       | cp     | --verbose",
+                "cp -p -p a b                       | cp     | '-p' should be given only once",
+                "cp -pp a b                         | cp     | '-p' should be given only once",
+                "cp a b -force                      | cp     | '-force' (a long option takes two dashes",
+                "cp -preserve a b                   | cp     | '-preserve'",
+                "cp -recursive a b                  | cp     | '-recursive'",
+                "cp --rec a b                       | cp     | --rec",
+                "probe                              | probe  | DIR",
+                "du --no-such-option x              | du     | --no-such-option",
+                "dedupe a                           | dedupe | two files",
+                "nosuch                             |        | nosuch",
+                "--no-such-option                   |        | --no-such-option",
+            })
     void aUsageError_exits2_withOneLineNamingIt_andAPointerToHelp(String arguments, String command, String named) {
         CommandRun run = CommandRun.reflink(arguments.split(" "));
         String qualified = command == null ? "reflink" : "reflink " + command;

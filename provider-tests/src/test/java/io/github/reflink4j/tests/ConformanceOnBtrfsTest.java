@@ -28,7 +28,8 @@ class ConformanceOnBtrfsTest extends ProviderConformanceTest {
     void toUri_ofAWrappedPlatformPath_isTheReflinkUriOfItsAbsolutePath() throws IOException {
         Path file = Files.writeString(root.resolve("naïve café €.txt"), "x");
 
-        assertEquals("reflink://" + root.toAbsolutePath() + "/na%C3%AFve%20caf%C3%A9%20%E2%82%AC.txt",
+        assertEquals(
+                "reflink://" + root.toAbsolutePath() + "/na%C3%AFve%20caf%C3%A9%20%E2%82%AC.txt",
                 file.toUri().toString());
     }
 

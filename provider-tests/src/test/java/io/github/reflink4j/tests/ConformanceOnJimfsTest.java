@@ -24,8 +24,9 @@ class ConformanceOnJimfsTest extends ProviderConformanceTest {
     @Override
     protected Path createWrappedDirectory() throws IOException {
         jimfs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-                .setAttributeViews("basic", "posix", "unix").setWatchServiceConfiguration(
-                        com.google.common.jimfs.WatchServiceConfiguration.polling(10, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .setAttributeViews("basic", "posix", "unix")
+                .setWatchServiceConfiguration(com.google.common.jimfs.WatchServiceConfiguration.polling(
+                        10, java.util.concurrent.TimeUnit.MILLISECONDS))
                 .build());
         return Files.createDirectories(Reflink.wrap(jimfs).getPath("/work"));
     }
@@ -39,8 +40,9 @@ class ConformanceOnJimfsTest extends ProviderConformanceTest {
     void always_isUnsupported_autoAndNever_copyThroughJimfs_andNothingIsLeft() throws IOException {
         Path source = Files.write(root.resolve("source"), new byte[] {1, 2, 3});
 
-        assertThrows(ReflinkUnsupportedException.class, () -> Files.copy(source, root.resolve("always"),
-                ReflinkCopyOption.ALWAYS));
+        assertThrows(
+                ReflinkUnsupportedException.class,
+                () -> Files.copy(source, root.resolve("always"), ReflinkCopyOption.ALWAYS));
         Files.copy(source, root.resolve("auto"));
         Files.copy(source, root.resolve("never"), ReflinkCopyOption.NEVER);
 

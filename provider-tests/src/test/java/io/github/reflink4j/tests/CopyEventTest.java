@@ -111,8 +111,9 @@ class CopyEventTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 10_000, 4);
         Path target = dir.resolve("target");
 
-        List<RecordedEvent> events = recorded(dir, () -> assertThrows(IOException.class,
-                () -> Reflink.copy(source, target, ReflinkCopyOption.ALWAYS)));
+        List<RecordedEvent> events = recorded(
+                dir,
+                () -> assertThrows(IOException.class, () -> Reflink.copy(source, target, ReflinkCopyOption.ALWAYS)));
 
         RecordedEvent event = only(events, target);
         assertEquals("ALWAYS", event.getString("mode"));
@@ -132,8 +133,8 @@ class CopyEventTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         IOException[] thrown = new IOException[1];
 
-        List<RecordedEvent> events = recorded(dir, () -> thrown[0] = assertThrows(IOException.class,
-                () -> Reflink.copy(source, target)));
+        List<RecordedEvent> events =
+                recorded(dir, () -> thrown[0] = assertThrows(IOException.class, () -> Reflink.copy(source, target)));
 
         assertEquals(NoSuchFileException.class, thrown[0].getClass(), thrown[0].toString());
         assertEquals(source.toString(), thrown[0].getMessage());
@@ -150,15 +151,18 @@ class CopyEventTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 64 * 1024, 7);
         Path target = dir.resolve("target");
 
-        List<RecordedEvent> events = recorded(dir,
-                () -> Reflink.partial(source, 100, target, 0, 20_000, ReflinkCopyOption.AUTO));
+        List<RecordedEvent> events =
+                recorded(dir, () -> Reflink.partial(source, 100, target, 0, 20_000, ReflinkCopyOption.AUTO));
 
         RecordedEvent event = only(events, target);
         assertNotEquals("CLONE", event.getString("method"), event.toString());
         assertEquals(20_000L, event.getLong("bytes"));
         assertEquals(0, event.getInt("fallbackErrno"));
-        assertTrue(event.getString("fallbackReason").startsWith("source offset 100 and target offset 0 lie at"
-                + " different places within a 4096-byte block"), event.toString());
+        assertTrue(
+                event.getString("fallbackReason")
+                        .startsWith("source offset 100 and target offset 0 lie at"
+                                + " different places within a 4096-byte block"),
+                event.toString());
     }
 
     @Test
@@ -172,12 +176,14 @@ class CopyEventTest extends RealFileSystemTest {
         }
         TreeCopySummary[] summary = new TreeCopySummary[1];
 
-        List<RecordedEvent> events = recorded(dir,
-                () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
+        List<RecordedEvent> events =
+                recorded(dir, () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
 
         assertTrue(summary[0].failures().isEmpty(), summary[0].toString());
         assertEquals(4, events.size(), events.toString());
-        assertEquals(expected, events.stream().map(e -> e.getString("target")).collect(Collectors.toCollection(TreeSet::new)));
+        assertEquals(
+                expected,
+                events.stream().map(e -> e.getString("target")).collect(Collectors.toCollection(TreeSet::new)));
         for (RecordedEvent event : events) {
             assertEquals("CLONE", event.getString("method"), event.toString());
             assertEquals(5_000L, event.getLong("bytes"));
@@ -201,13 +207,15 @@ class CopyEventTest extends RealFileSystemTest {
             }
             TreeCopySummary[] summary = new TreeCopySummary[1];
 
-            List<RecordedEvent> events = recorded(dir,
-                    () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
+            List<RecordedEvent> events =
+                    recorded(dir, () -> summary[0] = Reflink.copyTree(dir.resolve("tree"), dir.resolve("copy")));
 
             assertTrue(summary[0].failures().isEmpty(), summary[0].toString());
             assertEquals(2, summary[0].files(), summary[0].toString());
-            assertEquals(expected, events.stream().map(e -> e.getString("target"))
-                    .collect(Collectors.toCollection(TreeSet::new)), events.toString());
+            assertEquals(
+                    expected,
+                    events.stream().map(e -> e.getString("target")).collect(Collectors.toCollection(TreeSet::new)),
+                    events.toString());
             assertEquals(2, events.size(), events.toString());
             for (RecordedEvent event : events) {
                 assertNotEquals("CLONE", event.getString("method"), event.toString());
@@ -228,10 +236,14 @@ class CopyEventTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         Path recording = dir.resolve("copy.jfr");
 
-        String output = fork(List.of("-Djava.nio.file.spi.DefaultFileSystemProvider="
-                        + ReflinkFileSystemProvider.class.getName(),
-                "-XX:StartFlightRecording=filename=" + recording + ",settings=default"),
-                DefaultProviderModeTest.PlainCopyProgram.class, "plain", source.toString(), target.toString());
+        String output = fork(
+                List.of(
+                        "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName(),
+                        "-XX:StartFlightRecording=filename=" + recording + ",settings=default"),
+                DefaultProviderModeTest.PlainCopyProgram.class,
+                "plain",
+                source.toString(),
+                target.toString());
 
         assertTrue(output.contains("default provider=" + ReflinkFileSystemProvider.class.getName()), output);
         assertTrue(output.lines().anyMatch("copied"::equals), output);
@@ -250,7 +262,10 @@ class CopyEventTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 10_000, 8);
 
-        String output = fork(List.of("-Xlog:class+load=info"), DebugLogTest.CopyProgram.class, source.toString(),
+        String output = fork(
+                List.of("-Xlog:class+load=info"),
+                DebugLogTest.CopyProgram.class,
+                source.toString(),
                 dir.resolve("target").toString());
 
         assertTrue(output.contains("copied with CLONE"), output);
@@ -280,13 +295,20 @@ class CopyEventTest extends RealFileSystemTest {
                 classPath.add(entry);
             }
         }
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=io.github.reflink4j,ALL-UNNAMED",
-                "-p", String.join(File.pathSeparator, modulePath),
-                "--limit-modules", "java.base,jdk.unsupported,io.github.reflink4j",
-                "--add-modules", "io.github.reflink4j",
-                "-cp", String.join(File.pathSeparator, classPath), NoJfrProgram.class.getName(),
-                source.toString(), target.toString()));
+                "-p",
+                String.join(File.pathSeparator, modulePath),
+                "--limit-modules",
+                "java.base,jdk.unsupported,io.github.reflink4j",
+                "--add-modules",
+                "io.github.reflink4j",
+                "-cp",
+                String.join(File.pathSeparator, classPath),
+                NoJfrProgram.class.getName(),
+                source.toString(),
+                target.toString()));
         String output = run(command);
 
         assertTrue(output.contains("jdk.jfr present: false"), output);
@@ -297,7 +319,8 @@ class CopyEventTest extends RealFileSystemTest {
     /** Runs in a JVM whose boot layer has no jdk.jfr. */
     public static final class NoJfrProgram {
         public static void main(String[] args) throws IOException {
-            System.out.println("jdk.jfr present: " + ModuleLayer.boot().findModule("jdk.jfr").isPresent());
+            System.out.println("jdk.jfr present: "
+                    + ModuleLayer.boot().findModule("jdk.jfr").isPresent());
             CopyResult result = Reflink.copy(Path.of(args[0]), Path.of(args[1]));
             System.out.println("copied with " + result.method());
         }
@@ -317,7 +340,8 @@ class CopyEventTest extends RealFileSystemTest {
             copying.run();
             recording.stop();
             recording.dump(file);
-            return copyEvents(file).stream().filter(e -> e.getString("target").startsWith(dir.toString()))
+            return copyEvents(file).stream()
+                    .filter(e -> e.getString("target").startsWith(dir.toString()))
                     .collect(Collectors.toList());
         } finally {
             Files.deleteIfExists(file);
@@ -326,11 +350,13 @@ class CopyEventTest extends RealFileSystemTest {
 
     private static List<RecordedEvent> copyEvents(Path recording) throws IOException {
         return RecordingFile.readAllEvents(recording).stream()
-                .filter(e -> e.getEventType().getName().equals(EVENT)).collect(Collectors.toList());
+                .filter(e -> e.getEventType().getName().equals(EVENT))
+                .collect(Collectors.toList());
     }
 
     private static RecordedEvent only(List<RecordedEvent> events, Path target) {
-        List<RecordedEvent> forTarget = events.stream().filter(e -> target.toString().equals(e.getString("target")))
+        List<RecordedEvent> forTarget = events.stream()
+                .filter(e -> target.toString().equals(e.getString("target")))
                 .collect(Collectors.toList());
         assertEquals(1, forTarget.size(), "events for " + target + ": " + events);
         return forTarget.get(0);
@@ -343,8 +369,8 @@ class CopyEventTest extends RealFileSystemTest {
 
     /** {@code main} in a forked JVM with the test class path and {@code options}; its output. */
     static String fork(List<String> options, Class<?> main, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(
+                List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(options);
         command.addAll(List.of("-cp", String.join(File.pathSeparator, testClassPath()), main.getName()));
         command.addAll(List.of(args));

@@ -37,10 +37,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CopyInterruptTest extends RealFileSystemTest {
     private static final int SIZE = 768 << 20;
 
-    enum Target { NEW, EXISTING }
+    enum Target {
+        NEW,
+        EXISTING
+    }
 
     @ParameterizedTest(name = "{0}, onto a new and an existing target")
-    @EnumSource(value = ReflinkCopyOption.class, names = {"NEVER", "AUTO"})
+    @EnumSource(
+            value = ReflinkCopyOption.class,
+            names = {"NEVER", "AUTO"})
     void aLongCopy_interrupted_stopsPromptly_keepsTheInterruptStatus_andLosesNothing(ReflinkCopyOption mode)
             throws Exception {
         for (Target kind : Target.values()) {
@@ -84,7 +89,8 @@ class CopyInterruptTest extends RealFileSystemTest {
 
         assertNotNull(thrown.get(), mode + " onto a " + kind + " target ran to the end although interrupted");
         InterruptedIOException e = assertInstanceOf(InterruptedIOException.class, thrown.get());
-        assertTrue(e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
+        assertTrue(
+                e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
                 e.getMessage());
         assertTrue(stillInterrupted.get(), "the interrupt status was cleared");
         long millis = TimeUnit.NANOSECONDS.toMillis(stoppedAt.get() - interruptedAt);

@@ -30,7 +30,9 @@ class CopyModesTest extends RealFileSystemTest {
     private static final int SIZE = 3 * 1024 * 1024 + 123; // several blocks and a partial last one
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void always_onCloningFileSystem_sharesEveryExtent(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 1);
@@ -43,7 +45,9 @@ class CopyModesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void always_clone_isIndependentOfTheSourceOnWrite(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 2);
@@ -63,7 +67,9 @@ class CopyModesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
     void always_onNonCloningFileSystem_failsWithErrnoAndLeavesNoTarget(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 3);
@@ -155,7 +161,9 @@ class CopyModesTest extends RealFileSystemTest {
             for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
                 Path target = dir.resolve("target-" + permissions + "-" + mode.name());
                 Reflink.copy(source, target, mode);
-                assertEquals(expected, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+                assertEquals(
+                        expected,
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
                         mode + " " + target);
             }
         }
@@ -171,7 +179,9 @@ class CopyModesTest extends RealFileSystemTest {
             for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
                 Path target = dir.resolve("target-" + permissions + "-" + mode.name());
                 Reflink.copy(source, target, mode, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                assertEquals(permissions, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+                assertEquals(
+                        permissions,
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
                         mode + " " + target);
             }
         }

@@ -29,17 +29,23 @@ class CpCommandTest extends RealFileSystemTest {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 1);
 
-        CommandRun run = CommandRun.reflink("cp", source.toString(), dir.resolve("target").toString());
+        CommandRun run = CommandRun.reflink(
+                "cp", source.toString(), dir.resolve("target").toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertEquals("", run.stdout());
         assertEquals("", run.stderr(), "no JVM warnings, no noise");
         assertSameContent(source, dir.resolve("target"));
-        assertEquals(fs.clones(), Extents.allShared(dir.resolve("target")), Extents.of(dir.resolve("target")).toString());
+        assertEquals(
+                fs.clones(),
+                Extents.allShared(dir.resolve("target")),
+                Extents.of(dir.resolve("target")).toString());
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
     void cp_always_onNonCloningFileSystem_exits1_withOneLineNamingBothPaths(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 5000, 2);
@@ -49,20 +55,24 @@ class CpCommandTest extends RealFileSystemTest {
 
         assertEquals(1, run.exitCode());
         assertEquals(1, run.stderr().lines().count(), run.stderr());
-        assertTrue(run.stderr().contains("'" + source + "'") && run.stderr().contains("'" + target + "'"), run.stderr());
+        assertTrue(
+                run.stderr().contains("'" + source + "'") && run.stderr().contains("'" + target + "'"), run.stderr());
         assertTrue(run.stderr().contains("EOPNOTSUPP") || run.stderr().contains("ENOTSUP"), run.stderr());
         assertFalse(Files.exists(target));
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void cp_force_replacesExistingTarget_withAClone_verboseSaysSo(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 100_000, 3);
         Path target = writeRandomFile(dir.resolve("target"), 300_000, 4);
 
         CommandRun refused = CommandRun.reflink("cp", source.toString(), target.toString());
-        CommandRun forced = CommandRun.reflink("cp", "-v", "-f", "--reflink=always", source.toString(), target.toString());
+        CommandRun forced =
+                CommandRun.reflink("cp", "-v", "-f", "--reflink=always", source.toString(), target.toString());
 
         assertEquals(1, refused.exitCode());
         assertTrue(refused.stderr().contains("already exists"), refused.stderr());
@@ -113,7 +123,9 @@ class CpCommandTest extends RealFileSystemTest {
                 wrong.add("cp " + option + ": exit " + run.exitCode() + ": " + run.stderr());
             } else if (!Files.isSymbolicLink(dest)) {
                 wrong.add("cp " + option + ": " + dest.getFileName() + " is "
-                        + (Files.isDirectory(dest) ? "a directory" : Files.isRegularFile(dest) ? "a regular file" : "missing")
+                        + (Files.isDirectory(dest)
+                                ? "a directory"
+                                : Files.isRegularFile(dest) ? "a regular file" : "missing")
                         + ", not a link");
             } else if (!linkTarget.equals(Files.readSymbolicLink(dest))) {
                 wrong.add("cp " + option + ": a link to " + Files.readSymbolicLink(dest) + ", not to " + linkTarget);
@@ -128,7 +140,9 @@ class CpCommandTest extends RealFileSystemTest {
      * command's argument handling: one cloning and one non-cloning file system.)
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cpArchiveAndRecursive_symbolicLinkToAFileOnTheCommandLine_copyTheLinkItself(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -140,7 +154,9 @@ class CpCommandTest extends RealFileSystemTest {
 
     /** Guards a symbolic link to a directory named on the command line of {@code cp -a} and {@code cp -r}: the link is copied, not the tree. */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cpArchiveAndRecursive_symbolicLinkToADirectoryOnTheCommandLine_copyTheLinkItself(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -152,7 +168,9 @@ class CpCommandTest extends RealFileSystemTest {
 
     /** Guards "link/" on the command line of {@code cp -r}: as with GNU cp, the slash follows the link to its directory. */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cpRecursive_linkToADirectoryWithATrailingSlash_copiesTheDirectory(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         writeRandomFile(dir.resolve("tree/inner.bin"), 5000, 6);
@@ -168,7 +186,9 @@ class CpCommandTest extends RealFileSystemTest {
 
     /** Guards a dangling link named to {@code cp -r --progress}: it is copied as a link, and the progress display does not follow it. */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cpRecursiveWithProgress_danglingLinkArgument_isCopiedAsALink(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path link = Files.createSymbolicLink(dir.resolve("dangling"), Path.of("nowhere"));

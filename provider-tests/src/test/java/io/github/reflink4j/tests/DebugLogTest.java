@@ -31,7 +31,10 @@ class DebugLogTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.EXT4);
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 1);
 
-        String output = CopyEventTest.fork(List.of(), CopyProgram.class, source.toString(),
+        String output = CopyEventTest.fork(
+                List.of(),
+                CopyProgram.class,
+                source.toString(),
                 dir.resolve("target").toString());
 
         assertEquals(List.of("copied with COPY_FILE_RANGE"), output.lines().collect(Collectors.toList()));
@@ -43,13 +46,20 @@ class DebugLogTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 2);
         Path target = dir.resolve("target");
 
-        String output = CopyEventTest.fork(List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir)),
-                CopyProgram.class, source.toString(), target.toString());
+        String output = CopyEventTest.fork(
+                List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir)),
+                CopyProgram.class,
+                source.toString(),
+                target.toString());
 
-        assertTrue(output.contains("io.github.reflink4j.copy FINE: copied " + source + " to " + target
-                + " with COPY_FILE_RANGE (50000 bytes), not a clone: " + EOPNOTSUPP), output);
-        assertTrue(output.contains("io.github.reflink4j.binding FINE: native binding: "
-                + Reflink.nativeBinding().orElseThrow()), output);
+        assertTrue(
+                output.contains("io.github.reflink4j.copy FINE: copied " + source + " to " + target
+                        + " with COPY_FILE_RANGE (50000 bytes), not a clone: " + EOPNOTSUPP),
+                output);
+        assertTrue(
+                output.contains("io.github.reflink4j.binding FINE: native binding: "
+                        + Reflink.nativeBinding().orElseThrow()),
+                output);
         assertTrue(output.contains("copied with COPY_FILE_RANGE"), output);
     }
 
@@ -58,8 +68,11 @@ class DebugLogTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 3);
 
-        String output = CopyEventTest.fork(List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir)),
-                CopyProgram.class, source.toString(), dir.resolve("target").toString());
+        String output = CopyEventTest.fork(
+                List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir)),
+                CopyProgram.class,
+                source.toString(),
+                dir.resolve("target").toString());
 
         assertEquals(List.of("copied with CLONE"), output.lines().collect(Collectors.toList()));
     }
@@ -74,14 +87,25 @@ class DebugLogTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 4);
         Path target = dir.resolve("target");
 
-        String output = CopyEventTest.fork(List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir),
+        String output = CopyEventTest.fork(
+                List.of(
+                        "-Djava.util.logging.config.file=" + debugConfiguration(dir),
                         "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
-                DefaultProviderModeTest.PlainCopyProgram.class, "plain", source.toString(), target.toString());
+                DefaultProviderModeTest.PlainCopyProgram.class,
+                "plain",
+                source.toString(),
+                target.toString());
 
         assertTrue(output.contains("default provider=" + ReflinkFileSystemProvider.class.getName()), output);
         assertTrue(output.lines().anyMatch("copied"::equals), output);
-        assertEquals(1, output.lines().filter(line -> line.startsWith("io.github.reflink4j.copy FINE: copied "
-                + source + " to " + target) && line.endsWith(EOPNOTSUPP)).count(), output);
+        assertEquals(
+                1,
+                output.lines()
+                        .filter(line ->
+                                line.startsWith("io.github.reflink4j.copy FINE: copied " + source + " to " + target)
+                                        && line.endsWith(EOPNOTSUPP))
+                        .count(),
+                output);
         assertSameContent(source, target);
     }
 
@@ -96,12 +120,16 @@ class DebugLogTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 6);
         Path target = dir.resolve("target");
 
-        String output = CopyEventTest.fork(List.of(
-                        "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
-                LogManagerAfterCopyProgram.class, source.toString(), target.toString());
+        String output = CopyEventTest.fork(
+                List.of("-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
+                LogManagerAfterCopyProgram.class,
+                source.toString(),
+                target.toString());
 
-        assertEquals(List.of("provider " + ReflinkFileSystemProvider.class.getName(),
-                "log manager " + LogManagerAfterCopyProgram.ProgramsLogManager.class.getName()),
+        assertEquals(
+                List.of(
+                        "provider " + ReflinkFileSystemProvider.class.getName(),
+                        "log manager " + LogManagerAfterCopyProgram.ProgramsLogManager.class.getName()),
                 output.lines().collect(Collectors.toList()));
         assertSameContent(source, target);
     }
@@ -114,12 +142,23 @@ class DebugLogTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         Path configuration = debugConfiguration(dir);
 
-        String output = CopyEventTest.fork(List.of("-Dreflink4j.log=on",
+        String output = CopyEventTest.fork(
+                List.of(
+                        "-Dreflink4j.log=on",
                         "-Djava.nio.file.spi.DefaultFileSystemProvider=" + ReflinkFileSystemProvider.class.getName()),
-                LogManagerAfterCopyProgram.class, source.toString(), target.toString(), configuration.toString());
+                LogManagerAfterCopyProgram.class,
+                source.toString(),
+                target.toString(),
+                configuration.toString());
 
-        assertEquals(1, output.lines().filter(line -> line.startsWith("io.github.reflink4j.copy FINE: copied "
-                + source + " to " + target) && line.endsWith(EOPNOTSUPP)).count(), output);
+        assertEquals(
+                1,
+                output.lines()
+                        .filter(line ->
+                                line.startsWith("io.github.reflink4j.copy FINE: copied " + source + " to " + target)
+                                        && line.endsWith(EOPNOTSUPP))
+                        .count(),
+                output);
         assertTrue(output.contains("log manager java.util.logging.LogManager"), output);
     }
 
@@ -128,12 +167,16 @@ class DebugLogTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.EXT4);
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 5);
 
-        String output = CopyEventTest.fork(List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir),
-                        "-Dreflink4j.binding=none-such"),
-                CopyProgram.class, source.toString(), dir.resolve("target").toString());
+        String output = CopyEventTest.fork(
+                List.of("-Djava.util.logging.config.file=" + debugConfiguration(dir), "-Dreflink4j.binding=none-such"),
+                CopyProgram.class,
+                source.toString(),
+                dir.resolve("target").toString());
 
-        assertTrue(output.contains("io.github.reflink4j.binding FINE: no native binding loaded: copies go through"
-                + " the JDK, none can clone"), output);
+        assertTrue(
+                output.contains("io.github.reflink4j.binding FINE: no native binding loaded: copies go through"
+                        + " the JDK, none can clone"),
+                output);
         assertTrue(output.contains("\"none-such\": the binding must be foreign, jnr or auto"), output);
         assertTrue(output.contains("not a clone: the native binding is unavailable"), output);
         assertTrue(output.contains("copied with READ_WRITE"), output);
@@ -142,11 +185,15 @@ class DebugLogTest extends RealFileSystemTest {
 
     /** A java.util.logging configuration that shows reflink4j's DEBUG records, one line each, named. */
     private static Path debugConfiguration(Path dir) throws IOException {
-        return Files.writeString(dir.resolve("logging.properties"), String.join("\n",
-                "handlers = java.util.logging.ConsoleHandler",
-                "java.util.logging.ConsoleHandler.level = ALL",
-                "java.util.logging.SimpleFormatter.format = %3$s %4$s: %5$s%6$s%n",
-                "io.github.reflink4j.level = FINE", ""));
+        return Files.writeString(
+                dir.resolve("logging.properties"),
+                String.join(
+                        "\n",
+                        "handlers = java.util.logging.ConsoleHandler",
+                        "java.util.logging.ConsoleHandler.level = ALL",
+                        "java.util.logging.SimpleFormatter.format = %3$s %4$s: %5$s%6$s%n",
+                        "io.github.reflink4j.level = FINE",
+                        ""));
     }
 
     /**
@@ -156,17 +203,18 @@ class DebugLogTest extends RealFileSystemTest {
      */
     public static final class LogManagerAfterCopyProgram {
         /** The program's own LogManager. */
-        public static final class ProgramsLogManager extends java.util.logging.LogManager {
-        }
+        public static final class ProgramsLogManager extends java.util.logging.LogManager {}
 
         public static void main(String[] args) throws IOException {
             if (args.length > 2) {
                 System.setProperty("java.util.logging.config.file", args[2]);
             }
             Files.copy(Path.of(args[0]), Path.of(args[1]));
-            System.out.println("provider " + FileSystems.getDefault().provider().getClass().getName());
+            System.out.println(
+                    "provider " + FileSystems.getDefault().provider().getClass().getName());
             System.setProperty("java.util.logging.manager", ProgramsLogManager.class.getName());
-            System.out.println("log manager " + java.util.logging.LogManager.getLogManager().getClass().getName());
+            System.out.println("log manager "
+                    + java.util.logging.LogManager.getLogManager().getClass().getName());
         }
     }
 

@@ -38,8 +38,9 @@ class DedupeDescriptorLimitTest extends RealFileSystemTest {
             }
         }
 
-        ForkedJvm.Result run = ForkedJvm.of(DedupeProgram.class).shell("ulimit -n 120").run(300,
-                dir.resolve("tree").toString());
+        ForkedJvm.Result run = ForkedJvm.of(DedupeProgram.class)
+                .shell("ulimit -n 120")
+                .run(300, dir.resolve("tree").toString());
 
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("limit 120;"), run.output());
@@ -53,13 +54,16 @@ class DedupeDescriptorLimitTest extends RealFileSystemTest {
     /** Deduplicates the tree {@code args[0]} with 4 workers and prints the limit and the summary. */
     public static final class DedupeProgram {
         public static void main(String[] args) throws IOException {
-            TreeDedupeSummary summary = Reflink.dedupeTree(List.of(Path.of(args[0])),
-                    TreeDedupe.options().parallelism(4));
+            TreeDedupeSummary summary = Reflink.dedupeTree(
+                    List.of(Path.of(args[0])), TreeDedupe.options().parallelism(4));
             String limit = java.nio.file.Files.readAllLines(Path.of("/proc/self/limits")).stream()
-                    .filter(line -> line.startsWith("Max open files")).findFirst().orElse("?")
+                    .filter(line -> line.startsWith("Max open files"))
+                    .findFirst()
+                    .orElse("?")
                     .replaceAll("Max open files +(\\S+).*", "$1");
-            System.out.println("limit " + limit + "; failures " + summary.failures().size() + "; files "
-                    + summary.files() + "; " + (summary.failures().isEmpty() ? "" : summary.failures().get(0)));
+            System.out.println("limit " + limit + "; failures "
+                    + summary.failures().size() + "; files " + summary.files() + "; "
+                    + (summary.failures().isEmpty() ? "" : summary.failures().get(0)));
         }
     }
 }

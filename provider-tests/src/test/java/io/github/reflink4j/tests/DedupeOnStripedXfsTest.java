@@ -43,15 +43,19 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
         Path base = TestFileSystem.EXT4.mountPoint().getParent().getParent();
         image = Files.createTempFile(base, "striped-xfs-", ".img");
         mount = Files.createTempDirectory(base, "striped-xfs-");
-        Shell made = Shell.exec("truncate -s 600M \"$1\" && mkfs.xfs -q -f -m reflink=1 -d su=1m,sw=1 -l size=64m,su=32k"
-                + " \"$1\" && mount -o loop,largeio \"$1\" \"$2\" && chmod 1777 \"$2\"", image.toString(), mount.toString());
+        Shell made = Shell.exec(
+                "truncate -s 600M \"$1\" && mkfs.xfs -q -f -m reflink=1 -d su=1m,sw=1 -l size=64m,su=32k"
+                        + " \"$1\" && mount -o loop,largeio \"$1\" \"$2\" && chmod 1777 \"$2\"",
+                image.toString(),
+                mount.toString());
         if (made.exitCode() != 0) {
             Shell.exec("umount \"$1\"", mount.toString());
             Files.deleteIfExists(mount);
             Files.deleteIfExists(image);
             mount = null;
             image = null;
-            TestFileSystem.unavailable("cannot make and mount a striped xfs (xfsprogs, loop devices): " + made.stderr());
+            TestFileSystem.unavailable(
+                    "cannot make and mount a striped xfs (xfsprogs, loop devices): " + made.stderr());
         }
     }
 
@@ -72,8 +76,10 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
     void theMountReallyPrefersMebibyteIo_withFourKibibyteBlocks() throws IOException {
         Path probe = Files.write(mount.resolve("probe"), new byte[4096]);
         try {
-            assertEquals("1048576 4096", Shell.run("stat -c %o \"$1\" | tr -d '\\n'; echo -n ' '; stat -f -c %S \"$1\"",
-                    probe.toString()).trim());
+            assertEquals(
+                    "1048576 4096",
+                    Shell.run("stat -c %o \"$1\" | tr -d '\\n'; echo -n ' '; stat -f -c %S \"$1\"", probe.toString())
+                            .trim());
         } finally {
             Files.delete(probe);
         }
@@ -91,9 +97,11 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
             assertTrue(result.differs(), "one byte differs");
             assertEquals(SIZE, result.bytesCompared());
             long unshared = SIZE - result.bytesDeduplicated();
-            assertTrue(unshared > 0 && unshared <= 128 << 10,
+            assertTrue(
+                    unshared > 0 && unshared <= 128 << 10,
                     "all but the 128 KiB around the differing byte should be shared, unshared: " + unshared);
-            assertTrue(Extents.blockShared(target, 0) && Extents.blockShared(target, SIZE / 4096 - 1),
+            assertTrue(
+                    Extents.blockShared(target, 0) && Extents.blockShared(target, SIZE / 4096 - 1),
                     "filefrag: the first and last blocks are shared");
             assertFalse(Extents.blockShared(target, ((3 << 20) + 5) / 4096), "the block that differs is not shared");
             assertArrayEquals(data, Files.readAllBytes(target), "dedupe changed the target's bytes");
@@ -116,7 +124,8 @@ class DedupeOnStripedXfsTest extends RealFileSystemTest {
             Thread.currentThread().interrupt();
             InterruptedIOException e = assertThrows(InterruptedIOException.class, () -> Reflink.dedupe(source, target));
             assertTrue(Thread.interrupted(), "the interrupt status was cleared");
-            assertTrue(e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
+            assertTrue(
+                    e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
                     e.getMessage());
             assertArrayEquals(data, Files.readAllBytes(source));
             assertArrayEquals(data, Files.readAllBytes(target));

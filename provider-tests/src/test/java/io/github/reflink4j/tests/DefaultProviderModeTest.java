@@ -31,7 +31,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DefaultProviderModeTest extends RealFileSystemTest {
     private static final String PROVIDER = ReflinkFileSystemProvider.class.getName();
 
-    enum Packaging { CLASSES, JAR }
+    enum Packaging {
+        CLASSES,
+        JAR
+    }
 
     @ParameterizedTest(name = "btrfs, provider as {0}")
     @EnumSource(Packaging.class)
@@ -56,7 +59,9 @@ class DefaultProviderModeTest extends RealFileSystemTest {
         String output = run(packaging, "never", "always", source, dir.resolve("target"));
 
         assertTrue(output.lines().anyMatch("copied"::equals), output);
-        assertTrue(Extents.allShared(dir.resolve("target")), Extents.of(dir.resolve("target")).toString());
+        assertTrue(
+                Extents.allShared(dir.resolve("target")),
+                Extents.of(dir.resolve("target")).toString());
     }
 
     @ParameterizedTest(name = "ext4, provider as {0}")
@@ -89,10 +94,11 @@ class DefaultProviderModeTest extends RealFileSystemTest {
      */
     private static String run(Packaging packaging, String mode, String option, Path source, Path target)
             throws IOException, InterruptedException {
-        String provider = System.getProperty(packaging == Packaging.JAR ? "reflink4j.provider.jar"
-                : "reflink4j.provider.classes");
+        String provider = System.getProperty(
+                packaging == Packaging.JAR ? "reflink4j.provider.jar" : "reflink4j.provider.classes");
         if (!Files.exists(Path.of(provider))) {
-            TestFileSystem.unavailable(provider + " is missing: run the tests with mvn verify, which packages it first");
+            TestFileSystem.unavailable(
+                    provider + " is missing: run the tests with mvn verify, which packages it first");
         }
         List<String> classPath = new ArrayList<>();
         classPath.add(provider);
@@ -103,15 +109,22 @@ class DefaultProviderModeTest extends RealFileSystemTest {
                 classPath.add(entry);
             }
         }
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
                 "-Djava.nio.file.spi.DefaultFileSystemProvider=" + PROVIDER,
-                "-Dreflink4j.mode=" + mode, "--enable-native-access=ALL-UNNAMED",
-                "-cp", String.join(File.pathSeparator, classPath), PlainCopyProgram.class.getName(),
-                option, source.toString(), target.toString()));
+                "-Dreflink4j.mode=" + mode,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                String.join(File.pathSeparator, classPath),
+                PlainCopyProgram.class.getName(),
+                option,
+                source.toString(),
+                target.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
-        assertTrue(output.contains(PlainCopyProgram.providers(PROVIDER, PROVIDER)),
+        assertTrue(
+                output.contains(PlainCopyProgram.providers(PROVIDER, PROVIDER)),
                 "reflink4j was not the default provider in the forked JVM: " + output);
         return output;
     }
@@ -123,7 +136,8 @@ class DefaultProviderModeTest extends RealFileSystemTest {
         }
 
         public static void main(String[] args) throws IOException {
-            System.out.println(providers(FileSystems.getDefault().provider().getClass().getName(),
+            System.out.println(providers(
+                    FileSystems.getDefault().provider().getClass().getName(),
                     Path.of(args[2]).getFileSystem().provider().getClass().getName()));
             try {
                 if (args[0].equals("always")) {
@@ -134,7 +148,9 @@ class DefaultProviderModeTest extends RealFileSystemTest {
                 System.out.println("copied");
             } catch (IOException e) {
                 System.out.println(e.getClass().getName() + ": " + e.getMessage() + " "
-                        + Arrays.stream(e.getSuppressed()).map(Throwable::toString).collect(Collectors.joining()));
+                        + Arrays.stream(e.getSuppressed())
+                                .map(Throwable::toString)
+                                .collect(Collectors.joining()));
             }
         }
     }

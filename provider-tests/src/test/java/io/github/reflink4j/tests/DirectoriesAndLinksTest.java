@@ -66,10 +66,10 @@ class DirectoriesAndLinksTest extends RealFileSystemTest {
         Path dir = directoryOn(fs);
         Path file = writeRandomFile(dir.resolve("file"), 10, 1);
 
-        NoSuchFileException noSource = assertThrows(NoSuchFileException.class,
-                () -> Reflink.auto(dir.resolve("absent"), dir.resolve("target")));
-        NoSuchFileException noDirectory = assertThrows(NoSuchFileException.class,
-                () -> Reflink.auto(file, dir.resolve("absent-dir/target")));
+        NoSuchFileException noSource = assertThrows(
+                NoSuchFileException.class, () -> Reflink.auto(dir.resolve("absent"), dir.resolve("target")));
+        NoSuchFileException noDirectory =
+                assertThrows(NoSuchFileException.class, () -> Reflink.auto(file, dir.resolve("absent-dir/target")));
 
         assertEquals(dir.resolve("absent").toString(), noSource.getFile());
         assertEquals(dir.resolve("absent-dir/target").toString(), noDirectory.getFile());

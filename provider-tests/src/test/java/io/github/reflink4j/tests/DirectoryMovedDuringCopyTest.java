@@ -1,7 +1,7 @@
 package io.github.reflink4j.tests;
 
-import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static io.github.reflink4j.tests.TreeCopySafetyTest.assertNone;
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DirectoryMovedDuringCopyTest extends RealFileSystemTest {
     /** d0/d1/.../d39: 41 levels with the root, more than the 32 directories kept open. */
     private static final int DEPTH = 40;
+
     private static final int SIBLINGS = 6;
     /** d0/.../d8 is moved away when the copy creates d39. */
     private static final int MOVED = 8;
@@ -107,7 +108,8 @@ class DirectoryMovedDuringCopyTest extends RealFileSystemTest {
             }
         };
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().listener(mover));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().listener(mover));
 
         assertNull(error.get(), "moving the directory failed");
         assertTrue(done.get(), "the copy never created d39, so nothing was moved");
@@ -116,8 +118,11 @@ class DirectoryMovedDuringCopyTest extends RealFileSystemTest {
         for (TreeCopyFailure failure : summary.failures()) {
             if (!failure.source().startsWith(moved)) {
                 IOException e = failure.error();
-                failuresOutside.add(source.relativize(failure.source()) + ": " + e.getClass().getSimpleName() + " "
-                        + (e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage()));
+                failuresOutside.add(source.relativize(failure.source()) + ": "
+                        + e.getClass().getSimpleName() + " "
+                        + (e instanceof FileSystemException f && f.getReason() != null
+                                ? f.getReason()
+                                : e.getMessage()));
             }
         }
         List<String> missing = new ArrayList<>();
@@ -139,19 +144,24 @@ class DirectoryMovedDuringCopyTest extends RealFileSystemTest {
         try (Stream<Path> walk = Files.walk(target)) {
             for (Path copy : (Iterable<Path>) walk::iterator) {
                 String name = target.relativize(copy).toString();
-                if (!Files.isDirectory(copy, NOFOLLOW_LINKS) || name.equals(movedName) || name.startsWith(movedName + "/")) {
+                if (!Files.isDirectory(copy, NOFOLLOW_LINKS)
+                        || name.equals(movedName)
+                        || name.startsWith(movedName + "/")) {
                     continue;
                 }
                 int expected = mode(source.resolve(name)) & ~umask;
                 if (mode(copy) != expected) {
-                    wrongModes.add(String.format("%s: %04o, not %04o", name.isEmpty() ? "." : name, mode(copy), expected));
+                    wrongModes.add(
+                            String.format("%s: %04o, not %04o", name.isEmpty() ? "." : name, mode(copy), expected));
                 }
             }
         }
         int outsideFiles = outside;
         assertAll(
-                () -> assertNone(failuresOutside, "failures reported for entries outside the moved " + movedName
-                        + " (of " + summary.failures().size() + " failures in all)"),
+                () -> assertNone(
+                        failuresOutside,
+                        "failures reported for entries outside the moved " + movedName + " (of "
+                                + summary.failures().size() + " failures in all)"),
                 () -> assertNone(missing, "files outside the moved directory not copied (of " + outsideFiles + ")"),
                 () -> assertNone(wrongModes, "directories outside the moved one not in their final mode"));
     }

@@ -50,8 +50,9 @@ class ExistingTargetTest extends RealFileSystemTest {
     @EnumSource(TestFileSystem.class)
     void replaceExisting_ontoLongerTarget_replacesWholeFile(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
-        Path source = writeRandomFile(dir.resolve("source"), 8192 + 100, 3); // unaligned: FICLONE onto it would be EINVAL
-        Path aligned = writeRandomFile(dir.resolve("aligned"), 8192, 4);     // aligned: FICLONE would keep the old tail
+        Path source =
+                writeRandomFile(dir.resolve("source"), 8192 + 100, 3); // unaligned: FICLONE onto it would be EINVAL
+        Path aligned = writeRandomFile(dir.resolve("aligned"), 8192, 4); // aligned: FICLONE would keep the old tail
         for (Path from : new Path[] {source, aligned}) {
             for (ReflinkCopyOption mode : ReflinkCopyOption.values()) {
                 if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
@@ -72,7 +73,9 @@ class ExistingTargetTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
     void always_thatCannotClone_leavesExistingTargetByteForByteAndInodeForInode(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 50_000, 6);
@@ -80,7 +83,8 @@ class ExistingTargetTest extends RealFileSystemTest {
         byte[] before = Files.readAllBytes(target);
         Object inodeBefore = inode(target);
 
-        assertThrows(ReflinkFailedException.class,
+        assertThrows(
+                ReflinkFailedException.class,
                 () -> Reflink.copy(source, target, ReflinkCopyOption.ALWAYS, REPLACE_EXISTING));
 
         assertArrayEquals(before, Files.readAllBytes(target));
@@ -165,11 +169,13 @@ class ExistingTargetTest extends RealFileSystemTest {
             Shell.run("chattr -i \"$1\"", target.toString());
         }
 
-        List<String> suppressed = Arrays.stream(thrown.getSuppressed()).map(String::valueOf).toList();
+        List<String> suppressed =
+                Arrays.stream(thrown.getSuppressed()).map(String::valueOf).toList();
         assertAll(
                 () -> assertEquals(target.toString(), thrown.getFile(), "the file the exception names: " + thrown),
                 () -> assertEquals(List.of(), temporaryFiles, "files left beside the target"),
-                () -> assertTrue(suppressed.stream().noneMatch(m -> m.contains("EBADF")),
+                () -> assertTrue(
+                        suppressed.stream().noneMatch(m -> m.contains("EBADF")),
                         "a descriptor closed twice, or used after it was closed: suppressed " + suppressed),
                 () -> assertArrayEquals(before, Files.readAllBytes(target), "the target's content"),
                 () -> assertEquals(inodeBefore, inode(target), "the target's inode"));

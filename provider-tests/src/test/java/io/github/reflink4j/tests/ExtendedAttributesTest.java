@@ -48,6 +48,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ExtendedAttributesTest extends RealFileSystemTest {
     /** The owner and a named user may read and write, the owning group nothing: mode 0660, the group bits being the mask. */
     private static final String FILE_ACL = "u::rw-,u:65534:rw-,g::---,m::rw-,o::---";
+
     private static final List<String> FILE_ACL_ENTRIES =
             List.of("user::rw-", "user:65534:rw-", "group::---", "mask::rw-", "other::---");
     private static final String DIRECTORY_ACL = "u::rwx,u:65534:r-x,g::---,m::r-x,o::---";
@@ -60,8 +61,7 @@ class ExtendedAttributesTest extends RealFileSystemTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
-    void copyAttributes_keepsAccessAndDefaultAclsExactly_inAFileCopyAndATreeCopy(TestFileSystem fs)
-            throws IOException {
+    void copyAttributes_keepsAccessAndDefaultAclsExactly_inAFileCopyAndATreeCopy(TestFileSystem fs) throws IOException {
         FileMetadata.assumeTools();
         Path dir = directoryOn(fs);
         Path tree = buildAttributedTree(fs, dir.resolve("tree"));
@@ -108,13 +108,18 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         String jdkFile = modeAndAttributes(dir.resolve("jdk-file"));
         assertTrue(jdkFile.contains("system.posix_acl_access"), "Files.copy copies the ACL: " + jdkFile);
         if (AttributesTest.isRoot()) {
-            assertTrue(jdkFile.contains("security.reflink4j") && jdkFile.contains("trusted.reflink4j"),
+            assertTrue(
+                    jdkFile.contains("security.reflink4j") && jdkFile.contains("trusted.reflink4j"),
                     "Files.copy copies security.* and trusted.*: " + jdkFile);
         }
         assertEquals(jdkFile, modeAndAttributes(dir.resolve("reflink-file")), "Reflink.copy against Files.copy");
-        assertEquals(modesAndAttributes(dir.resolve("jdk-tree")), modesAndAttributes(dir.resolve("reflink-tree")),
+        assertEquals(
+                modesAndAttributes(dir.resolve("jdk-tree")),
+                modesAndAttributes(dir.resolve("reflink-tree")),
                 "copyTree against Files.walkFileTree with Files.copy");
-        assertEquals(modesAndAttributes(tree), modesAndAttributes(dir.resolve("reflink-tree")),
+        assertEquals(
+                modesAndAttributes(tree),
+                modesAndAttributes(dir.resolve("reflink-tree")),
                 "copyTree against its source");
     }
 
@@ -162,7 +167,9 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
         assertSameContent(source, to.resolve("tree/source"));
         assertEquals(expected, extendedAttributes(to.resolve("tree/source")), "a file in a tree");
-        assertEquals(Map.of("user.reflink4j.small", hex("kept")), extendedAttributes(to.resolve("tree")),
+        assertEquals(
+                Map.of("user.reflink4j.small", hex("kept")),
+                extendedAttributes(to.resolve("tree")),
                 "the tree's directory");
         assertEquals(sourceAttributes, extendedAttributes(source), "the source is unchanged");
     }
@@ -194,7 +201,9 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         // nobody (65534) gets nothing: mode 0755
         setLargeAcl(tree, "u::rwx,u:65534:---", "r-x", "g::r-x,m::r-x,o::r-x");
         assertEquals(0755, mode(tree), "the fixture");
-        Shell tooBig = Shell.exec("getfacl -n \"$1\" | setfacl --set-file=- \"$2\"", source.toString(),
+        Shell tooBig = Shell.exec(
+                "getfacl -n \"$1\" | setfacl --set-file=- \"$2\"",
+                source.toString(),
                 writeRandomFile(to.resolve("probe"), 1, 1).toString());
         if (tooBig.exitCode() == 0) {
             TestFileSystem.unavailable("ext4 here takes an ACL of a thousand entries (ea_inode?): nothing to refuse");
@@ -203,8 +212,10 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         assertFalse(nobodyCanRead(tree), "the fixture: nobody may not list the source directory");
         for (Path witness : List.of(from, to, inheriting)) {
             Path file = writeRandomFile(witness.resolve("witness"), 10, 6);
-            assertTrue(nobodyCanRead(file), "the witness: nobody can read a new file in " + witness
-                    + (witness == inheriting ? " (where the default ACL grants it)" : " (0644)"));
+            assertTrue(
+                    nobodyCanRead(file),
+                    "the witness: nobody can read a new file in " + witness
+                            + (witness == inheriting ? " (where the default ACL grants it)" : " (0644)"));
         }
 
         for (Path copy : List.of(to.resolve("copy"), inheriting.resolve("copy"))) {
@@ -240,8 +251,13 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         Path tree = buildAttributedTree(fs, dir.resolve("tree"));
         Shell.run("cp -a \"$1\" \"$2\"", tree.toString(), dir.resolve("gnu").toString());
 
-        CommandRun archive = CommandRun.reflink("cp", "-a", tree.toString(), dir.resolve("archive").toString());
-        CommandRun xattr = CommandRun.reflink("cp", "-r", "--preserve=xattr", tree.toString(),
+        CommandRun archive = CommandRun.reflink(
+                "cp", "-a", tree.toString(), dir.resolve("archive").toString());
+        CommandRun xattr = CommandRun.reflink(
+                "cp",
+                "-r",
+                "--preserve=xattr",
+                tree.toString(),
                 dir.resolve("xattr").toString());
 
         assertEquals(0, archive.exitCode(), archive.stderr());
@@ -267,7 +283,8 @@ class ExtendedAttributesTest extends RealFileSystemTest {
         for (Path entry : List.of(tree, tree.resolve("sub"), withAcl, plain)) {
             setUserAttribute(entry, "reflink4j.note", "of " + entry.getFileName());
             if (AttributesTest.isRoot()) { // other namespaces need CAP_SYS_ADMIN
-                Shell.run("setfattr -n security.reflink4j -v label \"$1\" && setfattr -n trusted.reflink4j -v t \"$1\"",
+                Shell.run(
+                        "setfattr -n security.reflink4j -v label \"$1\" && setfattr -n trusted.reflink4j -v t \"$1\"",
                         entry.toString());
             }
         }
@@ -285,13 +302,19 @@ class ExtendedAttributesTest extends RealFileSystemTest {
 
     /** An ACL with the given entries and a thousand named users (ids 20000-20999) with {@code named}. */
     private static void setLargeAcl(Path path, String first, String named, String rest) {
-        Shell.run("{ tr , '\\n' <<< \"$2\"; for i in $(seq 20000 20999); do echo \"u:$i:$3\"; done; tr , '\\n' <<< \"$4\"; }"
-                + " | setfacl --set-file=- \"$1\"", path.toString(), first, named, rest);
+        Shell.run(
+                "{ tr , '\\n' <<< \"$2\"; for i in $(seq 20000 20999); do echo \"u:$i:$3\"; done; tr , '\\n' <<< \"$4\"; }"
+                        + " | setfacl --set-file=- \"$1\"",
+                path.toString(),
+                first,
+                named,
+                rest);
     }
 
     private static boolean nobodyCanRead(Path path) {
         return Shell.exec(NOBODY + (Files.isDirectory(path) ? " ls -- \"$1\"" : " cat -- \"$1\""), path.toString())
-                .exitCode() == 0;
+                        .exitCode()
+                == 0;
     }
 
     /** The test directory is created 0700; the unprivileged checks need to reach into it. */
@@ -328,7 +351,8 @@ class ExtendedAttributesTest extends RealFileSystemTest {
     private static void copyTreeWithTheJdk(Path tree, Path target) throws IOException {
         Files.walkFileTree(tree, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
+            public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes)
+                    throws IOException {
                 Files.copy(directory, target.resolve(tree.relativize(directory).toString()), COPY_ATTRIBUTES);
                 return FileVisitResult.CONTINUE;
             }

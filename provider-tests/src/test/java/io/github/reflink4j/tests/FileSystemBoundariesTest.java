@@ -47,8 +47,8 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
         Path from = Reflink.wrap(source);
         Path to = Reflink.wrap(elsewhere.resolve("moved"));
 
-        ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
-                () -> Files.move(from, to, ReflinkCopyOption.ALWAYS));
+        ReflinkUnsupportedException e =
+                assertThrows(ReflinkUnsupportedException.class, () -> Files.move(from, to, ReflinkCopyOption.ALWAYS));
 
         assertEquals(source.toString(), e.getFile());
         assertEquals(to.toString(), e.getOtherFile());
@@ -67,16 +67,29 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
         Path source = writeRandomFile(dir.resolve("source"), 10_000, 7);
         Path mounted = Files.createDirectories(dir.resolve("bind"));
         Files.createDirectories(dir.resolve("inner"));
-        assertEquals(0, new ProcessBuilder("mount", "--bind", dir.resolve("inner").toString(), mounted.toString())
-                .inheritIO().start().waitFor(), "mount --bind");
+        assertEquals(
+                0,
+                new ProcessBuilder("mount", "--bind", dir.resolve("inner").toString(), mounted.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor(),
+                "mount --bind");
         try {
-            assertThrows(ReflinkUnsupportedException.class, () -> Files.move(Reflink.wrap(source),
-                    Reflink.wrap(mounted.resolve("moved")), ReflinkCopyOption.ALWAYS));
+            assertThrows(
+                    ReflinkUnsupportedException.class,
+                    () -> Files.move(
+                            Reflink.wrap(source), Reflink.wrap(mounted.resolve("moved")), ReflinkCopyOption.ALWAYS));
 
             assertTrue(Files.exists(source));
             assertFalse(Files.exists(mounted.resolve("moved")));
         } finally {
-            assertEquals(0, new ProcessBuilder("umount", mounted.toString()).inheritIO().start().waitFor(), "umount");
+            assertEquals(
+                    0,
+                    new ProcessBuilder("umount", mounted.toString())
+                            .inheritIO()
+                            .start()
+                            .waitFor(),
+                    "umount");
         }
     }
 
@@ -88,7 +101,8 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
         Object inode = inode(source);
         Path from = Reflink.wrap(source);
 
-        assertThrows(FileAlreadyExistsException.class,
+        assertThrows(
+                FileAlreadyExistsException.class,
                 () -> Files.move(from, Reflink.wrap(existing), ReflinkCopyOption.ALWAYS));
         assertEquals(10, Files.size(existing));
 
@@ -96,13 +110,18 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
         assertEquals(inode, inode(dir.resolve("moved")), "a rename keeps the inode");
         assertFalse(Files.exists(source));
 
-        Files.move(Reflink.wrap(dir.resolve("moved")), Reflink.wrap(existing), ReflinkCopyOption.ALWAYS,
+        Files.move(
+                Reflink.wrap(dir.resolve("moved")),
+                Reflink.wrap(existing),
+                ReflinkCopyOption.ALWAYS,
                 StandardCopyOption.REPLACE_EXISTING);
         assertEquals(inode, inode(existing));
     }
 
     @ParameterizedTest(name = "btrfs to {0}")
-    @EnumSource(value = TestFileSystem.class, names = {"XFS", "EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"XFS", "EXT4", "TMPFS"})
     void auto_acrossFileSystems_copies(TestFileSystem fs) throws IOException {
         Path source = writeRandomFile(directoryOn(TestFileSystem.BTRFS).resolve("source"), 2_000_000, 2);
         Path target = directoryOn(fs).resolve("target");
@@ -123,8 +142,8 @@ class FileSystemBoundariesTest extends RealFileSystemTest {
 
         CopyResult auto = Reflink.auto(source, dir.resolve("auto"));
         CopyResult never = Reflink.copy(source, dir.resolve("never"), ReflinkCopyOption.NEVER);
-        ReflinkFailedException always = assertThrows(ReflinkFailedException.class,
-                () -> Reflink.always(source, dir.resolve("always")));
+        ReflinkFailedException always =
+                assertThrows(ReflinkFailedException.class, () -> Reflink.always(source, dir.resolve("always")));
 
         String copied = Files.readString(dir.resolve("auto"));
         assertTrue(copied.contains(dir.getParent().toString()), "mountinfo copy lacks the test mount: " + copied);

@@ -44,8 +44,12 @@ class FirstUseFromInterruptedThreadTest extends RealFileSystemTest {
     void aFirstCallFromAnInterruptedThread_keepsTheInterrupt_andDoesNotDisableTheBinding() throws Exception {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 4);
-        ForkedJvm.Result run = ForkedJvm.of(FirstCallInterrupted.class).run(120, source.toString(),
-                dir.resolve("first").toString(), dir.resolve("second").toString());
+        ForkedJvm.Result run = ForkedJvm.of(FirstCallInterrupted.class)
+                .run(
+                        120,
+                        source.toString(),
+                        dir.resolve("first").toString(),
+                        dir.resolve("second").toString());
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("still interrupted: true"), run.output());
         assertTrue(run.output().contains("second call: " + CopyMethod.CLONE), run.output());

@@ -59,7 +59,8 @@ class FullFileSystemTest extends RealFileSystemTest {
 
     /** The small file systems of this class. */
     enum Small {
-        EXT4("mkfs.ext4 -q -F \"$1\""), BTRFS("mkfs.btrfs -q -f -M \"$1\"");
+        EXT4("mkfs.ext4 -q -F \"$1\""),
+        BTRFS("mkfs.btrfs -q -f -M \"$1\"");
 
         final String mkfs;
 
@@ -82,12 +83,15 @@ class FullFileSystemTest extends RealFileSystemTest {
         if (!AttributesTest.isRoot()) {
             TestFileSystem.unavailable("mounting small loop file systems to fill needs root");
         }
-        base = Files.createTempDirectory(Path.of("/var/tmp"), "reflink4j-full-" + ProcessHandle.current().pid() + "-");
+        base = Files.createTempDirectory(
+                Path.of("/var/tmp"), "reflink4j-full-" + ProcessHandle.current().pid() + "-");
         for (Small fs : Small.values()) {
             Path image = base.resolve(fs.name().toLowerCase(Locale.ROOT) + ".img");
             Path mount = Files.createDirectory(base.resolve(fs.name().toLowerCase(Locale.ROOT)));
-            Shell made = Shell.exec("truncate -s " + IMAGE_MIB + "M \"$1\" && " + fs.mkfs + " && mount -o loop \"$1\" \"$2\"",
-                    image.toString(), mount.toString());
+            Shell made = Shell.exec(
+                    "truncate -s " + IMAGE_MIB + "M \"$1\" && " + fs.mkfs + " && mount -o loop \"$1\" \"$2\"",
+                    image.toString(),
+                    mount.toString());
             if (made.exitCode() != 0) {
                 TestFileSystem.unavailable("cannot make and mount a " + IMAGE_MIB + " MiB " + fs.name() + " at " + mount
                         + ": " + made.stderr() + made.stdout());
@@ -117,14 +121,16 @@ class FullFileSystemTest extends RealFileSystemTest {
     @AfterEach
     void emptySmallFileSystems() {
         for (Path mount : MOUNTS.values()) {
-            Shell.run("find \"$1\" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} + ; sync -f \"$1\"",
+            Shell.run(
+                    "find \"$1\" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} + ; sync -f \"$1\"",
                     mount.toString());
         }
     }
 
     static Stream<Arguments> copyingModes() {
-        return Stream.of(Small.values()).flatMap(fs -> Stream.of(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER)
-                .map(mode -> Arguments.of(fs, mode)));
+        return Stream.of(Small.values())
+                .flatMap(fs -> Stream.of(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER)
+                        .map(mode -> Arguments.of(fs, mode)));
     }
 
     /** Every mode, onto a new target and over an existing one. */
@@ -135,8 +141,8 @@ class FullFileSystemTest extends RealFileSystemTest {
 
     @ParameterizedTest(name = "ext4 to {0}, {1}")
     @MethodSource("copyingModes")
-    void copy_biggerThanTheFreeSpace_intoANewTarget_failsWithEnospcNamingTheTarget_andRemovesIt(Small fs,
-            ReflinkCopyOption mode) throws IOException {
+    void copy_biggerThanTheFreeSpace_intoANewTarget_failsWithEnospcNamingTheTarget_andRemovesIt(
+            Small fs, ReflinkCopyOption mode) throws IOException {
         Path into = Files.createDirectory(MOUNTS.get(fs).resolve("into"));
         Path source = bigFile(directoryOn(TestFileSystem.EXT4).resolve("source"), usable(into) + 4 * MIB, 1);
         Path target = into.resolve("target");
@@ -160,8 +166,8 @@ class FullFileSystemTest extends RealFileSystemTest {
         Path source = bigFile(directoryOn(TestFileSystem.EXT4).resolve("source"), usable(into) + 4 * MIB, 3);
         NothingLost before = NothingLost.snapshot(source.getParent(), into);
 
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Reflink.copy(source, target, mode, REPLACE_EXISTING));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, mode, REPLACE_EXISTING));
 
         NothingLost.assertMentions(e, "No space left on device");
         assertEquals(target.toString(), e.getFile(), "the exception names the target: " + e);
@@ -176,8 +182,8 @@ class FullFileSystemTest extends RealFileSystemTest {
      */
     @ParameterizedTest(name = "a filled btrfs, {0}, over an existing target: {1}")
     @MethodSource("everyMode")
-    void clone_withinAFilledBtrfs_failsWithEnospc_inEveryMode_andLosesNothing(ReflinkCopyOption mode,
-            boolean existingTarget) throws IOException {
+    void clone_withinAFilledBtrfs_failsWithEnospc_inEveryMode_andLosesNothing(
+            ReflinkCopyOption mode, boolean existingTarget) throws IOException {
         Path dir = Files.createDirectory(MOUNTS.get(Small.BTRFS).resolve("dir"));
         Path source = writeRandomFile(dir.resolve("source"), 4 * MIB, 4);
         Path target = dir.resolve("target");
@@ -211,14 +217,18 @@ class FullFileSystemTest extends RealFileSystemTest {
         Path target = into.resolve("copy");
         NothingLost before = NothingLost.snapshot(source);
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().parallelism(2));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().parallelism(2));
 
         assertFalse(summary.succeeded(), "a tree larger than the free space copied: " + summary);
-        assertEquals(files, summary.files() + summary.failures().size(), "every file either copied or reported: " + summary);
+        assertEquals(
+                files, summary.files() + summary.failures().size(), "every file either copied or reported: " + summary);
         for (TreeCopyFailure failure : summary.failures()) {
             assertInstanceOf(FileSystemException.class, failure.error(), failure.toString());
             NothingLost.assertMentions(failure.error(), "No space left on device");
-            assertEquals(failure.target().toString(), ((FileSystemException) failure.error()).getFile(),
+            assertEquals(
+                    failure.target().toString(),
+                    ((FileSystemException) failure.error()).getFile(),
                     "the error names the target: " + failure);
             assertFalse(Files.exists(failure.target()), "a partial file was left: " + failure.target());
         }
@@ -259,8 +269,9 @@ class FullFileSystemTest extends RealFileSystemTest {
 
     /** Writes zeros into {@code filler} until the file system says ENOSPC, then commits. */
     private static void fill(Path filler) {
-        Shell filled = Shell.exec("dd if=/dev/zero of=\"$1\" bs=64k status=none; sync -f \"$1\"; "
-                + "dd if=/dev/zero of=\"$1\" bs=4k oflag=append conv=notrunc status=none; sync -f \"$1\"",
+        Shell filled = Shell.exec(
+                "dd if=/dev/zero of=\"$1\" bs=64k status=none; sync -f \"$1\"; "
+                        + "dd if=/dev/zero of=\"$1\" bs=4k oflag=append conv=notrunc status=none; sync -f \"$1\"",
                 filler.toString());
         assertTrue(filled.stderr().contains("No space left on device"), "could not fill: " + filled);
     }

@@ -76,11 +76,14 @@ class HardLinksTest extends RealFileSystemTest {
 
     /** The three names are one inode with three links, holding the source's data, shared where the file system clones. */
     private static void assertThreeNamesOfOneInode(TestFileSystem fs, Path source, Path target) throws IOException {
-        assertEquals(1, inodes(target, THREE_NAMES).size(), "inodes of " + THREE_NAMES + ": " + inodes(target, THREE_NAMES));
+        assertEquals(
+                1, inodes(target, THREE_NAMES).size(), "inodes of " + THREE_NAMES + ": " + inodes(target, THREE_NAMES));
         assertEquals(3, nlink(target.resolve("a/f")), "links to the copy of a/f");
         assertSameContent(source.resolve("a/f"), target.resolve("c/d/h"));
         if (fs.clones()) {
-            assertTrue(Extents.allShared(target.resolve("b/g")), Extents.of(target.resolve("b/g")).toString());
+            assertTrue(
+                    Extents.allShared(target.resolve("b/g")),
+                    Extents.of(target.resolve("b/g")).toString());
         }
         assertEquals(1, nlink(target.resolve("x/linked-in")), "a file whose other name is outside the tree");
         assertNotEquals(inode(source.resolve("x/linked-in")), inode(target.resolve("x/linked-in")));
@@ -95,11 +98,14 @@ class HardLinksTest extends RealFileSystemTest {
         Path source = buildTree(dir);
         Path target = dir.resolve("target");
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
 
         assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
         assertThreeNamesOfOneInode(fs, source, target);
-        assertEquals(100_000 + 50_000 + 10_000, summary.clonedBytes() + summary.copiedBytes(),
+        assertEquals(
+                100_000 + 50_000 + 10_000,
+                summary.clonedBytes() + summary.copiedBytes(),
                 "bytes moved: each inode's data once");
     }
 
@@ -172,7 +178,8 @@ class HardLinksTest extends RealFileSystemTest {
         }
         Path target = dir.resolve("target");
 
-        ForkedJvm.Result run = ForkedJvm.of(CopyTreeKeepingHardLinks.class).shell("ulimit -n 256")
+        ForkedJvm.Result run = ForkedJvm.of(CopyTreeKeepingHardLinks.class)
+                .shell("ulimit -n 256")
                 .run(120, dir.resolve("source").toString(), target.toString());
 
         assertEquals(0, run.exitCode(), run.output());
@@ -180,7 +187,8 @@ class HardLinksTest extends RealFileSystemTest {
         List<String> wrong = new ArrayList<>();
         for (int i = 0; i < LINKED_FROM_OUTSIDE; i++) {
             Path copy = target.resolve(String.format("files/f%03d", i));
-            if (!Files.isRegularFile(copy, NOFOLLOW_LINKS) || !Files.readString(copy).equals("file " + i)) {
+            if (!Files.isRegularFile(copy, NOFOLLOW_LINKS)
+                    || !Files.readString(copy).equals("file " + i)) {
                 wrong.add(copy.getFileName().toString());
             }
         }
@@ -190,9 +198,10 @@ class HardLinksTest extends RealFileSystemTest {
     /** Run in a JVM of its own under {@code ulimit -n 256}: copies a tree keeping hard links, prints the summary. */
     public static final class CopyTreeKeepingHardLinks {
         public static void main(String[] args) throws IOException {
-            TreeCopySummary summary = Reflink.copyTree(Path.of(args[0]), Path.of(args[1]),
-                    TreeCopy.options().preserveHardLinks(true));
-            System.out.println("files=" + summary.files() + " failures=" + summary.failures().size());
+            TreeCopySummary summary = Reflink.copyTree(
+                    Path.of(args[0]), Path.of(args[1]), TreeCopy.options().preserveHardLinks(true));
+            System.out.println("files=" + summary.files() + " failures="
+                    + summary.failures().size());
             for (TreeCopyFailure failure : summary.failures().stream().limit(3).toList()) {
                 System.out.println("failed: " + failure.source().getFileName() + ": " + failure.error());
             }
@@ -220,9 +229,12 @@ class HardLinksTest extends RealFileSystemTest {
         }
         Path target = dir.resolve("target");
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
 
-        assertTrue(summary.succeeded(), summary.failures().stream().limit(3).toList().toString());
+        assertTrue(
+                summary.succeeded(),
+                summary.failures().stream().limit(3).toList().toString());
         List<String> notLinked = new ArrayList<>();
         for (int i = 0; i < pairs; i++) {
             Path first = target.resolve("a/f" + i);

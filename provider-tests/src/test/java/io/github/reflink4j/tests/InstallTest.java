@@ -41,9 +41,10 @@ class InstallTest extends RealFileSystemTest {
     private static final Path INSTALL_SCRIPT = Path.of("../src/install.sh");
     /** Prints what zsh's completion offers for a line (zpty): see the script. */
     private static final Path ZSH_COMPLETIONS = Path.of("src/test/resources/zsh-completions.zsh");
+
     private static final int NOBODY = 65534;
-    private static final List<String> AS_NOBODY = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
-            "--clear-groups");
+    private static final List<String> AS_NOBODY =
+            List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
 
     @TempDir
     Path work;
@@ -62,8 +63,11 @@ class InstallTest extends RealFileSystemTest {
     @Test
     void install_laysOutTheCommandItsCompletionsAndItsManPage_readOnlyForOthers() throws IOException {
         assertEquals(Path.of("../lib/reflink4j/reflink"), Files.readSymbolicLink(prefix.resolve("bin/reflink")));
-        for (String file : List.of("lib/reflink4j/reflink.jar", "lib/reflink4j/reflink",
-                "share/bash-completion/completions/reflink", "share/zsh/site-functions/_reflink",
+        for (String file : List.of(
+                "lib/reflink4j/reflink.jar",
+                "lib/reflink4j/reflink",
+                "share/bash-completion/completions/reflink",
+                "share/zsh/site-functions/_reflink",
                 "share/man/man1/reflink.1")) {
             Path installed = prefix.resolve(file);
             assertTrue(Files.isRegularFile(installed, LinkOption.NOFOLLOW_LINKS), file);
@@ -72,7 +76,8 @@ class InstallTest extends RealFileSystemTest {
         }
         assertEquals(Files.size(CommandRun.jar()), Files.size(prefix.resolve("lib/reflink4j/reflink.jar")));
         try (Stream<Path> stubs = Files.list(prefix.resolve("lib/reflink4j/jffi"))) {
-            assertTrue(stubs.anyMatch(stub -> Files.isRegularFile(stub.resolve("libjffi-1.2.so"))),
+            assertTrue(
+                    stubs.anyMatch(stub -> Files.isRegularFile(stub.resolve("libjffi-1.2.so"))),
                     "jnr-ffi's native stub beside the jar");
         }
     }
@@ -86,12 +91,16 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(4, lines.size(), run.stdout());
         assertTrue(lines.get(0).matches("reflink \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines.get(0));
         String binding = Reflink.nativeBinding().orElse("none");
-        assertTrue(lines.get(1).equals("native binding: " + binding)
-                || binding.equals("none") && lines.get(1).startsWith("native binding: none: "), lines.get(1));
-        assertEquals("java: " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor")
-                + ") in " + System.getProperty("java.home"), lines.get(2));
-        assertEquals("os: Linux " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                lines.get(3));
+        assertTrue(
+                lines.get(1).equals("native binding: " + binding)
+                        || binding.equals("none") && lines.get(1).startsWith("native binding: none: "),
+                lines.get(1));
+        assertEquals(
+                "java: " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor")
+                        + ") in " + System.getProperty("java.home"),
+                lines.get(2));
+        assertEquals(
+                "os: Linux " + System.getProperty("os.version") + " " + System.getProperty("os.arch"), lines.get(3));
         assertEquals("", run.stderr());
     }
 
@@ -103,12 +112,18 @@ class InstallTest extends RealFileSystemTest {
         Path home = Files.createDirectory(work.resolve("root-home"));
         List<Path> installation = files(prefix);
 
-        CommandRun run = installedReflink(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", ""), "cp",
-                "--reflink=always", source.toString(), directory.resolve("copy.img").toString());
+        CommandRun run = installedReflink(
+                Map.of("HOME", home.toString(), "XDG_CACHE_HOME", ""),
+                "cp",
+                "--reflink=always",
+                source.toString(),
+                directory.resolve("copy.img").toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertSameContent(source, directory.resolve("copy.img"));
-        assertTrue(Extents.allShared(directory.resolve("copy.img")), Extents.of(directory.resolve("copy.img")).toString());
+        assertTrue(
+                Extents.allShared(directory.resolve("copy.img")),
+                Extents.of(directory.resolve("copy.img")).toString());
         Path archive = theArchiveIn(home.resolve(".cache/reflink4j"));
         assertEquals(0, Files.getAttribute(archive, "unix:uid"));
         assertEquals(installation, files(prefix), "nothing is written into the installation");
@@ -129,11 +144,15 @@ class InstallTest extends RealFileSystemTest {
         }
         List<Path> installation = files(prefix);
         List<String> command = new ArrayList<>(AS_NOBODY);
-        command.addAll(List.of(prefix.resolve("bin/reflink").toString(), "cp", "--reflink=always", source.toString(),
+        command.addAll(List.of(
+                prefix.resolve("bin/reflink").toString(),
+                "cp",
+                "--reflink=always",
+                source.toString(),
                 theirs.resolve("copy.img").toString()));
 
-        CommandRun run = CommandRun.run(command, launcherEnvironment(Map.of("HOME", home.toString(),
-                "XDG_CACHE_HOME", "")), work);
+        CommandRun run = CommandRun.run(
+                command, launcherEnvironment(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", "")), work);
 
         assertEquals(0, run.exitCode(), run.stderr());
         Path copy = theirs.resolve("copy.img");
@@ -151,8 +170,10 @@ class InstallTest extends RealFileSystemTest {
         install("--prefix", spaced.toString());
         Path home = Files.createDirectory(work.resolve("a home"));
 
-        CommandRun run = CommandRun.run(List.of(spaced.resolve("bin/reflink").toString(), "--version"),
-                launcherEnvironment(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", "")), work);
+        CommandRun run = CommandRun.run(
+                List.of(spaced.resolve("bin/reflink").toString(), "--version"),
+                launcherEnvironment(Map.of("HOME", home.toString(), "XDG_CACHE_HOME", "")),
+                work);
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stdout().startsWith("reflink "), run.stdout());
@@ -165,8 +186,8 @@ class InstallTest extends RealFileSystemTest {
         List<String> command = new ArrayList<>(AS_NOBODY);
         command.addAll(List.of(prefix.resolve("bin/reflink").toString(), "--version"));
 
-        CommandRun run = CommandRun.run(command, launcherEnvironment(Map.of("HOME", "/nonexistent",
-                "XDG_CACHE_HOME", "")), work);
+        CommandRun run = CommandRun.run(
+                command, launcherEnvironment(Map.of("HOME", "/nonexistent", "XDG_CACHE_HOME", "")), work);
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stdout().startsWith("reflink "), run.stdout());
@@ -174,45 +195,61 @@ class InstallTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        // COMP_WORDS, split as bash splits them ("=" is a word break) | what the last word completes to
-        "reflink ''                        | cp dedupe du help probe",
-        "reflink d                         | dedupe du",
-        "reflink --v                       | --version",
-        "reflink cp --re                   | --recursive --reflink",
-        "reflink cp --reflink = ''         | always auto never",
-        "reflink cp --reflink = a          | always auto",
-        "reflink cp --reflink a            | always auto",
-        "reflink cp --reflink=n            | --reflink=never",
-        "reflink cp --preserve = mode,t    | mode,timestamps",
-        "reflink cp -j ''                  | ''",
-        "reflink du -                      | --bytes --help --json --summarize --version -V -b -h -s",
-        "reflink dedupe --d                | --dry-run",
-        "reflink probe --json sub          | subdirectory",
-        "reflink cp -r sub                 | subdirectory subfile",
-        "reflink cp -- --re                | --recent",
-        "reflink help de                   | dedupe",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                // COMP_WORDS, split as bash splits them ("=" is a word break) | what the last word completes to
+                "reflink ''                        | cp dedupe du help probe",
+                "reflink d                         | dedupe du",
+                "reflink --v                       | --version",
+                "reflink cp --re                   | --recursive --reflink",
+                "reflink cp --reflink = ''         | always auto never",
+                "reflink cp --reflink = a          | always auto",
+                "reflink cp --reflink a            | always auto",
+                "reflink cp --reflink=n            | --reflink=never",
+                "reflink cp --preserve = mode,t    | mode,timestamps",
+                "reflink cp -j ''                  | ''",
+                "reflink du -                      | --bytes --help --json --summarize --version -V -b -h -s",
+                "reflink dedupe --d                | --dry-run",
+                "reflink probe --json sub          | subdirectory",
+                "reflink cp -r sub                 | subdirectory subfile",
+                "reflink cp -- --re                | --recent",
+                "reflink help de                   | dedupe",
+            })
     void bashCompletion_completesCommandsOptionsValuesAndFiles(String words, String expected) throws IOException {
         Path directory = Files.createDirectory(work.resolve("completing"));
         Files.createDirectory(directory.resolve("subdirectory"));
         Files.createFile(directory.resolve("subfile"));
         Files.createFile(directory.resolve("--recent"));
         String[] split = words.trim().split(" +");
-        String array = Arrays.stream(split).map(word -> word.equals("''") ? "''" : "'" + word + "'")
+        String array = Arrays.stream(split)
+                .map(word -> word.equals("''") ? "''" : "'" + word + "'")
                 .collect(Collectors.joining(" "));
         String script = "source \"$1\" && complete -p reflink && COMP_WORDS=(" + array + ") && COMP_CWORD="
                 + (split.length - 1) + " && _reflink && printf '%s\\n' \"${COMPREPLY[@]}\"";
 
-        CommandRun run = CommandRun.run(List.of("bash", "--norc", "-c", script, "bash",
-                prefix.resolve("share/bash-completion/completions/reflink").toString()), Map.of(), directory);
+        CommandRun run = CommandRun.run(
+                List.of(
+                        "bash",
+                        "--norc",
+                        "-c",
+                        script,
+                        "bash",
+                        prefix.resolve("share/bash-completion/completions/reflink")
+                                .toString()),
+                Map.of(),
+                directory);
 
         assertEquals(0, run.exitCode(), run.stderr());
         List<String> lines = run.stdout().lines().toList();
         assertEquals("complete -F _reflink reflink", lines.get(0));
-        List<String> completions = lines.subList(1, lines.size()).stream().filter(line -> !line.isEmpty())
-                .sorted().toList();
-        List<String> wanted = expected.trim().equals("''") ? List.of()
+        List<String> completions = lines.subList(1, lines.size()).stream()
+                .filter(line -> !line.isEmpty())
+                .sorted()
+                .toList();
+        List<String> wanted = expected.trim().equals("''")
+                ? List.of()
                 : Arrays.stream(expected.trim().split(" +")).sorted().toList();
         assertEquals(wanted, completions, run.stdout());
     }
@@ -225,24 +262,37 @@ class InstallTest extends RealFileSystemTest {
         String script = "source \"$1\" && COMP_WORDS=(reflink cp vm) && COMP_CWORD=2 && _reflink"
                 + " && printf '%s\\n' \"${COMPREPLY[@]}\"";
 
-        CommandRun run = CommandRun.run(List.of("bash", "--norc", "-c", script, "bash",
-                prefix.resolve("share/bash-completion/completions/reflink").toString()), Map.of(), directory);
+        CommandRun run = CommandRun.run(
+                List.of(
+                        "bash",
+                        "--norc",
+                        "-c",
+                        script,
+                        "bash",
+                        prefix.resolve("share/bash-completion/completions/reflink")
+                                .toString()),
+                Map.of(),
+                directory);
 
         assertEquals(0, run.exitCode(), run.stderr());
-        assertEquals(List.of("vm image 1.img", "vm image 2.img"), run.stdout().lines().sorted().toList());
+        assertEquals(
+                List.of("vm image 1.img", "vm image 2.img"),
+                run.stdout().lines().sorted().toList());
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        // the line typed before a TAB | the candidates zsh offers
-        "reflink                        | cp dedupe du help probe",
-        "reflink cp --re                | --recursive --reflink",
-        "reflink cp --reflink=a         | always auto",
-        "reflink cp --preserve=mode,t   | timestamps",
-        "reflink probe sub              | subdirectory",
-        "reflink cp sub                 | subdirectory subfile",
-        "reflink help d                 | dedupe du",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // the line typed before a TAB | the candidates zsh offers
+                "reflink                        | cp dedupe du help probe",
+                "reflink cp --re                | --recursive --reflink",
+                "reflink cp --reflink=a         | always auto",
+                "reflink cp --preserve=mode,t   | timestamps",
+                "reflink probe sub              | subdirectory",
+                "reflink cp sub                 | subdirectory subfile",
+                "reflink help d                 | dedupe du",
+            })
     void zshCompletion_completesCommandsOptionsValuesAndFiles(String line, String expected) throws IOException {
         Path zsh = zsh();
         Path directory = Files.createDirectory(work.resolve("completing"));
@@ -250,12 +300,22 @@ class InstallTest extends RealFileSystemTest {
         Files.createFile(directory.resolve("subfile"));
         String typed = line.strip().equals("reflink") ? "reflink " : line.strip();
 
-        CommandRun run = CommandRun.run(List.of("timeout", "60", zsh.toString(), "-f",
-                ZSH_COMPLETIONS.toAbsolutePath().toString(), prefix.resolve("share/zsh/site-functions").toString(),
-                typed), Map.of("HOME", directory.toString()), directory);
+        CommandRun run = CommandRun.run(
+                List.of(
+                        "timeout",
+                        "60",
+                        zsh.toString(),
+                        "-f",
+                        ZSH_COMPLETIONS.toAbsolutePath().toString(),
+                        prefix.resolve("share/zsh/site-functions").toString(),
+                        typed),
+                Map.of("HOME", directory.toString()),
+                directory);
 
         assertEquals(0, run.exitCode(), run.stderr());
-        assertEquals(Arrays.stream(expected.strip().split(" +")).sorted().toList(), run.stdout().lines().toList(),
+        assertEquals(
+                Arrays.stream(expected.strip().split(" +")).sorted().toList(),
+                run.stdout().lines().toList(),
                 run.stderr());
     }
 
@@ -267,15 +327,18 @@ class InstallTest extends RealFileSystemTest {
         String script = "fpath=(\"$1\" $fpath) && autoload -Uz compinit && compinit -u -d \"$2\" && "
                 + "print -r -- \"$_comps[reflink]\" && autoload +X _reflink && whence -w _reflink";
 
-        CommandRun parse = CommandRun.run(List.of(zsh.toString(), "-n", functions.resolve("_reflink").toString()),
-                Map.of(), work);
-        CommandRun load = CommandRun.run(List.of(zsh.toString(), "-f", "-c", script, "zsh", functions.toString(),
-                dump.toString()), Map.of("HOME", work.toString()), work);
+        CommandRun parse = CommandRun.run(
+                List.of(zsh.toString(), "-n", functions.resolve("_reflink").toString()), Map.of(), work);
+        CommandRun load = CommandRun.run(
+                List.of(zsh.toString(), "-f", "-c", script, "zsh", functions.toString(), dump.toString()),
+                Map.of("HOME", work.toString()),
+                work);
 
         assertEquals(0, parse.exitCode(), parse.stderr());
         assertEquals("", parse.stderr());
         assertEquals(0, load.exitCode(), load.stderr() + load.stdout());
-        assertEquals(List.of("_reflink", "_reflink: function"), load.stdout().lines().toList(), load.stderr());
+        assertEquals(
+                List.of("_reflink", "_reflink: function"), load.stdout().lines().toList(), load.stderr());
         assertEquals("", load.stderr());
     }
 
@@ -285,13 +348,22 @@ class InstallTest extends RealFileSystemTest {
         CommandRun check = CommandRun.run(List.of("groff", "-ww", "-z", "-man", page.toString()), Map.of(), work);
         assertEquals(0, check.exitCode(), check.stderr());
         assertEquals("", check.stderr(), "groff's warnings");
-        CommandRun rendered = CommandRun.run(List.of("groff", "-man", "-Tascii", "-rLL=200n", "-rHY=0", "-P", "-cbou",
-                page.toString()), Map.of(), work);
+        CommandRun rendered = CommandRun.run(
+                List.of("groff", "-man", "-Tascii", "-rLL=200n", "-rHY=0", "-P", "-cbou", page.toString()),
+                Map.of(),
+                work);
         assertEquals(0, rendered.exitCode(), rendered.stderr());
         Map<String, List<String>> sections = sections(rendered.stdout());
         // the model, as the command itself lists it: "cp -j --jobs=N", "reflink -h --help"
-        CommandRun model = CommandRun.run(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                CommandRun.jar().toString(), "io.github.reflink4j.cli.CommandReference", "options"), Map.of(), work);
+        CommandRun model = CommandRun.run(
+                List.of(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-cp",
+                        CommandRun.jar().toString(),
+                        "io.github.reflink4j.cli.CommandReference",
+                        "options"),
+                Map.of(),
+                work);
         assertEquals(0, model.exitCode(), model.stderr());
         List<String> options = model.stdout().lines().toList();
         assertTrue(options.size() >= 20, "the model lists the options of four commands: " + options);
@@ -301,14 +373,17 @@ class InstallTest extends RealFileSystemTest {
             String section = words[0].equals("reflink") ? "OPTIONS" : "reflink " + words[0];
             String names = String.join(", ", Arrays.asList(words).subList(1, words.length));
             List<String> lines = sections.getOrDefault(section, List.of());
-            assertTrue(lines.stream().anyMatch(line -> line.equals(names) || line.startsWith(names + " ")),
+            assertTrue(
+                    lines.stream().anyMatch(line -> line.equals(names) || line.startsWith(names + " ")),
                     "'" + names + "' in " + section + ": " + lines);
         }
-        for (String heading : List.of("NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES",
-                "SEE ALSO")) {
+        for (String heading :
+                List.of("NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES", "SEE ALSO")) {
             assertTrue(sections.containsKey(heading), heading + " in " + sections.keySet());
         }
-        assertTrue(sections.get("ENVIRONMENT").contains("REFLINK4J_BINDING"), sections.get("ENVIRONMENT").toString());
+        assertTrue(
+                sections.get("ENVIRONMENT").contains("REFLINK4J_BINDING"),
+                sections.get("ENVIRONMENT").toString());
     }
 
     @Test
@@ -333,7 +408,12 @@ class InstallTest extends RealFileSystemTest {
         install("--prefix", other.toString());
 
         assertEquals("rwx------", mode(bin), "the mode of a directory that was there");
-        for (String made : List.of("lib", "lib/reflink4j", "share", "share/man/man1", "share/zsh/site-functions",
+        for (String made : List.of(
+                "lib",
+                "lib/reflink4j",
+                "share",
+                "share/man/man1",
+                "share/zsh/site-functions",
                 "share/bash-completion/completions")) {
             assertEquals("rwxr-xr-x", mode(other.resolve(made)), made);
         }
@@ -378,8 +458,13 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(2, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains(page + " exists and is not reflink4j's"), run.stderr());
         assertEquals(".TH REFLINK 1\n", Files.readString(page));
-        assertEquals(List.of(Path.of("share"), Path.of("share/man"), Path.of("share/man/man1"),
-                Path.of("share/man/man1/reflink.1")), files(other));
+        assertEquals(
+                List.of(
+                        Path.of("share"),
+                        Path.of("share/man"),
+                        Path.of("share/man/man1"),
+                        Path.of("share/man/man1/reflink.1")),
+                files(other));
     }
 
     @Test
@@ -392,8 +477,12 @@ class InstallTest extends RealFileSystemTest {
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains("left " + completion), run.stderr());
         assertEquals("complete -F _another_reflink reflink\n", Files.readString(completion));
-        assertEquals(List.of(Path.of("share"), Path.of("share/bash-completion"),
-                Path.of("share/bash-completion/completions"), Path.of("share/bash-completion/completions/reflink")),
+        assertEquals(
+                List.of(
+                        Path.of("share"),
+                        Path.of("share/bash-completion"),
+                        Path.of("share/bash-completion/completions"),
+                        Path.of("share/bash-completion/completions/reflink")),
                 files(prefix));
     }
 
@@ -416,7 +505,10 @@ class InstallTest extends RealFileSystemTest {
     }
 
     private static Path zsh() {
-        Path zsh = Stream.of("/usr/bin/zsh", "/bin/zsh").map(Path::of).filter(Files::isExecutable).findFirst()
+        Path zsh = Stream.of("/usr/bin/zsh", "/bin/zsh")
+                .map(Path::of)
+                .filter(Files::isExecutable)
+                .findFirst()
                 .orElse(null);
         if (zsh == null) {
             TestFileSystem.unavailable("zsh is not installed (src/run-tests.sh installs it as root)");
@@ -453,7 +545,8 @@ class InstallTest extends RealFileSystemTest {
 
     /** PREFIX/bin/reflink, run on the JDK running these tests. */
     private CommandRun installedReflink(Map<String, String> environment, String... arguments) {
-        List<String> command = new ArrayList<>(List.of(prefix.resolve("bin/reflink").toString()));
+        List<String> command =
+                new ArrayList<>(List.of(prefix.resolve("bin/reflink").toString()));
         command.addAll(List.of(arguments));
         return CommandRun.run(command, launcherEnvironment(environment), work);
     }
@@ -489,8 +582,12 @@ class InstallTest extends RealFileSystemTest {
             return List.of();
         }
         try (Stream<Path> walk = Files.walk(root)) {
-            return walk.filter(path -> !path.equals(root)).map(root::relativize)
-                    .collect(Collectors.toCollection(TreeSet::new)).stream().toList();
+            return walk
+                    .filter(path -> !path.equals(root))
+                    .map(root::relativize)
+                    .collect(Collectors.toCollection(TreeSet::new))
+                    .stream()
+                    .toList();
         }
     }
 

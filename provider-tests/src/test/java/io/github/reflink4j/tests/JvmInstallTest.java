@@ -61,8 +61,9 @@ class JvmInstallTest extends RealFileSystemTest {
     }
 
     static Stream<Arguments> librariesOnBtrfsAndXfs() {
-        return Stream.of(Library.values()).flatMap(library -> Stream.of(
-                Arguments.of(library, TestFileSystem.BTRFS), Arguments.of(library, TestFileSystem.XFS)));
+        return Stream.of(Library.values())
+                .flatMap(library -> Stream.of(
+                        Arguments.of(library, TestFileSystem.BTRFS), Arguments.of(library, TestFileSystem.XFS)));
     }
 
     @ParameterizedTest(name = "{0} on {1}")
@@ -104,7 +105,8 @@ class JvmInstallTest extends RealFileSystemTest {
         for (Path file : regularFiles(dir.resolve("target"))) {
             List<Extents.Extent> extents = Extents.of(file);
             assertFalse(extents.isEmpty(), "filefrag shows no extent of " + file);
-            assertTrue(extents.stream().noneMatch(Extents.Extent::shared),
+            assertTrue(
+                    extents.stream().noneMatch(Extents.Extent::shared),
                     "mode never, yet shared: " + file + ": " + extents + run);
         }
     }
@@ -117,22 +119,24 @@ class JvmInstallTest extends RealFileSystemTest {
     @Test
     void withoutANativeBinding_printsOneLine_andCopiesAsThePlatform() throws Exception {
         int feature = Runtime.version().feature();
-        assumeTrue(feature < 22 || feature >= 24, "JDK " + feature + " only warns on native access (no"
-                + " --illegal-native-access=deny before JDK 24) and has both bindings: none can be made to fail");
+        assumeTrue(
+                feature < 22 || feature >= 24,
+                "JDK " + feature + " only warns on native access (no"
+                        + " --illegal-native-access=deny before JDK 24) and has both bindings: none can be made to fail");
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = sourceTree(dir.resolve("source"));
         Map<Path, String> before = digests(source);
         boolean denyNativeAccess = feature >= 24;
-        String variable = denyNativeAccess
-                ? installOptions() + " --illegal-native-access=deny"
-                : variable("");
+        String variable = denyNativeAccess ? installOptions() + " --illegal-native-access=deny" : variable("");
         Map<String, String> environment = denyNativeAccess ? Map.of() : Map.of("REFLINK4J_BINDING", "foreign");
 
         Run run = runLibrary(Library.COMMONS_IO, variable, environment, source, dir.resolve("target"));
 
         assertEquals(0, run.exitCode, run.toString());
         assertEquals(before, digests(dir.resolve("target")));
-        List<String> reflink4jLines = run.stderr.lines().filter(line -> !line.startsWith(JVM_PICKED_UP))
+        List<String> reflink4jLines = run.stderr
+                .lines()
+                .filter(line -> !line.startsWith(JVM_PICKED_UP))
                 .collect(Collectors.toList());
         assertEquals(1, reflink4jLines.size(), run.toString());
         assertTrue(reflink4jLines.get(0).startsWith("reflink4j: no native binding ("), run.toString());
@@ -143,14 +147,19 @@ class JvmInstallTest extends RealFileSystemTest {
     void agentWithoutTheProviderProperty_saysSoInOneLine(@TempDir Path scratch) throws Exception {
         Path source = Files.writeString(scratch.resolve("source"), "x");
 
-        Run run = runLibrary(Library.COMMONS_IO, "-javaagent:" + installJar(), Map.of(), source,
-                scratch.resolve("target"));
+        Run run = runLibrary(
+                Library.COMMONS_IO, "-javaagent:" + installJar(), Map.of(), source, scratch.resolve("target"));
 
         assertEquals(0, run.exitCode, run.toString());
-        List<String> lines = run.stderr.lines().filter(line -> !line.startsWith(JVM_PICKED_UP))
+        List<String> lines = run.stderr
+                .lines()
+                .filter(line -> !line.startsWith(JVM_PICKED_UP))
                 .collect(Collectors.toList());
-        assertEquals(List.of("reflink4j: the agent is installed but -Djava.nio.file.spi.DefaultFileSystemProvider="
-                + PROVIDER + " is not set, so Files.copy stays the JDK's own"), lines, run.toString());
+        assertEquals(
+                List.of("reflink4j: the agent is installed but -Djava.nio.file.spi.DefaultFileSystemProvider="
+                        + PROVIDER + " is not set, so Files.copy stays the JDK's own"),
+                lines,
+                run.toString());
     }
 
     /**
@@ -164,23 +173,33 @@ class JvmInstallTest extends RealFileSystemTest {
         Path source = sourceTree(dir.resolve("source"));
         Path log = scratch.resolve("class-load.log");
 
-        Run run = runLibrary(Library.COMMONS_IO, variable("-Xlog:class+load=info:file=" + log), Map.of(), source,
+        Run run = runLibrary(
+                Library.COMMONS_IO,
+                variable("-Xlog:class+load=info:file=" + log),
+                Map.of(),
+                source,
                 dir.resolve("target"));
 
         assertEquals(0, run.exitCode, run.toString());
         String fromTheJar = " source: file:" + Path.of(installJar()).toRealPath();
-        List<String> loaded = Files.readAllLines(log).stream().filter(line -> line.endsWith(fromTheJar))
-                .map(line -> line.substring(line.indexOf("] ", line.indexOf("[class,load]")) + 2, line.indexOf(fromTheJar)))
+        List<String> loaded = Files.readAllLines(log).stream()
+                .filter(line -> line.endsWith(fromTheJar))
+                .map(line ->
+                        line.substring(line.indexOf("] ", line.indexOf("[class,load]")) + 2, line.indexOf(fromTheJar)))
                 .collect(Collectors.toList());
         assertTrue(loaded.contains("io.github.reflink4j.ReflinkFileSystemProvider"), "loaded from the jar: " + loaded);
-        List<String> foreign = loaded.stream().filter(name -> !name.startsWith("io.github.reflink4j."))
-                .filter(name -> !name.startsWith("com.kenai.jffi.")).collect(Collectors.toList());
+        List<String> foreign = loaded.stream()
+                .filter(name -> !name.startsWith("io.github.reflink4j."))
+                .filter(name -> !name.startsWith("com.kenai.jffi."))
+                .collect(Collectors.toList());
         assertEquals(List.of(), foreign, "classes of the jar outside reflink4j's package and jffi's");
         boolean jnr = Runtime.version().feature() < 22 || "jnr".equalsIgnoreCase(System.getenv("REFLINK4J_BINDING"));
-        List<String> thirdParty = loaded.stream().filter(name -> name.startsWith("io.github.reflink4j.internal.")
-                || name.startsWith("com.kenai.jffi.")).collect(Collectors.toList());
+        List<String> thirdParty = loaded.stream()
+                .filter(name -> name.startsWith("io.github.reflink4j.internal.") || name.startsWith("com.kenai.jffi."))
+                .collect(Collectors.toList());
         if (jnr) {
-            assertTrue(thirdParty.stream().anyMatch(name -> name.startsWith("io.github.reflink4j.internal.jnr.ffi.")),
+            assertTrue(
+                    thirdParty.stream().anyMatch(name -> name.startsWith("io.github.reflink4j.internal.jnr.ffi.")),
                     "the jnr-ffi binding, yet no relocated jnr-ffi class loaded: " + loaded);
         } else {
             assertEquals(List.of(), thirdParty, "the java.lang.foreign binding loads no third-party class");
@@ -206,8 +225,8 @@ class JvmInstallTest extends RealFileSystemTest {
     private static String installJar() {
         String jar = System.getProperty("reflink4j.provider.jvm.jar", "");
         if (!Files.isRegularFile(Path.of(jar))) {
-            TestFileSystem.unavailable("the install jar '" + jar
-                    + "' is missing: run the tests with mvn verify, which packages it first");
+            TestFileSystem.unavailable(
+                    "the install jar '" + jar + "' is missing: run the tests with mvn verify, which packages it first");
         }
         return jar;
     }
@@ -225,25 +244,34 @@ class JvmInstallTest extends RealFileSystemTest {
      * Runs {@link LibraryCopyProgram} with the library's jars and nothing of reflink4j on its class
      * path; reflink4j comes only through {@code JAVA_TOOL_OPTIONS}.
      */
-    private static Run runLibrary(Library library, String javaToolOptions, Map<String, String> environment,
-                                  Path source, Path target) throws IOException, InterruptedException {
+    private static Run runLibrary(
+            Library library, String javaToolOptions, Map<String, String> environment, Path source, Path target)
+            throws IOException, InterruptedException {
         List<String> classPath = new ArrayList<>();
         String testClassPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         for (String entry : testClassPath.split(File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
             if (entry.endsWith("provider-tests/target/test-classes")
-                    || library.jarPrefixes.stream().anyMatch(prefix -> name.startsWith(prefix) && name.endsWith(".jar"))) {
+                    || library.jarPrefixes.stream()
+                            .anyMatch(prefix -> name.startsWith(prefix) && name.endsWith(".jar"))) {
                 classPath.add(entry);
             }
         }
-        assertEquals(1 + library.jarPrefixes.size(), classPath.size(), "the class path of " + library + ": " + classPath);
+        assertEquals(
+                1 + library.jarPrefixes.size(), classPath.size(), "the class path of " + library + ": " + classPath);
         Path out = Files.createTempFile("reflink4j-jvm-install", ".out");
         Path err = Files.createTempFile("reflink4j-jvm-install", ".err");
         try {
-            ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                    "-cp", String.join(File.pathSeparator, classPath), LibraryCopyProgram.class.getName(),
-                    library.name(), source.toString(), target.toString())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder builder = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElseThrow(),
+                            "-cp",
+                            String.join(File.pathSeparator, classPath),
+                            LibraryCopyProgram.class.getName(),
+                            library.name(),
+                            source.toString(),
+                            target.toString())
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
             builder.environment().remove("JDK_JAVA_OPTIONS");
             builder.environment().remove("_JAVA_OPTIONS");
             builder.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
@@ -310,8 +338,10 @@ class JvmInstallTest extends RealFileSystemTest {
         Map<Path, String> digests = new LinkedHashMap<>();
         for (Path file : regularFiles(root)) {
             try {
-                digests.put(root.relativize(file), HexFormat.of().formatHex(
-                        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+                digests.put(
+                        root.relativize(file),
+                        HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
             } catch (NoSuchAlgorithmException e) {
                 throw new AssertionError(e);
             }

@@ -41,20 +41,24 @@ import org.junit.jupiter.params.provider.EnumSource;
 class KilledCopyTest extends RealFileSystemTest {
     /** Big enough that a NEVER copy on ext4 takes far longer than the test needs to see it start. */
     private static final long SOURCE_SIZE = 512L << 20;
+
     private static final long GROWN = 16L << 20;
     private static final Pattern TEMPORARY = Pattern.compile("\\.target\\.reflink4j-[0-9a-f]{12}\\.tmp");
 
     /** Replaces args[1] with a copy of args[0] (NEVER: every byte written, so it takes a while). */
     public static final class Replace {
         public static void main(String[] args) throws IOException {
-            Reflink.copy(Path.of(args[0]), Path.of(args[1]), ReflinkCopyOption.NEVER,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Reflink.copy(
+                    Path.of(args[0]), Path.of(args[1]), ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
             System.out.println("copied");
         }
     }
 
     /** What copies next into the directory of the leftover. */
-    enum NextCopy { REFLINK_CP, COPY_TREE }
+    enum NextCopy {
+        REFLINK_CP,
+        COPY_TREE
+    }
 
     @ParameterizedTest(name = "then {0}")
     @EnumSource(NextCopy.class)
@@ -83,7 +87,8 @@ class KilledCopyTest extends RealFileSystemTest {
         awaitOlderThanGrace(leftover);
         if (next == NextCopy.REFLINK_CP) {
             Path other = writeRandomFile(directoryOn(TestFileSystem.EXT4).resolve("other"), 4096, 3);
-            CommandRun run = CommandRun.reflink("cp", other.toString(), dir.resolve("other").toString());
+            CommandRun run = CommandRun.reflink(
+                    "cp", other.toString(), dir.resolve("other").toString());
             assertEquals(0, run.exitCode(), run.stderr());
             assertEquals("reflink cp: removed '" + leftover + "', left by an interrupted copy\n", run.stderr());
             assertSameContent(other, dir.resolve("other"));
@@ -156,7 +161,9 @@ class KilledCopyTest extends RealFileSystemTest {
     /** The names in {@code dir} that match the temporary pattern of "target". */
     private static List<Path> temporaryFiles(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> TEMPORARY.matcher(p.getFileName().toString()).matches()).toList();
+            return files.filter(
+                            p -> TEMPORARY.matcher(p.getFileName().toString()).matches())
+                    .toList();
         }
     }
 
@@ -167,7 +174,7 @@ class KilledCopyTest extends RealFileSystemTest {
     static void awaitOlderThanGrace(Path... files) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Leftovers.GRACE_SECONDS + 60);
         for (Path file : files) {
-            for (;;) {
+            for (; ; ) {
                 FileTime changed = (FileTime) Files.getAttribute(file, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
                 long age = System.currentTimeMillis() / 1000 - changed.to(TimeUnit.SECONDS);
                 if (age > Leftovers.GRACE_SECONDS) {

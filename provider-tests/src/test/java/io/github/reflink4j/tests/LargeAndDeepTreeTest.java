@@ -43,7 +43,9 @@ class LargeAndDeepTreeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void copyTree_100000Files_inA16MiBHeap_copiesEveryFile(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = dir.resolve("source");
@@ -61,14 +63,20 @@ class LargeAndDeepTreeTest extends RealFileSystemTest {
         }
         long creation = (System.nanoTime() - start) / 1_000_000; // 2-3 s on btrfs and xfs here
 
-        ForkedJvm.Result run = ForkedJvm.of(CopyTreeProgram.class).jvmOptions("-Xmx16m", "-XX:+ExitOnOutOfMemoryError")
+        ForkedJvm.Result run = ForkedJvm.of(CopyTreeProgram.class)
+                .jvmOptions("-Xmx16m", "-XX:+ExitOnOutOfMemoryError")
                 .run(300, source.toString(), target.toString());
 
         assertEquals(0, run.exitCode(), "(the source took " + creation + " ms to make) " + tail(run.output()));
         assertTrue(run.output().contains("files=100000 directories=101 symlinks=0 failures=0"), run.output());
-        assertEquals("100000", Shell.run("find \"$1\" -type f | wc -l", target.toString()).trim());
-        assertEquals("101", Shell.run("find \"$1\" -type d | wc -l", target.toString()).trim());
-        assertEquals(Shell.run("cd \"$1\" && find . -printf '%y %s %p\\n' | LC_ALL=C sort | md5sum", source.toString()),
+        assertEquals(
+                "100000",
+                Shell.run("find \"$1\" -type f | wc -l", target.toString()).trim());
+        assertEquals(
+                "101",
+                Shell.run("find \"$1\" -type d | wc -l", target.toString()).trim());
+        assertEquals(
+                Shell.run("cd \"$1\" && find . -printf '%y %s %p\\n' | LC_ALL=C sort | md5sum", source.toString()),
                 Shell.run("cd \"$1\" && find . -printf '%y %s %p\\n' | LC_ALL=C sort | md5sum", target.toString()),
                 "the listings (type, size, name) of source and target differ");
     }
@@ -82,18 +90,24 @@ class LargeAndDeepTreeTest extends RealFileSystemTest {
         removeWithRm.add(source);
         removeWithRm.add(target);
         // 20 x 100 levels of "dd/", made relatively: the deepest path is ~6,000 bytes, beyond PATH_MAX (4096)
-        Shell.run("set -e; mkdir \"$1\"; cd \"$1\"; p=$(printf 'dd/%.0s' $(seq 100))\n"
-                + "for i in $(seq " + DEPTH / 100 + "); do mkdir -p \"$p\"; cd \"$p\"; done\n"
-                + "printf '" + DEEPEST_CONTENT + "' > bottom.txt", source.toString());
+        Shell.run(
+                "set -e; mkdir \"$1\"; cd \"$1\"; p=$(printf 'dd/%.0s' $(seq 100))\n"
+                        + "for i in $(seq " + DEPTH / 100 + "); do mkdir -p \"$p\"; cd \"$p\"; done\n"
+                        + "printf '" + DEEPEST_CONTENT + "' > bottom.txt",
+                source.toString());
         assertEquals(DEPTH + 1 + " " + DEEPEST_CONTENT, deepest(source), "the fixture itself");
 
-        ForkedJvm.Result run = ForkedJvm.of(CopyTreeProgram.class).shell("ulimit -n 256")
+        ForkedJvm.Result run = ForkedJvm.of(CopyTreeProgram.class)
+                .shell("ulimit -n 256")
                 .run(300, source.toString(), target.toString());
 
         assertEquals(0, run.exitCode(), tail(run.output()));
-        assertTrue(run.output().contains("files=1 directories=" + (DEPTH + 1) + " symlinks=0 failures=0"), run.output());
+        assertTrue(
+                run.output().contains("files=1 directories=" + (DEPTH + 1) + " symlinks=0 failures=0"), run.output());
         assertEquals(DEPTH + 1 + " " + DEEPEST_CONTENT, deepest(target), "depth and content of bottom.txt in the copy");
-        assertEquals(Integer.toString(DEPTH + 1), Shell.run("find \"$1\" -type d | wc -l", target.toString()).trim());
+        assertEquals(
+                Integer.toString(DEPTH + 1),
+                Shell.run("find \"$1\" -type d | wc -l", target.toString()).trim());
     }
 
     /** The depth of bottom.txt and its content, read by find (which walks relatively, so any depth works). */

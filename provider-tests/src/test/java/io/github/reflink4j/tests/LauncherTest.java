@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,6 +43,7 @@ class LauncherTest {
     private Path cacheHome;
     /** The source copied by {@code java -jar reflink.jar}: the mode a copy gets under this umask. */
     private static Path referenceCopy;
+
     private Path source;
     private byte[] data;
 
@@ -56,21 +56,31 @@ class LauncherTest {
         referenceCopy = work.resolve("reference.bin");
         CommandRun plain = CommandRun.reflink("cp", source.toString(), referenceCopy.toString());
         assertEquals(0, plain.exitCode(), plain.stderr());
-        assertTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy)).startsWith("rw-r"),
-                "the tests' umask lets a group read (java -jar's copy: "
-                + Files.getPosixFilePermissions(referenceCopy) + ")");
+        assertTrue(
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy))
+                        .startsWith("rw-r"),
+                "the tests' umask lets a group read (java -jar's copy: " + Files.getPosixFilePermissions(referenceCopy)
+                        + ")");
     }
 
     @Test
     void withAnEmptyCache_copies_thenMakesTheArchive_whichTheNextRunLoadsTheCommandFrom() throws IOException {
-        Launch first = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString());
+        Launch first = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("first.bin").toString());
 
         first.copiedExactly(work.resolve("first.bin"));
         assertFalse(first.loadedFromArchive(COMMAND_CLASS), "no archive yet: " + first.classLoads());
         Path archive = theOneArchive();
         BasicFileAttributes made = Files.readAttributes(archive, BasicFileAttributes.class);
 
-        Launch second = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("second.bin").toString());
+        Launch second = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("second.bin").toString());
 
         second.copiedExactly(work.resolve("second.bin"));
         assertTrue(second.loadedFromArchive(COMMAND_CLASS), second.classLoads());
@@ -84,12 +94,21 @@ class LauncherTest {
     void aFailingCommand_keepsItsExitStatusAndMessage_withAndWithoutTheArchive() throws IOException {
         Path missing = work.resolve("missing.bin");
         for (int run = 1; run <= 2; run++) {
-            Launch launch = launch(CommandRun.launcher(), "cp", missing.toString(), work.resolve("copy.bin").toString());
+            Launch launch = launch(
+                    CommandRun.launcher(),
+                    "cp",
+                    missing.toString(),
+                    work.resolve("copy.bin").toString());
 
-            assertEquals(1, launch.run().exitCode(), "run " + run + ": " + launch.run().stderr());
+            assertEquals(
+                    1,
+                    launch.run().exitCode(),
+                    "run " + run + ": " + launch.run().stderr());
             assertEquals("", launch.run().stdout());
-            assertEquals("reflink cp: cannot copy '" + missing + "' to '" + work.resolve("copy.bin")
-                    + "': no such file\n", launch.run().stderr(), "run " + run);
+            assertEquals(
+                    "reflink cp: cannot copy '" + missing + "' to '" + work.resolve("copy.bin") + "': no such file\n",
+                    launch.run().stderr(),
+                    "run " + run);
         }
         theOneArchive();
     }
@@ -99,7 +118,11 @@ class LauncherTest {
         // a regular file where the cache directory would be: no one can create it, not even root
         cacheHome = Files.writeString(work.resolve("not-a-directory"), "");
 
-        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy.bin").toString());
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("copy.bin").toString());
 
         launch.copiedExactly(work.resolve("copy.bin"));
         assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
@@ -107,9 +130,9 @@ class LauncherTest {
     }
 
     @Test
-    void throughASymbolicLink_fromAnotherWorkingDirectory_findsItsJar_andRelativePathsAreTheUsers()
-            throws IOException {
-        Path link = Files.createSymbolicLink(work.resolve("reflink"), CommandRun.launcher().toAbsolutePath());
+    void throughASymbolicLink_fromAnotherWorkingDirectory_findsItsJar_andRelativePathsAreTheUsers() throws IOException {
+        Path link = Files.createSymbolicLink(
+                work.resolve("reflink"), CommandRun.launcher().toAbsolutePath());
         Path elsewhere = Files.createDirectory(work.resolve("elsewhere"));
         Files.copy(source, elsewhere.resolve("here.bin"));
 
@@ -131,25 +154,39 @@ class LauncherTest {
         Path stale = theOneArchive();
 
         // a rebuild: the same launcher, a jar with another modification time
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
-        Launch rebuilt = launch(launcher, "cp", source.toString(), work.resolve("after.bin").toString());
+        Files.setLastModifiedTime(
+                jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        Launch rebuilt = launch(
+                launcher, "cp", source.toString(), work.resolve("after.bin").toString());
 
         rebuilt.copiedExactly(work.resolve("after.bin"));
         assertFalse(rebuilt.loadedFromArchive(COMMAND_CLASS), "the stale archive is not used: " + rebuilt.classLoads());
         Path fresh = theOneArchive();
         assertNotEquals(stale, fresh);
         assertFalse(Files.exists(stale));
-        assertTrue(launch(launcher, "cp", source.toString(), work.resolve("again.bin").toString())
+        assertTrue(launch(
+                        launcher,
+                        "cp",
+                        source.toString(),
+                        work.resolve("again.bin").toString())
                 .loadedFromArchive(COMMAND_CLASS));
     }
 
     @Test
     void aDamagedArchive_isIgnoredSilently() throws IOException {
-        launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString());
+        launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("first.bin").toString());
         Path archive = theOneArchive();
         Files.write(archive, RealFileSystemTest.randomBytes(64 * 1024, 3));
 
-        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("second.bin").toString());
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("second.bin").toString());
 
         launch.copiedExactly(work.resolve("second.bin")); // no warning of the JVM's on stdout or stderr
         assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
@@ -157,14 +194,25 @@ class LauncherTest {
 
     @Test
     void twoFirstLaunchesAtOnce_bothCopy_andLeaveOneWholeArchive() throws IOException {
-        CompletableFuture<Launch> other = CompletableFuture.supplyAsync(() ->
-                launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("a.bin").toString()));
-        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("b.bin").toString());
+        CompletableFuture<Launch> other = CompletableFuture.supplyAsync(() -> launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("a.bin").toString()));
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("b.bin").toString());
 
         launch.copiedExactly(work.resolve("b.bin"));
         other.join().copiedExactly(work.resolve("a.bin"));
         theOneArchive();
-        assertTrue(launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("c.bin").toString())
+        assertTrue(launch(
+                        CommandRun.launcher(),
+                        "cp",
+                        source.toString(),
+                        work.resolve("c.bin").toString())
                 .loadedFromArchive(COMMAND_CLASS));
     }
 
@@ -174,8 +222,11 @@ class LauncherTest {
         Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
 
         for (int run = 1; run <= 2; run++) {
-            Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy-" + run + ".bin")
-                    .toString());
+            Launch launch = launch(
+                    CommandRun.launcher(),
+                    "cp",
+                    source.toString(),
+                    work.resolve("copy-" + run + ".bin").toString());
 
             launch.copiedExactly(work.resolve("copy-" + run + ".bin"));
             assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
@@ -185,11 +236,20 @@ class LauncherTest {
 
     @Test
     void anArchiveAnotherUserOwns_isNotUsed() throws IOException {
-        launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString());
+        launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("first.bin").toString());
         Path archive = theOneArchive();
-        Files.setOwner(archive, archive.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Files.setOwner(
+                archive, archive.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
 
-        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("second.bin").toString());
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("second.bin").toString());
 
         launch.copiedExactly(work.resolve("second.bin"));
         assertFalse(launch.loadedFromArchive(COMMAND_CLASS), "the JVM would trust its classes: " + launch.classLoads());
@@ -199,8 +259,13 @@ class LauncherTest {
     void withoutHomeOrAnAbsoluteXdgCacheHome_noArchive_andNoDirectoryIsMadeUp() throws IOException {
         Path elsewhere = Files.createDirectory(work.resolve("elsewhere"));
 
-        Launch launch = launch(Map.of("HOME", "", "XDG_CACHE_HOME", "relative-cache"), elsewhere, CommandRun.launcher(),
-                "cp", source.toString(), work.resolve("copy.bin").toString());
+        Launch launch = launch(
+                Map.of("HOME", "", "XDG_CACHE_HOME", "relative-cache"),
+                elsewhere,
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("copy.bin").toString());
 
         launch.copiedExactly(work.resolve("copy.bin"));
         assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
@@ -210,11 +275,19 @@ class LauncherTest {
     @Test
     void theFirstLaunch_exitsWithTheCommandsStatus_whileTheArchiveIsMadeInTheBackground() throws IOException {
         Path missing = work.resolve("missing.bin");
-        Launch launch = launch(CommandRun.launcher(), "cp", missing.toString(), work.resolve("copy.bin").toString());
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                missing.toString(),
+                work.resolve("copy.bin").toString());
 
         assertEquals(1, launch.run().exitCode(), launch.run().stderr());
         theOneArchive();
-        assertTrue(launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy.bin").toString())
+        assertTrue(launch(
+                        CommandRun.launcher(),
+                        "cp",
+                        source.toString(),
+                        work.resolve("copy.bin").toString())
                 .loadedFromArchive(COMMAND_CLASS));
     }
 
@@ -227,7 +300,11 @@ class LauncherTest {
         Files.writeString(lock.resolve("pid"), gone.pid() + "\n");
         Path leftover = Files.writeString(cache.resolve("reflink-jdk0-1-2.aot." + gone.pid() + ".partial"), "half");
 
-        launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("first.bin").toString())
+        launch(
+                        CommandRun.launcher(),
+                        "cp",
+                        source.toString(),
+                        work.resolve("first.bin").toString())
                 .copiedExactly(work.resolve("first.bin"));
 
         theOneArchive();
@@ -240,7 +317,11 @@ class LauncherTest {
         Path lock = Files.createDirectory(cache.resolve("training.lock"));
         Files.writeString(lock.resolve("pid"), ProcessHandle.current().pid() + "\n"); // alive: this JVM
 
-        Launch launch = launch(CommandRun.launcher(), "cp", source.toString(), work.resolve("copy.bin").toString());
+        Launch launch = launch(
+                CommandRun.launcher(),
+                "cp",
+                source.toString(),
+                work.resolve("copy.bin").toString());
 
         launch.copiedExactly(work.resolve("copy.bin"));
         Thread.sleep(2000); // a training, had one started, would be under way
@@ -252,8 +333,13 @@ class LauncherTest {
     @Test
     void withREFLINK4J_CDS_0_noArchiveIsMadeOrUsed() throws IOException {
         for (int run = 1; run <= 2; run++) {
-            Launch launch = launch(Map.of("REFLINK4J_CDS", "0"), work, CommandRun.launcher(), "cp",
-                    source.toString(), work.resolve("copy-" + run + ".bin").toString());
+            Launch launch = launch(
+                    Map.of("REFLINK4J_CDS", "0"),
+                    work,
+                    CommandRun.launcher(),
+                    "cp",
+                    source.toString(),
+                    work.resolve("copy-" + run + ".bin").toString());
 
             launch.copiedExactly(work.resolve("copy-" + run + ".bin"));
             assertFalse(launch.loadedFromArchive(COMMAND_CLASS), launch.classLoads());
@@ -305,15 +391,22 @@ class LauncherTest {
      * The launcher run on this JDK (JAVA_HOME), with the test's cache (XDG_CACHE_HOME) and the
      * command's class loading logged to a file of its own.
      */
-    private Launch launch(Map<String, String> extraEnvironment, Path workingDirectory, Path launcher,
-                          String... arguments) {
+    private Launch launch(
+            Map<String, String> extraEnvironment, Path workingDirectory, Path launcher, String... arguments) {
         try {
             Path log = Files.createTempFile(work, "class-load", ".log");
-            Map<String, String> environment = new HashMap<>(Map.of("JAVA_HOME", System.getProperty("java.home"),
-                    "XDG_CACHE_HOME", cacheHome.toString(), "REFLINK4J_CDS", "",
-                    "REFLINK4J_JAVA_OPTS", "-Xlog:class+load=info:file=" + log));
+            Map<String, String> environment = new HashMap<>(Map.of(
+                    "JAVA_HOME",
+                    System.getProperty("java.home"),
+                    "XDG_CACHE_HOME",
+                    cacheHome.toString(),
+                    "REFLINK4J_CDS",
+                    "",
+                    "REFLINK4J_JAVA_OPTS",
+                    "-Xlog:class+load=info:file=" + log));
             environment.putAll(extraEnvironment);
-            List<String> command = new ArrayList<>(List.of(launcher.toAbsolutePath().toString()));
+            List<String> command =
+                    new ArrayList<>(List.of(launcher.toAbsolutePath().toString()));
             command.addAll(List.of(arguments));
             return new Launch(CommandRun.run(command, environment, workingDirectory), Files.readString(log));
         } catch (IOException e) {
@@ -330,8 +423,10 @@ class LauncherTest {
             assertArrayEquals(RealFileSystemTest.randomBytes(100_000, 7), Files.readAllBytes(target));
             // the command keeps the user's umask, not the 077 the launcher makes its cache with:
             // the mode is the one java -jar reflink.jar gives
-            assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy)),
-                    PosixFilePermissions.toString(Files.getPosixFilePermissions(target)), "the target's mode");
+            assertEquals(
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(referenceCopy)),
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+                    "the target's mode");
             assertTrue(classLoads.contains(COMMAND_CLASS + " source: "), "the command ran: " + classLoads);
         }
 

@@ -41,7 +41,11 @@ class LeftoverCleanupTest extends RealFileSystemTest {
     private static final String HEX = "0123456789ab";
 
     /** The way a cleanup is asked for. */
-    enum Entry { API, COPY_TREE, REFLINK_CP }
+    enum Entry {
+        API,
+        COPY_TREE,
+        REFLINK_CP
+    }
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Entry.class)
@@ -57,14 +61,14 @@ class LeftoverCleanupTest extends RealFileSystemTest {
         Path directory = Files.createDirectory(dir.resolve(".dir.reflink4j-" + HEX + ".tmp"));
         List<Path> lookAlikes = new ArrayList<>();
         for (String name : List.of(
-                ".target.reflink4j-0123456789a.tmp",      // 11 digits
-                ".target.reflink4j-0123456789abc.tmp",    // 13 digits
-                ".target.reflink4j-0123456789AB.tmp",     // uppercase
-                ".target.reflink4j-0123456789ag.tmp",     // not hex
-                "target.reflink4j-" + HEX + ".tmp",       // no leading dot
-                ".target.reflink4j-" + HEX + ".tmp~",     // something after
-                ".target.reflink4j-" + HEX,               // no .tmp
-                "..reflink4j-" + HEX + ".tmp",            // no name at all
+                ".target.reflink4j-0123456789a.tmp", // 11 digits
+                ".target.reflink4j-0123456789abc.tmp", // 13 digits
+                ".target.reflink4j-0123456789AB.tmp", // uppercase
+                ".target.reflink4j-0123456789ag.tmp", // not hex
+                "target.reflink4j-" + HEX + ".tmp", // no leading dot
+                ".target.reflink4j-" + HEX + ".tmp~", // something after
+                ".target.reflink4j-" + HEX, // no .tmp
+                "..reflink4j-" + HEX + ".tmp", // no name at all
                 "." + "n".repeat(201) + ".reflink4j-" + HEX + ".tmp")) { // longer than reflink4j ever keeps
             lookAlikes.add(write(dir, name));
         }
@@ -92,7 +96,9 @@ class LeftoverCleanupTest extends RealFileSystemTest {
         assertFalse(Files.exists(dead, LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(deadLong, LinkOption.NOFOLLOW_LINKS));
         for (Map.Entry<Path, Object> kept : inodes.entrySet()) {
-            assertEquals(kept.getValue(), Files.getAttribute(kept.getKey(), "unix:ino", LinkOption.NOFOLLOW_LINKS),
+            assertEquals(
+                    kept.getValue(),
+                    Files.getAttribute(kept.getKey(), "unix:ino", LinkOption.NOFOLLOW_LINKS),
                     kept.getKey() + " was touched");
         }
         assertTrue(Files.isSymbolicLink(link));
@@ -122,7 +128,8 @@ class LeftoverCleanupTest extends RealFileSystemTest {
         KilledCopyTest.awaitOlderThanGrace(asSource, asTarget);
 
         // recovering what a killed copy wrote: the leftover is the source
-        CommandRun recover = CommandRun.reflink("cp", asSource.toString(), dir.resolve("recovered").toString());
+        CommandRun recover = CommandRun.reflink(
+                "cp", asSource.toString(), dir.resolve("recovered").toString());
         assertEquals(0, recover.exitCode(), recover.stderr());
         assertEquals("", recover.stderr());
         assertArrayEquals(sourceBytes, Files.readAllBytes(dir.resolve("recovered")));
@@ -167,7 +174,8 @@ class LeftoverCleanupTest extends RealFileSystemTest {
             }
             case REFLINK_CP -> {
                 Path file = writeRandomFile(directoryOn(TestFileSystem.EXT4).resolve(round), 4096, 8);
-                CommandRun run = CommandRun.reflink("cp", file.toString(), dir.resolve(round).toString());
+                CommandRun run = CommandRun.reflink(
+                        "cp", file.toString(), dir.resolve(round).toString());
                 assertEquals(0, run.exitCode(), run.stderr());
                 assertSameContent(file, dir.resolve(round));
                 List<Path> said = new ArrayList<>();
@@ -189,8 +197,14 @@ class LeftoverCleanupTest extends RealFileSystemTest {
      * Returns once the lock is held.
      */
     private static Process lock(Path file) throws IOException {
-        Process holder = new ProcessBuilder("bash", "-c", "exec 9<\"$1\" && flock -x 9 && echo locked && exec sleep 600",
-                "bash", file.toString()).redirectErrorStream(true).start();
+        Process holder = new ProcessBuilder(
+                        "bash",
+                        "-c",
+                        "exec 9<\"$1\" && flock -x 9 && echo locked && exec sleep 600",
+                        "bash",
+                        file.toString())
+                .redirectErrorStream(true)
+                .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
         if (!"locked".equals(line)) {

@@ -52,7 +52,9 @@ class LoadTest extends RealFileSystemTest {
                     + " (\\d+) failures");
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void thousandsOfMixedOperations_fromManyThreads_loseNothing(TestFileSystem fs) {
         Path dir = directoryOn(fs);
         int operations = Integer.getInteger("reflink4j.load.operations", OPERATIONS);
@@ -62,8 +64,13 @@ class LoadTest extends RealFileSystemTest {
 
         ForkedJvm.Result run = ForkedJvm.of(LoadWorkload.class)
                 .jvmOptions("-Xmx" + HEAP, "-XX:MaxDirectMemorySize=" + HEAP, "-XX:+ExitOnOutOfMemoryError")
-                .run(Math.max(300, operations / 20), dir.toString(), Long.toString(seed), Integer.toString(operations),
-                        Integer.toString(threads), Integer.toString(rounds));
+                .run(
+                        Math.max(300, operations / 20),
+                        dir.toString(),
+                        Long.toString(seed),
+                        Integer.toString(operations),
+                        Integer.toString(threads),
+                        Integer.toString(rounds));
 
         System.out.println(run.output().strip());
         assertEquals(0, run.exitCode(), run.output());

@@ -64,16 +64,19 @@ final class LoadWorker {
     /** A clone into a new file, through one of the five ways a caller can ask for it. */
     private void cloneNew(int s, int i) throws IOException {
         Path target = own.resolve("clone-" + i);
-        CopyResult result = wholeFileCopy(s, target, random.nextBoolean() ? ReflinkCopyOption.ALWAYS
-                : ReflinkCopyOption.AUTO);
+        CopyResult result =
+                wholeFileCopy(s, target, random.nextBoolean() ? ReflinkCopyOption.ALWAYS : ReflinkCopyOption.AUTO);
         checkClone(s, target, result, i);
         Files.delete(target);
     }
 
     /** The worker's own existing target (of another size), replaced with REPLACE_EXISTING. */
     private void replaceOwn(int s, int i) throws IOException {
-        CopyResult result = wholeFileCopy(s, replaced, random.nextBoolean() ? ReflinkCopyOption.ALWAYS
-                : ReflinkCopyOption.AUTO, StandardCopyOption.REPLACE_EXISTING);
+        CopyResult result = wholeFileCopy(
+                s,
+                replaced,
+                random.nextBoolean() ? ReflinkCopyOption.ALWAYS : ReflinkCopyOption.AUTO,
+                StandardCopyOption.REPLACE_EXISTING);
         checkClone(s, replaced, result, i);
     }
 
@@ -87,8 +90,11 @@ final class LoadWorker {
             load.concurrentReplacements.incrementAndGet();
         }
         try {
-            wholeFileCopy(s, load.sharedTargets[t], random.nextBoolean() ? ReflinkCopyOption.ALWAYS
-                    : ReflinkCopyOption.AUTO, StandardCopyOption.REPLACE_EXISTING);
+            wholeFileCopy(
+                    s,
+                    load.sharedTargets[t],
+                    random.nextBoolean() ? ReflinkCopyOption.ALWAYS : ReflinkCopyOption.AUTO,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             load.replacing[t].decrementAndGet();
         }
@@ -134,10 +140,11 @@ final class LoadWorker {
         }
         long effective = Math.min(length, Math.max(0, source.length - from));
         CopyResult result = Reflink.partial(load.sourcePaths[s], from, ranges, to, length, mode);
-        if (result.bytes() != effective || mode == ReflinkCopyOption.ALWAYS && result.clonedBytes() != effective
+        if (result.bytes() != effective
+                || mode == ReflinkCopyOption.ALWAYS && result.clonedBytes() != effective
                 || mode == ReflinkCopyOption.NEVER && result.clonedBytes() != 0) {
-            throw new AssertionError(mode + " [" + from + ", +" + length + ") to " + to + ": " + result
-                    + ", expected " + effective + " bytes");
+            throw new AssertionError(mode + " [" + from + ", +" + length + ") to " + to + ": " + result + ", expected "
+                    + effective + " bytes");
         }
         if (effective > 0) {
             byte[] model = Arrays.copyOf(rangesModel, (int) Math.max(rangesModel.length, to + effective));
@@ -155,13 +162,17 @@ final class LoadWorker {
     private void tree(int i) throws IOException {
         Path target = own.resolve("tree-" + i);
         ReflinkCopyOption mode = random.nextBoolean() ? ReflinkCopyOption.ALWAYS : ReflinkCopyOption.AUTO;
-        TreeCopySummary summary = Reflink.copyTree(load.treeSource, target,
+        TreeCopySummary summary = Reflink.copyTree(
+                load.treeSource,
+                target,
                 TreeCopy.options().parallelism(1 + random.nextInt(3)).copyOptions(mode));
         long bytes = load.treeFiles.values().stream().mapToLong(b -> b.length).sum();
-        if (!summary.succeeded() || summary.files() != load.treeFiles.size() || summary.clonedBytes() != bytes
+        if (!summary.succeeded()
+                || summary.files() != load.treeFiles.size()
+                || summary.clonedBytes() != bytes
                 || summary.copiedBytes() != 0) {
-            throw new AssertionError(mode + ": " + summary + ", expected " + load.treeFiles.size() + " files, "
-                    + bytes + " bytes cloned");
+            throw new AssertionError(mode + ": " + summary + ", expected " + load.treeFiles.size() + " files, " + bytes
+                    + " bytes cloned");
         }
         for (Map.Entry<String, byte[]> file : load.treeFiles.entrySet()) {
             load.verify(target.resolve(file.getKey()), file.getValue(), "tree copy");
@@ -175,8 +186,8 @@ final class LoadWorker {
      */
     private void dedupe(int s, int i) throws IOException {
         Path copy = own.resolve("dedupe");
-        CopyResult copied = Reflink.copy(load.sourcePaths[s], copy, ReflinkCopyOption.NEVER,
-                StandardCopyOption.REPLACE_EXISTING);
+        CopyResult copied =
+                Reflink.copy(load.sourcePaths[s], copy, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
         if (copied.clonedBytes() != 0) {
             throw new AssertionError("NEVER cloned: " + copied);
         }
@@ -189,10 +200,11 @@ final class LoadWorker {
         }
         DedupeResult result = Reflink.dedupe(load.sourcePaths[s], copy);
         long size = load.sources[s].length;
-        if (result.bytesCompared() != size || result.differs() != change
+        if (result.bytesCompared() != size
+                || result.differs() != change
                 || (change ? result.bytesDeduplicated() > size - 1 : result.bytesDeduplicated() != size)) {
-            throw new AssertionError((change ? "one byte changed: " : "identical: ") + result + " for "
-                    + size + " bytes");
+            throw new AssertionError(
+                    (change ? "one byte changed: " : "identical: ") + result + " for " + size + " bytes");
         }
         load.verify(copy, expected, "deduplicated copy");
         load.verify(load.sourcePaths[s], load.sources[s], "deduplicated source");
@@ -205,8 +217,10 @@ final class LoadWorker {
     private void never(int s, int i) throws IOException {
         Path target = own.resolve("never");
         CopyResult result = wholeFileCopy(s, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
-        if (result != null && (result.clonedBytes() != 0 || result.method() == CopyMethod.CLONE
-                || result.bytes() != load.sources[s].length)) {
+        if (result != null
+                && (result.clonedBytes() != 0
+                        || result.method() == CopyMethod.CLONE
+                        || result.bytes() != load.sources[s].length)) {
             throw new AssertionError("NEVER: " + result);
         }
         load.verify(target, load.sources[s], "NEVER copy");
@@ -240,8 +254,10 @@ final class LoadWorker {
 
     private void checkClone(int s, Path target, CopyResult result, int i) throws IOException {
         long size = load.sources[s].length;
-        if (result != null && (result.bytes() != size || result.clonedBytes() != size
-                || size > 0 && result.method() != CopyMethod.CLONE)) {
+        if (result != null
+                && (result.bytes() != size
+                        || result.clonedBytes() != size
+                        || size > 0 && result.method() != CopyMethod.CLONE)) {
             throw new AssertionError("not a clone of the whole " + size + " bytes: " + result);
         }
         load.verify(target, load.sources[s], "clone");
@@ -262,8 +278,8 @@ final class LoadWorker {
     private void extentsShared(Path file, boolean shared) {
         boolean as = shared ? Extents.allShared(file) : Extents.noneShared(file);
         if (!as) {
-            throw new AssertionError(file + " should " + (shared ? "share all its" : "share none of its")
-                    + " extents: " + Extents.of(file));
+            throw new AssertionError(file + " should " + (shared ? "share all its" : "share none of its") + " extents: "
+                    + Extents.of(file));
         }
         load.extentChecks.incrementAndGet();
     }

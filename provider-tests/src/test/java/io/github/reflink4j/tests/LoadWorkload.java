@@ -31,15 +31,34 @@ import java.util.stream.Stream;
 public final class LoadWorkload {
     static final int BLOCK = 4096;
     /** Sizes of the source files: empty, around one block, unaligned, up to just over 1 MiB. */
-    private static final int[] SOURCE_SIZES = {0, 1, 4095, 4096, 4097, 3 * BLOCK + 17, 64 << 10, (100 << 10) + 5,
-        256 << 10, (512 << 10) + 1, 1 << 20, (1 << 20) + 4095};
+    private static final int[] SOURCE_SIZES = {
+        0,
+        1,
+        4095,
+        4096,
+        4097,
+        3 * BLOCK + 17,
+        64 << 10,
+        (100 << 10) + 5,
+        256 << 10,
+        (512 << 10) + 1,
+        1 << 20,
+        (1 << 20) + 4095
+    };
+
     static final int SHARED_TARGETS = 3;
     /** One filefrag look in so many clones: it forks a process. */
     static final int EXTENT_SAMPLE = 25;
 
     /** The kinds of operation, with their weight in the mix. */
     enum Kind {
-        CLONE(24), REPLACE(10), REPLACE_SHARED(18), RANGE(20), TREE(4), DEDUPE(10), NEVER(14);
+        CLONE(24),
+        REPLACE(10),
+        REPLACE_SHARED(18),
+        RANGE(20),
+        TREE(4),
+        DEDUPE(10),
+        NEVER(14);
 
         final int weight;
 
@@ -48,7 +67,8 @@ public final class LoadWorkload {
         }
 
         static Kind pick(Random random) {
-            int n = random.nextInt(Arrays.stream(values()).mapToInt(k -> k.weight).sum());
+            int n = random.nextInt(
+                    Arrays.stream(values()).mapToInt(k -> k.weight).sum());
             for (Kind kind : values()) {
                 n -= kind.weight;
                 if (n < 0) {
@@ -149,7 +169,8 @@ public final class LoadWorkload {
         List<String> descriptorsAfter = openFiles();
         LinkedHashSet<String> leaked = new LinkedHashSet<>(descriptorsAfter);
         leaked.removeAll(descriptorsBefore);
-        leaked.addAll(descriptorsAfter.stream().filter(fd -> fd.startsWith(dir + "/")).toList());
+        leaked.addAll(
+                descriptorsAfter.stream().filter(fd -> fd.startsWith(dir + "/")).toList());
         if (!leaked.isEmpty()) {
             load.fail("descriptors left open: " + leaked);
         }
@@ -158,16 +179,34 @@ public final class LoadWorkload {
         for (Kind kind : Kind.values()) {
             long n = load.operations.get(kind.ordinal());
             total += n;
-            kinds.append(kinds.length() == 0 ? "" : ", ").append(kind.name().toLowerCase()).append(' ').append(n);
+            kinds.append(kinds.length() == 0 ? "" : ", ")
+                    .append(kind.name().toLowerCase())
+                    .append(' ')
+                    .append(n);
         }
-        System.out.printf("load: %s, %d threads, %d operations (%s), %d rounds of %d threads replacing one target"
+        System.out.printf(
+                "load: %s, %d threads, %d operations (%s), %d rounds of %d threads replacing one target"
                         + " (%d replacements overlapped another), %d bytes verified, %d extent checks,"
                         + " %d descriptors leaked (%d open files before, %d after), heap after GC %.1f MiB before,"
                         + " %.1f MiB after (max %d MiB), %.1f s, seed %d, %d failures%n",
-                Files.getFileStore(dir).type(), threads, total, kinds, rounds, threads,
-                load.concurrentReplacements.get(), load.bytesVerified.get(), load.extentChecks.get(), leaked.size(),
-                descriptorsBefore.size(), descriptorsAfter.size(), heapBefore / 1048576.0, heapAfter / 1048576.0,
-                Runtime.getRuntime().maxMemory() >> 20, seconds, seed, load.failures.size());
+                Files.getFileStore(dir).type(),
+                threads,
+                total,
+                kinds,
+                rounds,
+                threads,
+                load.concurrentReplacements.get(),
+                load.bytesVerified.get(),
+                load.extentChecks.get(),
+                leaked.size(),
+                descriptorsBefore.size(),
+                descriptorsAfter.size(),
+                heapBefore / 1048576.0,
+                heapAfter / 1048576.0,
+                Runtime.getRuntime().maxMemory() >> 20,
+                seconds,
+                seed,
+                load.failures.size());
         synchronized (load.failures) {
             load.failures.stream().limit(3).forEach(System.out::println);
         }
@@ -271,7 +310,6 @@ public final class LoadWorkload {
         return out.toString();
     }
 
-
     static void deleteTree(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
@@ -282,13 +320,13 @@ public final class LoadWorkload {
 
     /** SHA-256 as hex, to recognise which source a file holds. */
     static final class Digests {
-        private Digests() {
-        }
+        private Digests() {}
 
         static String of(byte[] bytes) {
             try {
-                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(bytes));
+                return java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(bytes));
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }

@@ -33,7 +33,8 @@ class ModulePathTest extends RealFileSystemTest {
         String output = runOnTheModulePath(dir, "--enable-native-access=io.github.reflink4j,ALL-UNNAMED");
 
         assertTrue(output.contains("module io.github.reflink4j"), output);
-        assertTrue(output.contains("binding " + (Runtime.version().feature() >= 22 ? "java.lang.foreign" : "jnr-ffi")),
+        assertTrue(
+                output.contains("binding " + (Runtime.version().feature() >= 22 ? "java.lang.foreign" : "jnr-ffi")),
                 output);
         assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
     }
@@ -47,8 +48,8 @@ class ModulePathTest extends RealFileSystemTest {
     void onTheModulePath_foreignBindingDeniedNativeAccess_autoFallsBackToJnrFfi() throws Exception {
         assumeTrue(Runtime.version().feature() >= 24, "--illegal-native-access=deny needs JDK 24+");
         Path dir = directoryOn(TestFileSystem.BTRFS);
-        String output = runOnTheModulePath(dir, "--illegal-native-access=deny",
-                "--enable-native-access=org.jnrproject.jffi");
+        String output =
+                runOnTheModulePath(dir, "--illegal-native-access=deny", "--enable-native-access=org.jnrproject.jffi");
 
         assertTrue(output.contains("binding jnr-ffi"), output);
         assertTrue(Extents.allShared(dir.resolve("target")), output + Extents.of(dir.resolve("target")));
@@ -72,11 +73,19 @@ class ModulePathTest extends RealFileSystemTest {
             }
         }
         Path source = writeRandomFile(dir.resolve("source"), 1 << 20, 1);
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
         command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-p", String.join(File.pathSeparator, modulePath), "--add-modules", "io.github.reflink4j",
-                "-cp", String.join(File.pathSeparator, classPath), Program.class.getName(),
-                source.toString(), dir.resolve("target").toString()));
+        command.addAll(List.of(
+                "-p",
+                String.join(File.pathSeparator, modulePath),
+                "--add-modules",
+                "io.github.reflink4j",
+                "-cp",
+                String.join(File.pathSeparator, classPath),
+                Program.class.getName(),
+                source.toString(),
+                dir.resolve("target").toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("REFLINK4J_BINDING");
         Process process = builder.start();

@@ -2,7 +2,6 @@ package io.github.reflink4j.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -32,7 +31,9 @@ class MultiDestinationDedupeTest extends RealFileSystemTest {
     private static final int SIZE = 1 << 20;
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void oneRequest_sharesTheIdenticalDestinations_tellsTheDifferingOne_andRefusesOnlyTheBadOnes(TestFileSystem fs)
             throws IOException, NativeException {
         Path dir = directoryOn(fs);

@@ -3,8 +3,8 @@ package io.github.reflink4j.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -101,13 +101,16 @@ class NioContractTest extends RealFileSystemTest {
         for (Path plain : new Path[] {file, missing, dangling}) {
             Path same = wrapped.resolve(plain.getFileName().toString());
             assertEquals(Files.exists(plain), Files.exists(same), plain.toString());
-            assertEquals(Files.exists(plain, java.nio.file.LinkOption.NOFOLLOW_LINKS),
-                    Files.exists(same, java.nio.file.LinkOption.NOFOLLOW_LINKS), plain.toString());
+            assertEquals(
+                    Files.exists(plain, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    Files.exists(same, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    plain.toString());
             assertEquals(Files.notExists(plain), Files.notExists(same), plain.toString());
             assertEquals(Files.isRegularFile(plain), Files.isRegularFile(same), plain.toString());
             assertEquals(Files.isDirectory(plain), Files.isDirectory(same), plain.toString());
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 20,
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Runtime.version().feature() >= 20,
                 "FileSystemProvider.exists exists from JDK 20 on; before, Files.exists builds an exception "
                         + "for a missing file on every provider");
         Path wrappedMissing = wrapped.resolve("missing");
@@ -131,15 +134,21 @@ class NioContractTest extends RealFileSystemTest {
                 recording.dump(dump);
                 thrown = jdk.jfr.consumer.RecordingFile.readAllEvents(dump).stream()
                         .filter(e -> e.getThread() != null
-                                && e.getThread().getJavaThreadId() == Thread.currentThread().getId())
-                        .map(e -> String.valueOf(e.getString("message"))).toList();
+                                && e.getThread().getJavaThreadId()
+                                        == Thread.currentThread().getId())
+                        .map(e -> String.valueOf(e.getString("message")))
+                        .toList();
             } finally {
                 Files.delete(dump);
             }
         }
-        assertEquals(1, thrown.stream().filter(CANARY::equals).count(),
+        assertEquals(
+                1,
+                thrown.stream().filter(CANARY::equals).count(),
                 "JFR did not record the test's own exception, so it cannot count the others: " + thrown);
-        assertEquals(List.of(CANARY), thrown,
+        assertEquals(
+                List.of(CANARY),
+                thrown,
                 "exceptions built by 100 Files.exists and Files.isRegularFile of a missing wrapped path");
     }
 }

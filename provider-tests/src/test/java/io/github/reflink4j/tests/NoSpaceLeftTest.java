@@ -50,7 +50,9 @@ class NoSpaceLeftTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "ext4 to a full tmpfs, {0}")
-    @EnumSource(value = ReflinkCopyOption.class, names = {"AUTO", "NEVER"})
+    @EnumSource(
+            value = ReflinkCopyOption.class,
+            names = {"AUTO", "NEVER"})
     void noSpace_newTarget_failsWithEnospc_andIsRemoved(ReflinkCopyOption mode) throws IOException {
         Path source = writeRandomFile(directoryOn(TestFileSystem.EXT4).resolve("source"), SOURCE_SIZE, 1);
         byte[] sourceBefore = Files.readAllBytes(source);
@@ -67,7 +69,9 @@ class NoSpaceLeftTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "ext4 to a full tmpfs, {0}")
-    @EnumSource(value = ReflinkCopyOption.class, names = {"AUTO", "NEVER"})
+    @EnumSource(
+            value = ReflinkCopyOption.class,
+            names = {"AUTO", "NEVER"})
     void noSpace_replacingExistingTarget_leavesItWhollyOld(ReflinkCopyOption mode) throws IOException {
         Path source = writeRandomFile(directoryOn(TestFileSystem.EXT4).resolve("source"), SOURCE_SIZE, 2);
         Path target = writeRandomFile(full.resolve("target"), 100_000, 3);

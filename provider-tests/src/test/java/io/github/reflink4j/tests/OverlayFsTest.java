@@ -80,9 +80,11 @@ class OverlayFsTest extends RealFileSystemTest {
             assertEquals(CopyResult.cloned(SIZE), result);
             assertArrayEquals(Files.readAllBytes(lowerFile), Files.readAllBytes(target));
             assertTrue(Extents.allShared(target), "filefrag: " + Extents.of(target));
-            assertTrue(Extents.allShared(lowerFile), "the lower layer's file shares its blocks with the clone: "
-                    + Extents.of(lowerFile));
-            assertFalse(Files.exists(overlay.upper().resolve("image/lib.so")),
+            assertTrue(
+                    Extents.allShared(lowerFile),
+                    "the lower layer's file shares its blocks with the clone: " + Extents.of(lowerFile));
+            assertFalse(
+                    Files.exists(overlay.upper().resolve("image/lib.so")),
                     "the source was copied up, though it was only read");
             assertTrue(Files.isRegularFile(overlay.upper().resolve("lib-copy.so")), "the clone is in the upper layer");
             assertEquals(lowerHash, NothingLost.sha256(source), "the source changed");
@@ -167,7 +169,8 @@ class OverlayFsTest extends RealFileSystemTest {
             DedupeResult result = Reflink.dedupe(source, target);
 
             assertEquals(new DedupeResult(SIZE, SIZE, false), result);
-            assertTrue(Files.isRegularFile(overlay.upper().resolve("base.bin")),
+            assertTrue(
+                    Files.isRegularFile(overlay.upper().resolve("base.bin")),
                     "opening the target for writing copies it up");
             assertTrue(Extents.allShared(target), "filefrag: " + Extents.of(target));
             assertEquals(hash, NothingLost.sha256(target));
@@ -191,9 +194,12 @@ class OverlayFsTest extends RealFileSystemTest {
             assertArrayEquals(Files.readAllBytes(lowerFile), Files.readAllBytes(copiedUp));
             // every whole block is shared; xfs copies the partial last block, btrfs shares it too
             long lastWholeBlock = SIZE / 4096 - 1;
-            assertTrue(Extents.blockShared(copiedUp, 0) && Extents.blockShared(copiedUp, lastWholeBlock),
+            assertTrue(
+                    Extents.blockShared(copiedUp, 0) && Extents.blockShared(copiedUp, lastWholeBlock),
                     "the copy-up copied the data: " + Extents.of(copiedUp));
-            assertEquals(fs.layers() == TestFileSystem.BTRFS, Extents.allShared(copiedUp),
+            assertEquals(
+                    fs.layers() == TestFileSystem.BTRFS,
+                    Extents.allShared(copiedUp),
                     "the partial last block: " + Extents.of(copiedUp));
         }
     }
@@ -207,16 +213,22 @@ class OverlayFsTest extends RealFileSystemTest {
             writeRandomFile(root.resolve("app/a/written-in-the-container.bin"), 200_000, 8);
             long data = 100_000 + 300_000 + (1 << 20) + 50_000 + 200_000;
 
-            TreeCopySummary summary = Reflink.copyTree(root.resolve("app"), root.resolve("app-copy"),
-                    StandardCopyOption.COPY_ATTRIBUTES, ReflinkCopyOption.ALWAYS);
+            TreeCopySummary summary = Reflink.copyTree(
+                    root.resolve("app"),
+                    root.resolve("app-copy"),
+                    StandardCopyOption.COPY_ATTRIBUTES,
+                    ReflinkCopyOption.ALWAYS);
 
             assertTrue(summary.succeeded(), summary.failures().toString());
             assertEquals(6, summary.files());
             assertEquals(data, summary.clonedBytes());
             assertEquals(0, summary.copiedBytes());
-            for (String file : new String[] {"top.bin", "a/mid.bin", "a/b/c/deep.bin", "read-only/inside.bin",
-                    "a/written-in-the-container.bin"}) {
-                assertSameContent(root.resolve("app").resolve(file), root.resolve("app-copy").resolve(file));
+            for (String file : new String[] {
+                "top.bin", "a/mid.bin", "a/b/c/deep.bin", "read-only/inside.bin", "a/written-in-the-container.bin"
+            }) {
+                assertSameContent(
+                        root.resolve("app").resolve(file),
+                        root.resolve("app-copy").resolve(file));
                 assertTrue(Extents.allShared(root.resolve("app-copy").resolve(file)), file);
             }
             assertFalse(Files.exists(overlay.upper().resolve("app/a/b/c/deep.bin")), "a source was copied up");
@@ -231,8 +243,11 @@ class OverlayFsTest extends RealFileSystemTest {
         CommandRun run = CommandRun.reflink("probe", "--json", dir.toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
-        JsonObject answer = JsonParser.parseString(run.stdout()).getAsJsonObject()
-                .getAsJsonArray("directories").get(0).getAsJsonObject();
+        JsonObject answer = JsonParser.parseString(run.stdout())
+                .getAsJsonObject()
+                .getAsJsonArray("directories")
+                .get(0)
+                .getAsJsonObject();
         assertEquals("overlay", answer.get("filesystem").getAsString(), run.stdout());
         assertTrue(answer.get("reflink").getAsBoolean(), run.stdout());
     }
@@ -248,7 +263,8 @@ class OverlayFsTest extends RealFileSystemTest {
         CommandRun run = CommandRun.reflink("du", "--json", dir.resolve("tree").toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
-        JsonObject total = JsonParser.parseString(run.stdout()).getAsJsonObject().getAsJsonObject("total");
+        JsonObject total =
+                JsonParser.parseString(run.stdout()).getAsJsonObject().getAsJsonObject("total");
         assertEquals(3L << 20, total.get("size").getAsLong(), run.stdout());
         assertEquals(2L << 20, total.get("shared").getAsLong(), run.stdout());
         assertTrue(Extents.allShared(dir.resolve("tree/clone.bin")) && Extents.allShared(source));
@@ -265,10 +281,10 @@ class OverlayFsTest extends RealFileSystemTest {
             Path upperSource = writeRandomFile(root.resolve("written.bin"), SIZE, 12);
             NothingLost before = NothingLost.snapshot(overlay.lower(), overlay.upper());
 
-            ReflinkFailedException ofUpper = assertThrows(ReflinkFailedException.class,
-                    () -> Reflink.always(upperSource, root.resolve("a")));
-            ReflinkFailedException ofLower = assertThrows(ReflinkFailedException.class,
-                    () -> Reflink.always(lowerSource, root.resolve("b")));
+            ReflinkFailedException ofUpper =
+                    assertThrows(ReflinkFailedException.class, () -> Reflink.always(upperSource, root.resolve("a")));
+            ReflinkFailedException ofLower =
+                    assertThrows(ReflinkFailedException.class, () -> Reflink.always(lowerSource, root.resolve("b")));
 
             assertEquals("EOPNOTSUPP", ofUpper.errnoName().replace("ENOTSUP", "EOPNOTSUPP"), ofUpper.toString());
             assertEquals("EXDEV", ofLower.errnoName(), "the lower file is on " + fs.layers() + ", the target on ext4");

@@ -30,12 +30,16 @@ class OverlayMountTest extends RealFileSystemTest {
         AssertionError failure;
         try (FileChannel open = FileChannel.open(file)) {
             failure = assertThrows(AssertionError.class, overlay::close);
-            assertNotEquals(0, Shell.exec("mountpoint -q \"$1\"", root.toString()).exitCode(),
+            assertNotEquals(
+                    0,
+                    Shell.exec("mountpoint -q \"$1\"", root.toString()).exitCode(),
                     root + " is still a mount point while the file is open");
         }
 
-        assertTrue(failure.getMessage().contains("cannot unmount the overlay at " + root)
-                && failure.getMessage().contains("detached it (umount -l)"), failure.getMessage());
+        assertTrue(
+                failure.getMessage().contains("cannot unmount the overlay at " + root)
+                        && failure.getMessage().contains("detached it (umount -l)"),
+                failure.getMessage());
         assertNotEquals(0, Shell.exec("mountpoint -q \"$1\"", root.toString()).exitCode(), root + " is still mounted");
     }
 }

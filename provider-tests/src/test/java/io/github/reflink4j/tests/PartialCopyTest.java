@@ -31,7 +31,9 @@ class PartialCopyTest extends RealFileSystemTest {
     private static final int SOURCE_SIZE = 64 * BLOCK + 300;
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void alignedRange_always_clonesExactlyThoseBlocks(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SOURCE_SIZE, 1);
@@ -42,8 +44,12 @@ class PartialCopyTest extends RealFileSystemTest {
 
         assertEquals(CopyResult.cloned(16 * BLOCK), result);
         assertArrayEquals(expected, Files.readAllBytes(target));
-        assertTrue(Extents.blockShared(target, 4) && Extents.blockShared(target, 19), Extents.of(target).toString());
-        assertFalse(Extents.blockShared(target, 3) || Extents.blockShared(target, 20), Extents.of(target).toString());
+        assertTrue(
+                Extents.blockShared(target, 4) && Extents.blockShared(target, 19),
+                Extents.of(target).toString());
+        assertFalse(
+                Extents.blockShared(target, 3) || Extents.blockShared(target, 20),
+                Extents.of(target).toString());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -54,7 +60,8 @@ class PartialCopyTest extends RealFileSystemTest {
         Path target = writeRandomFile(dir.resolve("target"), 32 * BLOCK, 4);
         byte[] before = Files.readAllBytes(target);
 
-        ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
+        ReflinkFailedException e = assertThrows(
+                ReflinkFailedException.class,
                 () -> Reflink.partial(source, 100, target, 100, 5 * BLOCK, ReflinkCopyOption.ALWAYS));
 
         assertEquals(fs.clones() ? "EINVAL" : "EOPNOTSUPP", e.errnoName().replace("ENOTSUP", "EOPNOTSUPP"));
@@ -78,14 +85,18 @@ class PartialCopyTest extends RealFileSystemTest {
         assertEquals(length, result.bytes());
         if (fs.clones()) {
             assertEquals(9 * BLOCK, result.clonedBytes(), "the whole blocks inside the range");
-            assertTrue(Extents.blockShared(target, 7) && Extents.blockShared(target, 15), Extents.of(target).toString());
+            assertTrue(
+                    Extents.blockShared(target, 7) && Extents.blockShared(target, 15),
+                    Extents.of(target).toString());
         } else {
             assertEquals(0, result.clonedBytes());
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void aRangeToTheSourcesUnalignedEnd_insideALongerTarget_auto_clonesTheWholeBlocks_andCopiesTheTail(
             TestFileSystem fs) throws IOException {
         // the kernel clones a partial last block only where it ends both files: here it would not
@@ -99,7 +110,9 @@ class PartialCopyTest extends RealFileSystemTest {
         assertArrayEquals(expected, Files.readAllBytes(target));
         assertEquals(5 * BLOCK + 100, result.bytes());
         assertEquals(5 * BLOCK, result.clonedBytes(), "the five whole blocks are cloned, the 100-byte tail copied");
-        assertTrue(Extents.blockShared(target, 1) && Extents.blockShared(target, 5), Extents.of(target).toString());
+        assertTrue(
+                Extents.blockShared(target, 1) && Extents.blockShared(target, 5),
+                Extents.of(target).toString());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -136,12 +149,14 @@ class PartialCopyTest extends RealFileSystemTest {
             CopyResult result = Reflink.partial(source, 60 * BLOCK, target, 0, 1 << 30, mode);
 
             byte[] all = Files.readAllBytes(source);
-            assertArrayEquals(Arrays.copyOfRange(all, 60 * BLOCK, all.length), Files.readAllBytes(target), mode.toString());
+            assertArrayEquals(
+                    Arrays.copyOfRange(all, 60 * BLOCK, all.length), Files.readAllBytes(target), mode.toString());
             assertEquals(SOURCE_SIZE - 60 * BLOCK, result.bytes(), mode.toString());
             assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
         }
-        assertEquals(CopyResult.none(), Reflink.partial(source, SOURCE_SIZE + 5, dir.resolve("nothing"), 0, 10,
-                ReflinkCopyOption.AUTO));
+        assertEquals(
+                CopyResult.none(),
+                Reflink.partial(source, SOURCE_SIZE + 5, dir.resolve("nothing"), 0, 10, ReflinkCopyOption.AUTO));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -152,13 +167,15 @@ class PartialCopyTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         long[][] bad = {{-1, 0, 10}, {0, -1, 10}, {0, 0, -1}, {Long.MAX_VALUE - 5, 0, 10}, {0, Long.MAX_VALUE, 1}};
         for (long[] range : bad) {
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> Reflink.partial(source, range[0], target, range[1], range[2], ReflinkCopyOption.AUTO),
                     Arrays.toString(range));
             try (FileChannel in = FileChannel.open(source);
-                 FileChannel out = FileChannel.open(dir.resolve("channel-target"), StandardOpenOption.CREATE,
-                         StandardOpenOption.WRITE)) {
-                assertThrows(IllegalArgumentException.class,
+                    FileChannel out = FileChannel.open(
+                            dir.resolve("channel-target"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                assertThrows(
+                        IllegalArgumentException.class,
                         () -> Reflink.partial(in, range[0], out, range[1], range[2], ReflinkCopyOption.AUTO));
                 assertEquals(0, out.size());
             }
@@ -173,7 +190,8 @@ class PartialCopyTest extends RealFileSystemTest {
         Path file = writeRandomFile(dir.resolve("file"), 16 * BLOCK, 11);
         byte[] before = Files.readAllBytes(file);
 
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Reflink.partial(file, 0, file, BLOCK, 4 * BLOCK, ReflinkCopyOption.AUTO));
         assertArrayEquals(before, Files.readAllBytes(file));
 

@@ -44,7 +44,9 @@ class PortableCopyOnJimfsTest {
 
     @BeforeEach
     void openJimfs() {
-        jimfs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setAttributeViews("basic", "posix").build());
+        jimfs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "posix")
+                .build());
     }
 
     @AfterEach
@@ -86,8 +88,8 @@ class PortableCopyOnJimfsTest {
         byte[] old = randomBytes(300, 3);
         Path target = Files.write(jimfs.getPath("/target"), old);
 
-        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
-                () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER));
+        FileAlreadyExistsException e = assertThrows(
+                FileAlreadyExistsException.class, () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER));
 
         assertEquals(target.toString(), e.getFile());
         assertArrayEquals(old, Files.readAllBytes(target));
@@ -112,8 +114,8 @@ class PortableCopyOnJimfsTest {
         byte[] data = randomBytes(5000, 6);
         Path source = Files.write(jimfs.getPath("/source"), data);
 
-        CopyResult result = Reflink.copy(source, jimfs.getPath("/./source"), ReflinkCopyOption.NEVER,
-                StandardCopyOption.REPLACE_EXISTING);
+        CopyResult result = Reflink.copy(
+                source, jimfs.getPath("/./source"), ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING);
 
         assertEquals(CopyMethod.NONE, result.method());
         assertEquals(0, result.bytes());
@@ -155,8 +157,8 @@ class PortableCopyOnJimfsTest {
             Path source = Files.write(basicOnly.getPath("/source"), data);
             Path target = basicOnly.getPath("/target");
 
-            CopyResult result = Reflink.copy(source, target, ReflinkCopyOption.NEVER,
-                    StandardCopyOption.COPY_ATTRIBUTES);
+            CopyResult result =
+                    Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.COPY_ATTRIBUTES);
 
             assertEquals(data.length, result.bytes());
             assertArrayEquals(data, Files.readAllBytes(target));
@@ -171,8 +173,9 @@ class PortableCopyOnJimfsTest {
         byte[] old = randomBytes(10_000, 11);
         Path target = Files.write(jimfs.getPath("/target"), old);
         try (FileChannel in = FileChannel.open(source);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
-            ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
+                FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+            ReflinkUnsupportedException e = assertThrows(
+                    ReflinkUnsupportedException.class,
                     () -> Reflink.partial(in, 0, out, 0, 4096, ReflinkCopyOption.ALWAYS));
             assertTrue(e.getMessage().contains("not a file channel of the default file system"), e.getMessage());
             assertThrows(ReflinkUnsupportedException.class, () -> Reflink.reflink(in, out, ReflinkCopyOption.ALWAYS));
@@ -191,7 +194,7 @@ class PortableCopyOnJimfsTest {
             int targetOffset = 5000;
             int length = (5 << 20) / 2; // more than the buffer of 1 MiB
             try (FileChannel in = FileChannel.open(source);
-                 FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 out.position(42);
                 CopyResult result = Reflink.partial(in, sourceOffset, out, targetOffset, length, mode);
 
@@ -213,8 +216,9 @@ class PortableCopyOnJimfsTest {
         for (ReflinkCopyOption mode : List.of(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER)) {
             Path target = jimfs.getPath("/target-" + mode);
             try (FileChannel in = FileChannel.open(source);
-                 FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-                assertEquals(4000, Reflink.partial(in, 6000, out, 0, 1 << 20, mode).bytes(), mode.toString());
+                    FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+                assertEquals(
+                        4000, Reflink.partial(in, 6000, out, 0, 1 << 20, mode).bytes(), mode.toString());
                 CopyResult beyond = Reflink.partial(in, 20_000, out, 0, 100, mode);
                 assertEquals(CopyMethod.NONE, beyond.method(), mode.toString());
                 assertEquals(0, beyond.bytes(), mode.toString());
@@ -232,7 +236,7 @@ class PortableCopyOnJimfsTest {
         for (ReflinkCopyOption mode : List.of(ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER)) {
             Path target = Files.write(jimfs.getPath("/target-" + mode), randomBytes(90_000, 16));
             try (FileChannel in = FileChannel.open(source);
-                 FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 CopyResult result = Reflink.reflink(in, out, mode);
                 assertEquals(data.length, result.bytes(), mode.toString());
                 assertEquals(CopyMethod.READ_WRITE, result.method(), mode.toString());
@@ -246,7 +250,8 @@ class PortableCopyOnJimfsTest {
         byte[] data = randomBytes(50_000, 17);
         Path source = Files.write(jimfs.getPath("/source"), data);
         Path refused = jimfs.getPath("/refused");
-        ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
+        ReflinkUnsupportedException e = assertThrows(
+                ReflinkUnsupportedException.class,
                 () -> Reflink.partial(source, 0, refused, 0, 4096, ReflinkCopyOption.ALWAYS));
         assertTrue(e.getMessage().contains(source.toString()), e.getMessage());
         assertTrue(Files.notExists(refused));
@@ -270,7 +275,8 @@ class PortableCopyOnJimfsTest {
         byte[] kept = randomBytes(10, 19);
         Files.write(target.resolve("entry"), kept);
 
-        DirectoryNotEmptyException e = assertThrows(DirectoryNotEmptyException.class,
+        DirectoryNotEmptyException e = assertThrows(
+                DirectoryNotEmptyException.class,
                 () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING));
 
         assertEquals(target.toString(), e.getFile());
@@ -299,10 +305,12 @@ class PortableCopyOnJimfsTest {
 
         Thread.currentThread().interrupt();
         try {
-            InterruptedIOException e = assertThrows(InterruptedIOException.class,
+            InterruptedIOException e = assertThrows(
+                    InterruptedIOException.class,
                     () -> Reflink.copy(source, target, ReflinkCopyOption.NEVER, StandardCopyOption.REPLACE_EXISTING));
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt was swallowed");
-            assertTrue(e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
+            assertTrue(
+                    e.getMessage().contains(source.toString()) && e.getMessage().contains(target.toString()),
                     e.getMessage());
         } finally {
             Thread.interrupted();

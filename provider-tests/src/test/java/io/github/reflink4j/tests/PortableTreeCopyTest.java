@@ -69,7 +69,8 @@ class PortableTreeCopyTest {
     void copyTree_auto_onJimfs_copiesEveryEntry_keepsLinksAsLinks_andCountsThem() throws IOException {
         Recorder listener = new Recorder();
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().listener(listener));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().listener(listener));
 
         assertEquals(List.of(), summary.failures());
         assertEquals(2, summary.files());
@@ -82,9 +83,15 @@ class PortableTreeCopyTest {
         assertTrue(Files.isDirectory(target.resolve("sub/deeper")));
         assertTrue(Files.isSymbolicLink(target.resolve("link")));
         assertEquals(jimfs.getPath("a"), Files.readSymbolicLink(target.resolve("link")));
-        assertEquals(List.of("/work/source -> /work/target", "/work/source/sub -> /work/target/sub",
-                "/work/source/sub/deeper -> /work/target/sub/deeper"), listener.directories);
-        assertEquals(List.of("/work/source/a", "/work/source/sub/b"), listener.files.stream().sorted().toList());
+        assertEquals(
+                List.of(
+                        "/work/source -> /work/target",
+                        "/work/source/sub -> /work/target/sub",
+                        "/work/source/sub/deeper -> /work/target/sub/deeper"),
+                listener.directories);
+        assertEquals(
+                List.of("/work/source/a", "/work/source/sub/b"),
+                listener.files.stream().sorted().toList());
         assertEquals(List.of(), listener.failures);
     }
 
@@ -99,8 +106,8 @@ class PortableTreeCopyTest {
 
     @Test
     void copyTree_always_onJimfs_isUnsupported_andCreatesNothing() {
-        ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
-                () -> Reflink.copyTree(source, target, ReflinkCopyOption.ALWAYS));
+        ReflinkUnsupportedException e = assertThrows(
+                ReflinkUnsupportedException.class, () -> Reflink.copyTree(source, target, ReflinkCopyOption.ALWAYS));
 
         assertTrue(e.getMessage().contains("/work/source"), e.getMessage());
         assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
@@ -108,8 +115,8 @@ class PortableTreeCopyTest {
 
     @Test
     void copyTree_ofARegularFile_onJimfs_isNotADirectory_andCreatesNothing() {
-        NotDirectoryException e = assertThrows(NotDirectoryException.class,
-                () -> Reflink.copyTree(source.resolve("a"), target));
+        NotDirectoryException e =
+                assertThrows(NotDirectoryException.class, () -> Reflink.copyTree(source.resolve("a"), target));
 
         assertEquals("/work/source/a", e.getFile());
         assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
@@ -123,11 +130,18 @@ class PortableTreeCopyTest {
         Files.write(target.resolve("sub/deeper"), existing); // a file where a directory goes
         Recorder listener = new Recorder();
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().listener(listener));
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().listener(listener));
 
-        List<String> failed = summary.failures().stream().map(PortableTreeCopyTest::describe).sorted().toList();
-        assertEquals(List.of("/work/source/a -> /work/target/a: FileAlreadyExistsException",
-                "/work/source/sub/deeper -> /work/target/sub/deeper: FileAlreadyExistsException"), failed);
+        List<String> failed = summary.failures().stream()
+                .map(PortableTreeCopyTest::describe)
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "/work/source/a -> /work/target/a: FileAlreadyExistsException",
+                        "/work/source/sub/deeper -> /work/target/sub/deeper: FileAlreadyExistsException"),
+                failed);
         assertEquals(failed, listener.failures.stream().sorted().toList());
         assertFalse(summary.succeeded());
         assertArrayEquals(existing, Files.readAllBytes(target.resolve("a")));
@@ -142,8 +156,7 @@ class PortableTreeCopyTest {
         Files.createDirectories(target);
         Files.write(target.resolve("a"), new byte[] {9, 9});
 
-        TreeCopySummary summary = Reflink.copyTree(source, target,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        TreeCopySummary summary = Reflink.copyTree(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         assertTrue(summary.succeeded(), summary.failures().toString());
         assertArrayEquals(A, Files.readAllBytes(target.resolve("a")));
@@ -151,7 +164,8 @@ class PortableTreeCopyTest {
 
     private static String describe(TreeCopyFailure failure) {
         assertInstanceOf(FileAlreadyExistsException.class, failure.error());
-        return failure.source() + " -> " + failure.target() + ": " + failure.error().getClass().getSimpleName();
+        return failure.source() + " -> " + failure.target() + ": "
+                + failure.error().getClass().getSimpleName();
     }
 
     /** What a listener is told, as text. */

@@ -117,7 +117,9 @@ class PowerLossTest {
         }
         System.out.println("PowerLossTest " + c + ": " + outcomes);
         // the shutdown flushes the log, which holds the rename: the copy must have survived whole
-        assertEquals(java.util.Collections.nCopies(ROUNDS, "new"), outcomes,
+        assertEquals(
+                java.util.Collections.nCopies(ROUNDS, "new"),
+                outcomes,
                 "after a power cut that keeps the log, every replacement must be wholly the new file");
     }
 

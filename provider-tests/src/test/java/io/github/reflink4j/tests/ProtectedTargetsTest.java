@@ -53,7 +53,10 @@ class ProtectedTargetsTest extends RealFileSystemTest {
     private static final int SIZE = 200_000;
 
     /** Where a chattr flag is set: on the existing target, or on the target's directory. */
-    enum On { TARGET_FILE, TARGET_DIRECTORY }
+    enum On {
+        TARGET_FILE,
+        TARGET_DIRECTORY
+    }
 
     /**
      * Copies for another JVM (run as another user, or under a ulimit): each group of four
@@ -64,7 +67,8 @@ class ProtectedTargetsTest extends RealFileSystemTest {
         public static void main(String[] args) {
             for (int i = 0; i + 3 < args.length; i += 4) {
                 ReflinkCopyOption mode = ReflinkCopyOption.valueOf(args[i]);
-                CopyOption[] options = "replace".equals(args[i + 1]) ? new CopyOption[] {mode, REPLACE_EXISTING}
+                CopyOption[] options = "replace".equals(args[i + 1])
+                        ? new CopyOption[] {mode, REPLACE_EXISTING}
                         : new CopyOption[] {mode};
                 String outcome;
                 try {
@@ -139,8 +143,9 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      */
     @ParameterizedTest(name = "{0}, {1}, chattr +{2} on the {3}, existing target {4}, REPLACE_EXISTING {5}")
     @MethodSource("protectedTargets")
-    void copy_ontoAnImmutableOrAppendOnlyTarget_isRefusedNamingTheTarget_andLosesNothing(TestFileSystem fs,
-            ReflinkCopyOption mode, String flag, On on, boolean existing, boolean replace) throws IOException {
+    void copy_ontoAnImmutableOrAppendOnlyTarget_isRefusedNamingTheTarget_andLosesNothing(
+            TestFileSystem fs, ReflinkCopyOption mode, String flag, On on, boolean existing, boolean replace)
+            throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 1);
         Path into = Files.createDirectory(dir.resolve("protected"));
@@ -164,7 +169,8 @@ class ProtectedTargetsTest extends RealFileSystemTest {
                 assertSameContent(source, target);
                 return;
             }
-            FileSystemException e = assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, options));
+            FileSystemException e =
+                    assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, options));
             if (existing && !replace) {
                 assertInstanceOf(FileAlreadyExistsException.class, e);
             } else {
@@ -185,29 +191,32 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      */
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("modesOnBtrfsAndExt4")
-    void replaceExisting_inAnAppendOnlyDirectory_isRefusedNamingTheTarget_andLeavesNoTemporaryFile(TestFileSystem fs,
-            ReflinkCopyOption mode) throws IOException {
-        copy_ontoAnImmutableOrAppendOnlyTarget_isRefusedNamingTheTarget_andLosesNothing(fs, mode, "a",
-                On.TARGET_DIRECTORY, true, true);
+    void replaceExisting_inAnAppendOnlyDirectory_isRefusedNamingTheTarget_andLeavesNoTemporaryFile(
+            TestFileSystem fs, ReflinkCopyOption mode) throws IOException {
+        copy_ontoAnImmutableOrAppendOnlyTarget_isRefusedNamingTheTarget_andLosesNothing(
+                fs, mode, "a", On.TARGET_DIRECTORY, true, true);
     }
 
     static Stream<Arguments> modesOnBtrfsAndExt4() {
-        return Stream.of(TestFileSystem.BTRFS, TestFileSystem.EXT4).flatMap(fs -> Stream.of(ReflinkCopyOption.values())
-                .filter(mode -> fs.clones() || mode != ReflinkCopyOption.ALWAYS).map(mode -> Arguments.of(fs, mode)));
+        return Stream.of(TestFileSystem.BTRFS, TestFileSystem.EXT4)
+                .flatMap(fs -> Stream.of(ReflinkCopyOption.values())
+                        .filter(mode -> fs.clones() || mode != ReflinkCopyOption.ALWAYS)
+                        .map(mode -> Arguments.of(fs, mode)));
     }
 
     // ---- read-only mount
 
     static Stream<Arguments> modesAndTargets() {
-        return Stream.of(TestFileSystem.BTRFS, TestFileSystem.EXT4).flatMap(fs -> Stream.of(ReflinkCopyOption.values())
-                .filter(mode -> fs.clones() || mode != ReflinkCopyOption.ALWAYS)
-                .flatMap(mode -> Stream.of(Arguments.of(fs, mode, false), Arguments.of(fs, mode, true))));
+        return Stream.of(TestFileSystem.BTRFS, TestFileSystem.EXT4)
+                .flatMap(fs -> Stream.of(ReflinkCopyOption.values())
+                        .filter(mode -> fs.clones() || mode != ReflinkCopyOption.ALWAYS)
+                        .flatMap(mode -> Stream.of(Arguments.of(fs, mode, false), Arguments.of(fs, mode, true))));
     }
 
     @ParameterizedTest(name = "{0}, {1}, over an existing target {2}")
     @MethodSource("modesAndTargets")
-    void copy_intoAReadOnlyBindMount_failsWithErofsNamingTheTarget_andLosesNothing(TestFileSystem fs,
-            ReflinkCopyOption mode, boolean existing) throws IOException {
+    void copy_intoAReadOnlyBindMount_failsWithErofsNamingTheTarget_andLosesNothing(
+            TestFileSystem fs, ReflinkCopyOption mode, boolean existing) throws IOException {
         requireRoot("a read-only bind mount");
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), SIZE, 3);
@@ -216,13 +225,15 @@ class ProtectedTargetsTest extends RealFileSystemTest {
         if (existing) {
             writeRandomFile(target, SIZE / 2, 4);
         }
-        Shell.run("mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" || { umount \"$1\"; exit 1; }",
+        Shell.run(
+                "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" || { umount \"$1\"; exit 1; }",
                 readOnly.toString());
         try {
             NothingLost before = NothingLost.snapshot(dir);
             CopyOption[] options = existing ? new CopyOption[] {mode, REPLACE_EXISTING} : new CopyOption[] {mode};
 
-            FileSystemException e = assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, options));
+            FileSystemException e =
+                    assertThrows(FileSystemException.class, () -> Reflink.copy(source, target, options));
 
             assertFalse(e instanceof ReflinkException, "EROFS is not a failed clone: " + e);
             NothingLost.assertMentions(e, "Read-only file system");
@@ -244,20 +255,30 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      * then meets EFBIG.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void copy_pastTheFileSizeLimit_failsWithEfbigNamingTheTarget_andLosesNothing(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 2 << 20, 5);
         Map<String, String[]> cases = new LinkedHashMap<>();
         for (ReflinkCopyOption mode : new ReflinkCopyOption[] {ReflinkCopyOption.NEVER, ReflinkCopyOption.AUTO}) {
             Path existing = writeRandomFile(dir.resolve("existing-" + mode), 100_000, 6);
-            cases.put(mode + " new", new String[] {mode.name(), "new", source.toString(), dir.resolve("new-" + mode).toString()});
-            cases.put(mode + " existing", new String[] {mode.name(), "replace", source.toString(), existing.toString()});
+            cases.put(mode + " new", new String[] {
+                mode.name(),
+                "new",
+                source.toString(),
+                dir.resolve("new-" + mode).toString()
+            });
+            cases.put(
+                    mode + " existing", new String[] {mode.name(), "replace", source.toString(), existing.toString()});
         }
         NothingLost before = NothingLost.snapshot(dir);
 
-        ForkedJvm.Result result = ForkedJvm.of(CopyCases.class).shell("ulimit -f 1024") // 1 MiB
-                .jvmOptions("-XX:-UsePerfData").run(60, cases.values().stream().flatMap(Stream::of).toArray(String[]::new));
+        ForkedJvm.Result result = ForkedJvm.of(CopyCases.class)
+                .shell("ulimit -f 1024") // 1 MiB
+                .jvmOptions("-XX:-UsePerfData")
+                .run(60, cases.values().stream().flatMap(Stream::of).toArray(String[]::new));
 
         List<Outcome> outcomes = outcomes(result, cases.size());
         List<String> names = new ArrayList<>(cases.keySet());
@@ -283,8 +304,8 @@ class ProtectedTargetsTest extends RealFileSystemTest {
         Path auto = noCow.resolve("auto");
         NothingLost before = NothingLost.snapshot(dir);
 
-        ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
-                () -> Reflink.copy(source, always, ReflinkCopyOption.ALWAYS));
+        ReflinkFailedException e = assertThrows(
+                ReflinkFailedException.class, () -> Reflink.copy(source, always, ReflinkCopyOption.ALWAYS));
         before.assertUnchanged();
         CopyResult result = Reflink.copy(source, auto, ReflinkCopyOption.AUTO);
 
@@ -309,7 +330,9 @@ class ProtectedTargetsTest extends RealFileSystemTest {
      * Nothing is created, in any mode.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void copy_byAnUnprivilegedUser_ofAnUnreadableSourceOrIntoAnUnwritableDirectory_isAccessDeniedNamingThePath(
             TestFileSystem fs) throws IOException {
         requireRoot("running a copy as nobody");
@@ -329,14 +352,25 @@ class ProtectedTargetsTest extends RealFileSystemTest {
             if (mode == ReflinkCopyOption.ALWAYS && !fs.clones()) {
                 continue;
             }
-            arguments.addAll(List.of(mode.name(), "new", unreadable.toString(), writable.resolve("from-" + mode).toString()));
+            arguments.addAll(List.of(
+                    mode.name(),
+                    "new",
+                    unreadable.toString(),
+                    writable.resolve("from-" + mode).toString()));
             expected.add(new String[] {unreadable.toString(), mode + " from an unreadable source"});
-            arguments.addAll(List.of(mode.name(), "new", readable.toString(), unwritable.resolve("into-" + mode).toString()));
-            expected.add(new String[] {unwritable.resolve("into-" + mode).toString(), mode + " into an unwritable directory"});
+            arguments.addAll(List.of(
+                    mode.name(),
+                    "new",
+                    readable.toString(),
+                    unwritable.resolve("into-" + mode).toString()));
+            expected.add(
+                    new String[] {unwritable.resolve("into-" + mode).toString(), mode + " into an unwritable directory"
+                    });
         }
         NothingLost before = NothingLost.snapshot(dir);
 
-        ForkedJvm.Result result = ForkedJvm.of(CopyCases.class).asUser(NOBODY).run(60, arguments.toArray(String[]::new));
+        ForkedJvm.Result result =
+                ForkedJvm.of(CopyCases.class).asUser(NOBODY).run(60, arguments.toArray(String[]::new));
 
         List<Outcome> outcomes = outcomes(result, expected.size());
         assertAll(Stream.iterate(0, i -> i < expected.size(), i -> i + 1).map(i -> () -> {

@@ -65,9 +65,17 @@ abstract class ProviderConformanceTest extends RealFileSystemTest {
     @Test
     void derivedPaths_areWrapped_andEqualWhenTheirDelegatesAre() {
         Path file = root.resolve("a/b/../c.txt");
-        List<Path> derived = List.of(file.getParent(), file.getFileName(), file.normalize(), file.toAbsolutePath(),
-                file.getRoot(), file.subpath(0, 1), file.getName(0), file.resolveSibling("d"),
-                root.relativize(file), fs().getPath(file.toString()));
+        List<Path> derived = List.of(
+                file.getParent(),
+                file.getFileName(),
+                file.normalize(),
+                file.toAbsolutePath(),
+                file.getRoot(),
+                file.subpath(0, 1),
+                file.getName(0),
+                file.resolveSibling("d"),
+                root.relativize(file),
+                fs().getPath(file.toString()));
         for (Path path : derived) {
             assertSame(fs(), path.getFileSystem(), path.toString());
         }
@@ -79,8 +87,11 @@ abstract class ProviderConformanceTest extends RealFileSystemTest {
         List<Path> elements = new ArrayList<>();
         file.forEach(elements::add);
         assertEquals(root.getNameCount() + 4, elements.size(), elements.toString());
-        assertEquals(List.of("a", "b", "..", "c.txt"), elements.subList(root.getNameCount(), elements.size()).stream()
-                .map(Path::toString).toList());
+        assertEquals(
+                List.of("a", "b", "..", "c.txt"),
+                elements.subList(root.getNameCount(), elements.size()).stream()
+                        .map(Path::toString)
+                        .toList());
         assertTrue(elements.stream().allMatch(element -> element.getFileSystem() == fs()), elements.toString());
     }
 
@@ -160,7 +171,8 @@ abstract class ProviderConformanceTest extends RealFileSystemTest {
         assertThrows(DirectoryNotEmptyException.class, () -> Files.delete(root.resolve("dir")));
         assertThrows(NoSuchFileException.class, () -> Files.copy(root.resolve("absent"), root.resolve("y")));
         assertThrows(FileAlreadyExistsException.class, () -> Files.copy(root.resolve("dir/x"), root.resolve("dir")));
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> Files.copy(root.resolve("dir/x"), root.resolve("z"), StandardCopyOption.ATOMIC_MOVE));
     }
 
@@ -168,7 +180,8 @@ abstract class ProviderConformanceTest extends RealFileSystemTest {
     void copy_ofDirectoriesAndLinks_isTheDelegates() throws IOException {
         Files.createDirectory(root.resolve("dir"));
         Files.writeString(root.resolve("dir/x"), "x");
-        Path link = Files.createSymbolicLink(root.resolve("link"), root.resolve("dir/x").getFileName());
+        Path link = Files.createSymbolicLink(
+                root.resolve("link"), root.resolve("dir/x").getFileName());
 
         Files.copy(root.resolve("dir"), root.resolve("dir-copy"));
         Files.copy(link, root.resolve("link-copy"), java.nio.file.LinkOption.NOFOLLOW_LINKS);
@@ -191,8 +204,8 @@ abstract class ProviderConformanceTest extends RealFileSystemTest {
         Path source = Files.writeString(root.resolve("source"), "data");
         Path plainTarget = Path.of(System.getProperty("java.io.tmpdir"), "reflink4j-mixed-" + System.nanoTime());
 
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> Files.copy(source, plainTarget, ReflinkCopyOption.ALWAYS));
+        UnsupportedOperationException e = assertThrows(
+                UnsupportedOperationException.class, () -> Files.copy(source, plainTarget, ReflinkCopyOption.ALWAYS));
 
         assertTrue(e.getMessage().contains("ALWAYS"), e.getMessage());
         assertFalse(Files.exists(plainTarget));

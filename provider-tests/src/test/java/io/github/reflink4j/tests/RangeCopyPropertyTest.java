@@ -101,8 +101,14 @@ class RangeCopyPropertyTest {
     static final boolean STRICT_WHOLE_BLOCKS_AT_UNALIGNED_SOURCE_END = true;
 
     /** One range copy: file indexes, the range, the mode, and whether it goes through channels. */
-    record Step(int from, int to, long sourceOffset, long targetOffset, long length, ReflinkCopyOption mode,
-                boolean channels) {
+    record Step(
+            int from,
+            int to,
+            long sourceOffset,
+            long targetOffset,
+            long length,
+            ReflinkCopyOption mode,
+            boolean channels) {
         @Override
         public String toString() {
             return "partial(f" + from + "@" + sourceOffset + " -> f" + to + "@" + targetOffset + ", "
@@ -118,8 +124,7 @@ class RangeCopyPropertyTest {
     }
 
     /** One generated try: its files and its steps. */
-    record Try(Start start, List<Step> steps) {
-    }
+    record Try(Start start, List<Step> steps) {}
 
     @Test
     @DisplayName("range copies on btrfs match the model")
@@ -151,8 +156,8 @@ class RangeCopyPropertyTest {
         int tries = Integer.getInteger(TRIES_PROPERTY, defaultTries);
         String name = RangeCopyPropertyTest.class.getSimpleName() + "."
                 + test.getTestMethod().map(Method::getName).orElse(test.getDisplayName());
-        System.out.println(name + ": base seed " + baseSeed + ", " + tries + " tries (replay: -D" + SEED_PROPERTY
-                + "=" + baseSeed + ")");
+        System.out.println(name + ": base seed " + baseSeed + ", " + tries + " tries (replay: -D" + SEED_PROPERTY + "="
+                + baseSeed + ")");
         Map<String, Integer> outcomes = new TreeMap<>();
         for (int index = 0; index < tries; index++) {
             Try generated = generate(new SplittableRandom(trySeed(baseSeed, fs, index)), fs.clones());
@@ -161,10 +166,12 @@ class RangeCopyPropertyTest {
             } catch (TestAbortedException e) {
                 throw e;
             } catch (AssertionError | Exception e) {
-                throw new AssertionError(name + " failed at try " + index + " of base seed " + baseSeed
-                        + " (replay: -D" + SEED_PROPERTY + "=" + baseSeed + " -D" + TRIES_PROPERTY + "="
-                        + (index + 1) + ")\n  start: " + generated.start() + "\n  steps: " + generated.steps()
-                        + "\n  " + e, e);
+                throw new AssertionError(
+                        name + " failed at try " + index + " of base seed " + baseSeed
+                                + " (replay: -D" + SEED_PROPERTY + "=" + baseSeed + " -D" + TRIES_PROPERTY + "="
+                                + (index + 1) + ")\n  start: " + generated.start() + "\n  steps: " + generated.steps()
+                                + "\n  " + e,
+                        e);
             }
         }
         System.out.println(name + ": outcomes of " + tries + " tries on " + fs + ": " + outcomes);
@@ -174,14 +181,23 @@ class RangeCopyPropertyTest {
                 missing.add(outcome);
             }
         }
-        assertEquals(List.of(), missing, name + ": outcomes that never occurred in " + tries + " tries of base seed "
-                + baseSeed + " (-D" + SEED_PROPERTY + "=" + baseSeed + "); all: " + outcomes);
+        assertEquals(
+                List.of(),
+                missing,
+                name + ": outcomes that never occurred in " + tries + " tries of base seed " + baseSeed + " (-D"
+                        + SEED_PROPERTY + "=" + baseSeed + "); all: " + outcomes);
     }
 
     /** The kinds of outcome every run must have produced: the tries are generated to reach each. */
     private static List<String> expectedOutcomes(TestFileSystem fs) {
         return fs.clones()
-                ? List.of("cloned", "partly cloned", "copied", "refused (ALWAYS)", "nothing to copy", "overlap refused",
+                ? List.of(
+                        "cloned",
+                        "partly cloned",
+                        "copied",
+                        "refused (ALWAYS)",
+                        "nothing to copy",
+                        "overlap refused",
                         "absent source")
                 : List.of("copied", "refused (ALWAYS)", "nothing to copy", "overlap refused", "absent source");
     }
@@ -216,8 +232,8 @@ class RangeCopyPropertyTest {
      * size up to 12 blocks (5 in 11); the third absent 1 time in 5. Then 1 to 10 steps.
      */
     static Try generate(SplittableRandom random, boolean clonesFs) {
-        Start start = new Start(size(random), size(random), pick(random, 1, 4) == 0 ? -1 : size(random),
-                random.nextLong());
+        Start start =
+                new Start(size(random), size(random), pick(random, 1, 4) == 0 ? -1 : size(random), random.nextLong());
         int count = (int) uniform(random, 1, 10);
         List<Step> steps = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -227,11 +243,12 @@ class RangeCopyPropertyTest {
     }
 
     private static int size(SplittableRandom random) {
-        return Math.toIntExact(switch (pick(random, 1, 5, 5)) {
-            case 0 -> 0L;
-            case 1 -> blocks(random, 2, 12);
-            default -> uniform(random, 1, 12 * BLOCK);
-        });
+        return Math.toIntExact(
+                switch (pick(random, 1, 5, 5)) {
+                    case 0 -> 0L;
+                    case 1 -> blocks(random, 2, 12);
+                    default -> uniform(random, 1, 12 * BLOCK);
+                });
     }
 
     /**
@@ -331,8 +348,12 @@ class RangeCopyPropertyTest {
                 assertFilesMatch(paths, model, where);
             }
             assertEquals(List.of(), Leaks.temporaryFiles(dir), "temporary files left in " + dir);
-            assertEquals(List.of(), Leaks.openDescriptorsOnTestFileSystems().stream()
-                    .filter(fd -> fd.contains(dir + "/")).toList(), "descriptors left open");
+            assertEquals(
+                    List.of(),
+                    Leaks.openDescriptorsOnTestFileSystems().stream()
+                            .filter(fd -> fd.contains(dir + "/"))
+                            .toList(),
+                    "descriptors left open");
         } finally {
             deleteTree(dir);
         }
@@ -345,8 +366,13 @@ class RangeCopyPropertyTest {
         if (source == null) {
             // the source is the absent third file
             try {
-                Reflink.partial(paths[step.from()], step.sourceOffset(), paths[step.to()], step.targetOffset(),
-                        step.length(), step.mode());
+                Reflink.partial(
+                        paths[step.from()],
+                        step.sourceOffset(),
+                        paths[step.to()],
+                        step.targetOffset(),
+                        step.length(),
+                        step.mode());
                 fail(where + ": copied from an absent file");
             } catch (NoSuchFileException expected) {
                 return "absent source";
@@ -355,20 +381,31 @@ class RangeCopyPropertyTest {
         byte[] target = model[step.to()];
         boolean sameFile = step.from() == step.to();
         long effective = Math.min(step.length(), Math.max(0, source.length - step.sourceOffset()));
-        boolean overlap = sameFile && effective > 0 && step.sourceOffset() < step.targetOffset() + effective
+        boolean overlap = sameFile
+                && effective > 0
+                && step.sourceOffset() < step.targetOffset() + effective
                 && step.targetOffset() < step.sourceOffset() + effective;
         long targetSize = target == null ? 0 : target.length;
-        boolean clonable = step.sourceOffset() % BLOCK == 0 && step.targetOffset() % BLOCK == 0
+        boolean clonable = step.sourceOffset() % BLOCK == 0
+                && step.targetOffset() % BLOCK == 0
                 && (effective % BLOCK == 0
-                || step.sourceOffset() + effective == source.length && step.targetOffset() + effective >= targetSize);
-        boolean refused = step.mode() == ReflinkCopyOption.ALWAYS && effective > 0 && !overlap
-                && !(fs.clones() && clonable);
+                        || step.sourceOffset() + effective == source.length
+                                && step.targetOffset() + effective >= targetSize);
+        boolean refused =
+                step.mode() == ReflinkCopyOption.ALWAYS && effective > 0 && !overlap && !(fs.clones() && clonable);
         boolean channels = step.channels() && target != null;
 
         CopyResult result;
         try {
-            result = channels ? viaChannels(step, paths) : Reflink.partial(paths[step.from()], step.sourceOffset(),
-                    paths[step.to()], step.targetOffset(), step.length(), step.mode());
+            result = channels
+                    ? viaChannels(step, paths)
+                    : Reflink.partial(
+                            paths[step.from()],
+                            step.sourceOffset(),
+                            paths[step.to()],
+                            step.targetOffset(),
+                            step.length(),
+                            step.mode());
         } catch (IllegalArgumentException e) {
             assertTrue(overlap, where + ": refused as overlapping: " + e);
             return "overlap refused";
@@ -391,8 +428,9 @@ class RangeCopyPropertyTest {
 
         assertEquals(effective, result.bytes(), where + ": " + result);
         List<Long> clonedBytes = expectedClonedBytes(fs, step, effective, clonable, source.length, targetSize);
-        assertTrue(clonedBytes.contains(result.clonedBytes()), where + ": " + result + ", expected cloned bytes: "
-                + clonedBytes);
+        assertTrue(
+                clonedBytes.contains(result.clonedBytes()),
+                where + ": " + result + ", expected cloned bytes: " + clonedBytes);
         long cloned = result.clonedBytes();
         if (cloned == effective) {
             assertEquals(CopyMethod.CLONE, result.method(), where + ": " + result);
@@ -420,8 +458,8 @@ class RangeCopyPropertyTest {
      * {@link #STRICT_WHOLE_BLOCKS_AT_UNALIGNED_SOURCE_END} is {@code false}, which accepts one
      * more value, reported as a missed clone: the range copied entirely.
      */
-    private static List<Long> expectedClonedBytes(TestFileSystem fs, Step step, long effective, boolean clonable,
-                                                  long sourceSize, long targetSize) {
+    private static List<Long> expectedClonedBytes(
+            TestFileSystem fs, Step step, long effective, boolean clonable, long sourceSize, long targetSize) {
         if (step.mode() == ReflinkCopyOption.ALWAYS) {
             return List.of(effective);
         }
@@ -440,8 +478,7 @@ class RangeCopyPropertyTest {
             return List.of(effective - head);
         }
         long wholeBlocks = (effective - head) / BLOCK * BLOCK;
-        if (!STRICT_WHOLE_BLOCKS_AT_UNALIGNED_SOURCE_END && toSourceEnd && sourceSize % BLOCK != 0
-                && wholeBlocks > 0) {
+        if (!STRICT_WHOLE_BLOCKS_AT_UNALIGNED_SOURCE_END && toSourceEnd && sourceSize % BLOCK != 0 && wholeBlocks > 0) {
             return List.of(wholeBlocks, 0L);
         }
         return List.of(wholeBlocks);
@@ -450,11 +487,11 @@ class RangeCopyPropertyTest {
     /** The step through channels (the target exists): the source opened to read, the target to write. */
     private static CopyResult viaChannels(Step step, Path[] paths) throws IOException {
         try (FileChannel in = FileChannel.open(paths[step.from()], StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(paths[step.to()], StandardOpenOption.WRITE)) {
+                FileChannel out = FileChannel.open(paths[step.to()], StandardOpenOption.WRITE)) {
             in.position(7);
             out.position(3);
-            CopyResult result = Reflink.partial(in, step.sourceOffset(), out, step.targetOffset(), step.length(),
-                    step.mode());
+            CopyResult result =
+                    Reflink.partial(in, step.sourceOffset(), out, step.targetOffset(), step.length(), step.mode());
             assertEquals(7, in.position(), "the source channel's position");
             assertEquals(3, out.position(), "the target channel's position");
             return result;
@@ -466,7 +503,8 @@ class RangeCopyPropertyTest {
             if (model[i] == null) {
                 assertFalse(Files.exists(paths[i], LinkOption.NOFOLLOW_LINKS), where + ": f" + i + " was created");
             } else {
-                assertArrayEquals(model[i], Files.readAllBytes(paths[i]), where + ": f" + i + " differs from the model");
+                assertArrayEquals(
+                        model[i], Files.readAllBytes(paths[i]), where + ": f" + i + " differs from the model");
             }
         }
     }

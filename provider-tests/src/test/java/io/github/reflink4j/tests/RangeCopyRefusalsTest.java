@@ -35,8 +35,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path source = dir.resolve("missing");
         Path target = dir.resolve("target");
 
-        NoSuchFileException e = assertThrows(NoSuchFileException.class,
-                () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
+        NoSuchFileException e = assertThrows(
+                NoSuchFileException.class, () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
 
         assertEquals(source.toString(), e.getFile());
         assertTrue(Files.notExists(target));
@@ -49,8 +49,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         NothingLost before = NothingLost.snapshot(dir);
 
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
+        FileSystemException e = assertThrows(
+                FileSystemException.class, () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
 
         assertEquals(source.toString(), e.getFile());
         NothingLost.assertMentions(e, "the source is not a regular file");
@@ -64,8 +64,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path target = Files.createDirectory(dir.resolve("target"));
         NothingLost before = NothingLost.snapshot(dir);
 
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
+        FileSystemException e = assertThrows(
+                FileSystemException.class, () -> Reflink.partial(source, 0, target, 0, 4096, ReflinkCopyOption.AUTO));
 
         assertEquals(target.toString(), e.getFile());
         NothingLost.assertMentions(e, "the target is not a regular file");
@@ -80,7 +80,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         NothingLost before = NothingLost.snapshot(dir);
 
-        ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
+        ReflinkFailedException e = assertThrows(
+                ReflinkFailedException.class,
                 () -> Reflink.partial(source, 0, target, 0, 8192, ReflinkCopyOption.ALWAYS));
 
         assertTrue(e.errno() > 0, e.toString());
@@ -96,7 +97,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         NothingLost before = NothingLost.snapshot(dir);
 
-        assertThrows(ReflinkFailedException.class,
+        assertThrows(
+                ReflinkFailedException.class,
                 () -> Reflink.partial(source, 0, target, 4096, 8192, ReflinkCopyOption.ALWAYS));
 
         before.assertUnchanged();
@@ -108,7 +110,8 @@ class RangeCopyRefusalsTest extends RealFileSystemTest {
         Path file = writeRandomFile(dir.resolve("file"), 64 * 1024, 5);
         NothingLost before = NothingLost.snapshot(dir);
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reflink.partial(file, 0, file, 4096, 16_384, ReflinkCopyOption.AUTO));
 
         NothingLost.assertMentions(e, "overlaps", file.toString());

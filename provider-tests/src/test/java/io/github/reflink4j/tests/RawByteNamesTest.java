@@ -35,10 +35,12 @@ class RawByteNamesTest extends RealFileSystemTest {
     private static final byte[] FF_FE = {(byte) 0xff, (byte) 0xfe};
     /** Two names that are not UTF-8 and that the JVM decodes alike ("a\uFFFD"), from its argv as from anywhere. */
     private static final byte[] A_FF = {'a', (byte) 0xff};
+
     private static final byte[] A_FE = {'a', (byte) 0xfe};
     private static final byte[] LATIN1_CAFE = "caf\u00e9.txt".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] UTF8_CAFE = "caf\u00e9.txt".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] CJK = "\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb.txt".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CJK =
+            "\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb.txt".getBytes(StandardCharsets.UTF_8);
     private static final byte[] RAW_DIRECTORY = {'d', 'i', 'r', '-', (byte) 0xff};
     private static final byte[] CJK_DIRECTORY = "\u76ee\u5f55".getBytes(StandardCharsets.UTF_8);
     private static final byte[] CJK_INNER = "\u6587\u4ef6.txt".getBytes(StandardCharsets.UTF_8);
@@ -48,18 +50,22 @@ class RawByteNamesTest extends RealFileSystemTest {
     /** Four files with odd names at the top, and two directories with odd names holding one file each. */
     private static Path buildTree(Path root) throws IOException {
         Files.createDirectories(root);
-        Shell.run("set -e; cd \"$1\"\n"
-                + "printf 'raw ff fe' > " + literal(FF_FE) + "\n"
-                + "printf 'latin-1 cafe' > " + literal(LATIN1_CAFE) + "\n"
-                + "printf 'utf-8 cafe' > " + literal(UTF8_CAFE) + "\n"
-                + "printf 'cjk' > " + literal(CJK) + "\n"
-                + "mkdir " + literal(RAW_DIRECTORY) + " " + literal(CJK_DIRECTORY) + "\n"
-                + "printf 'inner latin-1' > " + literal(RAW_DIRECTORY) + "/" + literal(LATIN1_CAFE) + "\n"
-                + "printf 'inner cjk' > " + literal(CJK_DIRECTORY) + "/" + literal(CJK_INNER) + "\n",
+        Shell.run(
+                "set -e; cd \"$1\"\n"
+                        + "printf 'raw ff fe' > " + literal(FF_FE) + "\n"
+                        + "printf 'latin-1 cafe' > " + literal(LATIN1_CAFE) + "\n"
+                        + "printf 'utf-8 cafe' > " + literal(UTF8_CAFE) + "\n"
+                        + "printf 'cjk' > " + literal(CJK) + "\n"
+                        + "mkdir " + literal(RAW_DIRECTORY) + " " + literal(CJK_DIRECTORY) + "\n"
+                        + "printf 'inner latin-1' > " + literal(RAW_DIRECTORY) + "/" + literal(LATIN1_CAFE) + "\n"
+                        + "printf 'inner cjk' > " + literal(CJK_DIRECTORY) + "/" + literal(CJK_INNER) + "\n",
                 root.toString());
         String listing = listing(root);
-        assertTrue(listing.contains("f 9 " + latin1(FF_FE) + "\n") && listing.contains(latin1(LATIN1_CAFE))
-                && listing.contains(latin1(CJK)), "the fixture itself: " + listing);
+        assertTrue(
+                listing.contains("f 9 " + latin1(FF_FE) + "\n")
+                        && listing.contains(latin1(LATIN1_CAFE))
+                        && listing.contains(latin1(CJK)),
+                "the fixture itself: " + listing);
         return root;
     }
 
@@ -70,13 +76,15 @@ class RawByteNamesTest extends RealFileSystemTest {
 
     /** The regular files directly in {@code root}, as {@link #listing} prints them. */
     private static String topLevelFiles(Path root) {
-        return Shell.run("cd \"$1\" && find . -mindepth 1 -maxdepth 1 -type f -printf '%y %s %P\\n' | LC_ALL=C sort",
+        return Shell.run(
+                "cd \"$1\" && find . -mindepth 1 -maxdepth 1 -type f -printf '%y %s %P\\n' | LC_ALL=C sort",
                 root.toString());
     }
 
     /** diff -r, by bytes: same names, same contents. */
     private static void assertSameTree(Path source, Path target) {
-        Shell diff = Shell.exec("LC_ALL=C diff -r --no-dereference \"$1\" \"$2\"", source.toString(), target.toString());
+        Shell diff =
+                Shell.exec("LC_ALL=C diff -r --no-dereference \"$1\" \"$2\"", source.toString(), target.toString());
         assertEquals(0, diff.exitCode(), "diff -r: " + diff.stdout() + diff.stderr());
         assertEquals(listing(source), listing(target), "ls -b of the target: " + lsB(target));
     }
@@ -142,7 +150,9 @@ class RawByteNamesTest extends RealFileSystemTest {
             Files.copy(file, target.resolve(file.getFileName()));
         }
 
-        assertEquals(topLevelFiles(dir.resolve("source")), topLevelFiles(dir.resolve("target")),
+        assertEquals(
+                topLevelFiles(dir.resolve("source")),
+                topLevelFiles(dir.resolve("target")),
                 "ls -b of the target: " + lsB(dir.resolve("target")));
     }
 
@@ -161,10 +171,13 @@ class RawByteNamesTest extends RealFileSystemTest {
 
     /** Which java runs the command: plain {@code java} from PATH (JDK 17 here and in CI), or the one running the tests. */
     enum Java {
-        DEFAULT_JAVA, THIS_JVM;
+        DEFAULT_JAVA,
+        THIS_JVM;
 
         String executable() {
-            return this == DEFAULT_JAVA ? "java" : ProcessHandle.current().info().command().orElseThrow();
+            return this == DEFAULT_JAVA
+                    ? "java"
+                    : ProcessHandle.current().info().command().orElseThrow();
         }
     }
 
@@ -176,10 +189,14 @@ class RawByteNamesTest extends RealFileSystemTest {
         Path target = dir.resolve("target");
         String jar = System.getProperty("reflink4j.cli.jar", "../cli/target/reflink.jar");
 
-        Shell run = Shell.exec("export LC_ALL=C LANG=C; unset LC_CTYPE; "
+        Shell run = Shell.exec(
+                "export LC_ALL=C LANG=C; unset LC_CTYPE; "
                         + "\"$1\" -XshowSettings:properties -version 2>&1 | grep -E 'sun.jnu.encoding|java.version ' >&2; "
                         + "exec \"$1\" -jar \"$2\" cp -r \"$3\" \"$4\"",
-                java.executable(), jar, source.toString(), target.toString());
+                java.executable(),
+                jar,
+                source.toString(),
+                target.toString());
 
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains("sun.jnu.encoding = ANSI_X3.4-1968"), "not a C locale: " + run.stderr());
@@ -193,8 +210,12 @@ class RawByteNamesTest extends RealFileSystemTest {
         Path source = Files.createDirectory(dir.resolve("source"));
         Path target = Files.createDirectory(dir.resolve("target"));
         Path treeTarget = Files.createDirectory(dir.resolve("tree-target"));
-        Shell.run("set -e; printf new > \"$1\"/" + literal(LONGEST_NAME) + "; printf old > \"$2\"/" + literal(LONGEST_NAME)
-                + "; printf old > \"$3\"/" + literal(LONGEST_NAME), source.toString(), target.toString(), treeTarget.toString());
+        Shell.run(
+                "set -e; printf new > \"$1\"/" + literal(LONGEST_NAME) + "; printf old > \"$2\"/"
+                        + literal(LONGEST_NAME) + "; printf old > \"$3\"/" + literal(LONGEST_NAME),
+                source.toString(),
+                target.toString(),
+                treeTarget.toString());
         List<Path> files = regularFilesIn(source);
         assertEquals(1, files.size(), files.toString());
         Path name = files.get(0).getFileName();
@@ -215,8 +236,10 @@ class RawByteNamesTest extends RealFileSystemTest {
      */
     private static Shell reflinkInBash(Path directory, String arguments, String... more) {
         String jar = System.getProperty("reflink4j.cli.jar", "../cli/target/reflink.jar");
-        List<String> args = new ArrayList<>(List.of(directory.toString(),
-                ProcessHandle.current().info().command().orElseThrow(), Path.of(jar).toAbsolutePath().toString()));
+        List<String> args = new ArrayList<>(List.of(
+                directory.toString(),
+                ProcessHandle.current().info().command().orElseThrow(),
+                Path.of(jar).toAbsolutePath().toString()));
         args.addAll(List.of(more));
         return Shell.exec("cd \"$1\" && exec \"$2\" -jar \"$3\" " + arguments, args.toArray(new String[0]));
     }
@@ -227,10 +250,14 @@ class RawByteNamesTest extends RealFileSystemTest {
      * onto the second (not the first onto itself).
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cpForce_betweenTwoNonUtf8NamesThatDecodeAlike_copiesTheFirstOntoTheSecond(TestFileSystem fs) {
         Path dir = directoryOn(fs);
-        Shell.run("cd \"$1\" && printf first > " + literal(A_FF) + " && printf second > " + literal(A_FE), dir.toString());
+        Shell.run(
+                "cd \"$1\" && printf first > " + literal(A_FF) + " && printf second > " + literal(A_FE),
+                dir.toString());
 
         Shell run = reflinkInBash(dir, "cp -f " + literal(A_FF) + " " + literal(A_FE));
 
@@ -245,11 +272,14 @@ class RawByteNamesTest extends RealFileSystemTest {
      * its own bytes with its own content.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "TMPFS"})
     void cp_twoNonUtf8NamesThatDecodeAlike_intoADirectory_copiesBothByteForByte(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = Files.createDirectory(dir.resolve("source"));
-        Shell.run("cd \"$1\" && printf first > " + literal(A_FF) + " && printf second! > " + literal(A_FE),
+        Shell.run(
+                "cd \"$1\" && printf first > " + literal(A_FF) + " && printf second! > " + literal(A_FE),
                 source.toString());
         Path out = Files.createDirectory(dir.resolve("out"));
 

@@ -53,10 +53,12 @@ class ReflinkSchemeTest extends RealFileSystemTest {
 
         if (kind.clones()) {
             Files.copy(source, target, ReflinkCopyOption.ALWAYS);
-            assertTrue(Extents.allShared(Path.of(target.toString())), Extents.of(Path.of(target.toString())).toString());
+            assertTrue(
+                    Extents.allShared(Path.of(target.toString())),
+                    Extents.of(Path.of(target.toString())).toString());
         } else {
-            ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
-                    () -> Files.copy(source, target, ReflinkCopyOption.ALWAYS));
+            ReflinkFailedException e = assertThrows(
+                    ReflinkFailedException.class, () -> Files.copy(source, target, ReflinkCopyOption.ALWAYS));
             assertEquals(target.toString(), e.getOtherFile());
             assertFalse(Files.exists(target));
         }
@@ -70,7 +72,8 @@ class ReflinkSchemeTest extends RealFileSystemTest {
 
         Files.copy(source, dir.resolve("auto"));
         assertSameContent(source, dir.resolve("auto"));
-        assertEquals(kind.clones(), Extents.allShared(Path.of(dir.resolve("auto").toString())));
+        assertEquals(
+                kind.clones(), Extents.allShared(Path.of(dir.resolve("auto").toString())));
         fs.close();
 
         Path neverDir = open("never").getPath(dir.toString());
@@ -83,7 +86,8 @@ class ReflinkSchemeTest extends RealFileSystemTest {
             Files.copy(alwaysDir.resolve("source"), alwaysDir.resolve("always"));
             assertTrue(Extents.allShared(Path.of(dir.resolve("always").toString())));
         } else {
-            assertThrows(ReflinkFailedException.class,
+            assertThrows(
+                    ReflinkFailedException.class,
                     () -> Files.copy(alwaysDir.resolve("source"), alwaysDir.resolve("always")));
         }
     }
@@ -111,10 +115,10 @@ class ReflinkSchemeTest extends RealFileSystemTest {
 
     @Test
     void badModeOrUnknownOption_isAnIllegalArgument_naming_theAllowedValues() {
-        IllegalArgumentException mode = assertThrows(IllegalArgumentException.class,
-                () -> FileSystems.newFileSystem(ROOT, Map.of("mode", "sometimes")));
-        IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
-                () -> FileSystems.newFileSystem(ROOT, Map.of("Mode", "auto")));
+        IllegalArgumentException mode = assertThrows(
+                IllegalArgumentException.class, () -> FileSystems.newFileSystem(ROOT, Map.of("mode", "sometimes")));
+        IllegalArgumentException key = assertThrows(
+                IllegalArgumentException.class, () -> FileSystems.newFileSystem(ROOT, Map.of("Mode", "auto")));
 
         assertTrue(mode.getMessage().contains("always, auto or never"), mode.getMessage());
         assertTrue(key.getMessage().contains("'Mode'"), key.getMessage());

@@ -27,14 +27,19 @@ class SetIdBitsTest extends RealFileSystemTest {
     /** Copies args[1] to args[2] with COPY_ATTRIBUTES in mode args[0], as whoever runs it. */
     public static final class CopyWithAttributes {
         public static void main(String[] args) throws Exception {
-            Reflink.copy(Path.of(args[1]), Path.of(args[2]), ReflinkCopyOption.valueOf(args[0]),
+            Reflink.copy(
+                    Path.of(args[1]),
+                    Path.of(args[2]),
+                    ReflinkCopyOption.valueOf(args[0]),
                     StandardCopyOption.COPY_ATTRIBUTES);
             System.out.println("copied");
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void setIdBits_areDropped_whenTheCopierCannotGiveTheCopyToTheSourcesOwner(TestFileSystem fs) throws Exception {
         Path dir = directoryOn(fs);
         Files.setAttribute(dir, "unix:mode", 0777);
@@ -43,7 +48,8 @@ class SetIdBitsTest extends RealFileSystemTest {
         Path byNobody = dir.resolve("copied-by-nobody");
         Path byRoot = dir.resolve("copied-by-root");
 
-        ForkedJvm.Result result = ForkedJvm.of(CopyWithAttributes.class).asUser(NOBODY)
+        ForkedJvm.Result result = ForkedJvm.of(CopyWithAttributes.class)
+                .asUser(NOBODY)
                 .run(60, "AUTO", source.toString(), byNobody.toString());
         Reflink.copy(source, byRoot, ReflinkCopyOption.AUTO, StandardCopyOption.COPY_ATTRIBUTES);
 

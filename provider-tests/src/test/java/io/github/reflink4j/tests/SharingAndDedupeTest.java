@@ -47,13 +47,18 @@ class SharingAndDedupeTest extends RealFileSystemTest {
 
         assertEquals(256 * BLOCK, report.size());
         assertEquals(0, report.holeBytes());
-        assertEquals(filefragSharedBytes(clone), report.sharedBytes(), Extents.of(clone).toString());
+        assertEquals(
+                filefragSharedBytes(clone),
+                report.sharedBytes(),
+                Extents.of(clone).toString());
         assertEquals(fs.clones() ? 246 * BLOCK : 0, report.sharedBytes());
         assertEquals(fs.clones() ? 10 * BLOCK : 256 * BLOCK, report.exclusiveBytes());
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void sharing_ofACloneWithOver1000Extents_pagesThroughFiemap_andMatchesFilefrag(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -105,7 +110,8 @@ class SharingAndDedupeTest extends RealFileSystemTest {
         }
 
         SharingReport report = Reflink.sharing(dir.resolve("clone")); // syncs the file (FIEMAP_FLAG_SYNC) first
-        String du = Extents.run("btrfs", "filesystem", "du", "--raw", dir.resolve("clone").toString());
+        String du = Extents.run(
+                "btrfs", "filesystem", "du", "--raw", dir.resolve("clone").toString());
         String[] columns = du.lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
 
         assertEquals(Long.parseLong(columns[1]), report.exclusiveBytes(), du);
@@ -113,7 +119,9 @@ class SharingAndDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void dedupe_ofTwoIndependentlyWrittenIdenticalFiles_makesThemShare_withoutChangingAByte(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -133,7 +141,9 @@ class SharingAndDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void dedupe_ofDifferentFiles_changesNothing_andSaysTheyDiffer(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path a = writeRandomFile(dir.resolve("a"), 1 << 20, 7);
@@ -150,7 +160,9 @@ class SharingAndDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void dedupe_ofFilesDifferingInOneBlock_sharesTheRest(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         int size = 8 << 20;
@@ -171,9 +183,10 @@ class SharingAndDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
-    void dedupe_onAFileSystemThatCannot_failsWithReflinkFailed_andChangesNothing(TestFileSystem fs)
-            throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
+    void dedupe_onAFileSystemThatCannot_failsWithReflinkFailed_andChangesNothing(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path a = writeRandomFile(dir.resolve("a"), 100_000, 10);
         Path b = writeRandomFile(dir.resolve("b"), 100_000, 10);

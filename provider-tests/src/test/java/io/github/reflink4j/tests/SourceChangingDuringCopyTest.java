@@ -64,8 +64,7 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
     }
 
     /** Bytes [start, end) of generation {@code generation}. */
-    record Segment(int start, int end, int generation) {
-    }
+    record Segment(int start, int end, int generation) {}
 
     private final byte[] base = randomBytes(LIMIT, 23);
 
@@ -74,7 +73,9 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS", "EXT4"})
     void aSourceChangedWhileItIsCopied_givesOneStateOfIt_orSourceChangedAndThePreviousCopy(TestFileSystem fs)
             throws Exception {
         for (int i = 0; i < base.length; i++) {
@@ -97,7 +98,8 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
         try {
             assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
                 for (int i = 0; i < COPIES; i++) {
-                    for (ReflinkCopyOption mode : fs.clones() ? ReflinkCopyOption.values()
+                    for (ReflinkCopyOption mode : fs.clones()
+                            ? ReflinkCopyOption.values()
                             : new ReflinkCopyOption[] {ReflinkCopyOption.AUTO, ReflinkCopyOption.NEVER}) {
                         Path target = dir.resolve("copy-" + mode);
                         int[] counts = outcomes.computeIfAbsent(mode, m -> new int[2]);
@@ -110,7 +112,9 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
                         } catch (SourceChangedException e) {
                             assertTrue(e.getMessage().contains(source.toString()), e.getMessage());
                             if (previous.containsKey(mode)) {
-                                assertArrayEquals(previous.get(mode), Files.readAllBytes(target),
+                                assertArrayEquals(
+                                        previous.get(mode),
+                                        Files.readAllBytes(target),
                                         mode + ": the previous copy was not left whole");
                             } else {
                                 assertFalse(Files.exists(target), mode + ": a failed first copy left its target");
@@ -128,22 +132,32 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
             fail("the writer failed", writerFailure.get());
         }
         StringBuilder summary = new StringBuilder(fs + ", " + states.size() + " states of the source:");
-        outcomes.forEach((mode, counts) -> summary.append(' ').append(mode).append(' ').append(counts[0])
-                .append(" whole states, ").append(counts[1]).append(" SourceChanged;"));
+        outcomes.forEach((mode, counts) -> summary.append(' ')
+                .append(mode)
+                .append(' ')
+                .append(counts[0])
+                .append(" whole states, ")
+                .append(counts[1])
+                .append(" SourceChanged;"));
         System.out.println(summary);
         for (Map.Entry<ReflinkCopyOption, int[]> entry : outcomes.entrySet()) {
             assertEquals(COPIES, entry.getValue()[0] + entry.getValue()[1], entry.getKey() + ": copies missing");
         }
-        assertTrue(outcomes.get(ReflinkCopyOption.NEVER)[1] > 0,
+        assertTrue(
+                outcomes.get(ReflinkCopyOption.NEVER)[1] > 0,
                 "not one NEVER copy met a change: the test did not exercise the check. " + summary);
         if (fs.clones()) {
-            assertEquals(0, outcomes.get(ReflinkCopyOption.ALWAYS)[1],
+            assertEquals(
+                    0,
+                    outcomes.get(ReflinkCopyOption.ALWAYS)[1],
                     "a clone is one moment of the source: it never sees the source change");
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = ReflinkCopyOption.class, names = {"AUTO", "NEVER"})
+    @EnumSource(
+            value = ReflinkCopyOption.class,
+            names = {"AUTO", "NEVER"})
     void aFileHoldingFewerBytesThanItsSizeSays_isCopiedAsFarAsItReads_asFilesCopyDoes(ReflinkCopyOption mode)
             throws IOException {
         Path online = Path.of("/sys/devices/system/cpu/online"); // sysfs: its size says 4096
@@ -153,13 +167,19 @@ class SourceChangingDuringCopyTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.EXT4);
         Reflink.copy(online, dir.resolve("by-reflink4j"), mode);
         Files.copy(online, dir.resolve("by-the-jdk"));
-        assertArrayEquals(Files.readAllBytes(dir.resolve("by-the-jdk")), Files.readAllBytes(dir.resolve("by-reflink4j")),
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("by-the-jdk")),
+                Files.readAllBytes(dir.resolve("by-reflink4j")),
                 "padded to the size sysfs reports");
     }
 
     /** The writer: appends, overwrites in place or cuts, each with a new generation, until told to stop. */
-    private void keepChanging(Path source, List<Segment> initial, List<List<Segment>> states, AtomicBoolean stop,
-                              AtomicReference<Throwable> failure) {
+    private void keepChanging(
+            Path source,
+            List<Segment> initial,
+            List<List<Segment>> states,
+            AtomicBoolean stop,
+            AtomicReference<Throwable> failure) {
         Random random = new Random(17);
         List<Segment> state = initial;
         int generation = 0;

@@ -47,9 +47,10 @@ class SparseAndLargeFileTest extends RealFileSystemTest {
             if (result.method() != CopyMethod.CLONE) {
                 long data = (long) DATA_AT.length * SEGMENT;
                 long allocated = allocatedBytes(target);
-                assertTrue(allocated < 2 * data, // xfs preallocates speculatively; filled holes would be 4 GiB
-                         mode + ": " + allocated + " bytes allocated for " + data
-                        + " bytes of data: the holes were filled");
+                assertTrue(
+                        allocated < 2 * data, // xfs preallocates speculatively; filled holes would be 4 GiB
+                        mode + ": " + allocated + " bytes allocated for " + data
+                                + " bytes of data: the holes were filled");
             }
         }
     }

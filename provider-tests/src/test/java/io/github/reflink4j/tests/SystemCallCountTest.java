@@ -39,7 +39,8 @@ class SystemCallCountTest extends RealFileSystemTest {
         Path trace = dir.resolve("strace.out");
         String token = UUID.randomUUID().toString();
 
-        ForkedJvm.Result run = ForkedJvm.of(OneCloneProgram.class).launcher("strace", "-f", "-o", trace.toString())
+        ForkedJvm.Result run = ForkedJvm.of(OneCloneProgram.class)
+                .launcher("strace", "-f", "-o", trace.toString())
                 .run(300, dir.toString(), token);
 
         if (run.exitCode() != 0 && run.output().contains("ptrace")) {
@@ -50,19 +51,29 @@ class SystemCallCountTest extends RealFileSystemTest {
         List<String> lines = Files.readAllLines(trace, StandardCharsets.ISO_8859_1);
         List<List<String>> rounds = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
-            rounds.add(callsBetween(lines, "/reflink4j-marker-begin-" + round + "-" + token,
+            rounds.add(callsBetween(
+                    lines,
+                    "/reflink4j-marker-begin-" + round + "-" + token,
                     "/reflink4j-marker-end-" + round + "-" + token));
         }
-        List<String> fewest = rounds.stream().min(Comparator.comparingInt(List::size)).orElseThrow();
+        List<String> fewest =
+                rounds.stream().min(Comparator.comparingInt(List::size)).orElseThrow();
         StringBuilder all = new StringBuilder();
         for (int round = 0; round < ROUNDS; round++) {
-            all.append("\nround ").append(round).append(", ").append(rounds.get(round).size()).append(" calls:");
+            all.append("\nround ")
+                    .append(round)
+                    .append(", ")
+                    .append(rounds.get(round).size())
+                    .append(" calls:");
             rounds.get(round).forEach(call -> all.append("\n  ").append(call));
         }
         // the fewest of three rounds, so that a stray futex of a safepoint does not count against the engine
-        assertTrue(fewest.size() <= MOST, "at least " + fewest.size() + " system calls for one clone, not at most "
-                + MOST + " (open, open, FICLONE, close, close, and one statx):" + all);
-        assertTrue(fewest.stream().anyMatch(call -> call.contains("FICLONE") || call.contains("0x40049409")),
+        assertTrue(
+                fewest.size() <= MOST,
+                "at least " + fewest.size() + " system calls for one clone, not at most " + MOST
+                        + " (open, open, FICLONE, close, close, and one statx):" + all);
+        assertTrue(
+                fewest.stream().anyMatch(call -> call.contains("FICLONE") || call.contains("0x40049409")),
                 "no FICLONE among the calls:" + all);
     }
 
@@ -93,8 +104,8 @@ class SystemCallCountTest extends RealFileSystemTest {
                 calls.add(call);
             }
         }
-        throw new AssertionError("markers " + begin + " and " + end + " not both found in the trace (" + lines.size()
-                + " lines)");
+        throw new AssertionError(
+                "markers " + begin + " and " + end + " not both found in the trace (" + lines.size() + " lines)");
     }
 
     /** Run under strace: warms up, then clones fresh 4 KiB files, each between two marker stats. */

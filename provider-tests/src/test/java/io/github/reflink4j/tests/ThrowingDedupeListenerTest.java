@@ -46,11 +46,11 @@ class ThrowingDedupeListenerTest extends RealFileSystemTest {
     }
 
     /** Deduplicates {@code root} with {@code listener}, checking no descriptor below {@code dir} is left open. */
-    private static TreeDedupeSummary dedupeLeavingNothingOpen(Path dir, Path root, int parallelism,
-                                                              TreeDedupeListener listener) throws IOException {
+    private static TreeDedupeSummary dedupeLeavingNothingOpen(
+            Path dir, Path root, int parallelism, TreeDedupeListener listener) throws IOException {
         List<String> descriptors = Leaks.openDescriptorsBelow(dir);
-        TreeDedupeSummary summary = Reflink.dedupeTree(List.of(root),
-                TreeDedupe.options().parallelism(parallelism).listener(listener));
+        TreeDedupeSummary summary = Reflink.dedupeTree(
+                List.of(root), TreeDedupe.options().parallelism(parallelism).listener(listener));
         assertEquals(descriptors, Leaks.openDescriptorsBelow(dir), "descriptors left open");
         return summary;
     }
@@ -109,8 +109,7 @@ class ThrowingDedupeListenerTest extends RealFileSystemTest {
     }
 
     @Test
-    void aListenerThrowingOnEveryFileInParallel_stopsNoWorker_andEachThrowIsRecordedForItsFile()
-            throws IOException {
+    void aListenerThrowingOnEveryFileInParallel_stopsNoWorker_andEachThrowIsRecordedForItsFile() throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         int groupCount = 6;
         List<List<Path>> groups = groups(dir.resolve("tree"), groupCount);
@@ -129,7 +128,12 @@ class ThrowingDedupeListenerTest extends RealFileSystemTest {
         assertEquals(2 * groupCount, summary.failures().size(), summary.toString());
         for (DedupeFailure failure : summary.failures()) {
             assertSame(ListenerFailure.class, failure.error().getCause().getClass(), failure.toString());
-            assertTrue(failure.error().getCause().getMessage().endsWith(failure.file().toString()), failure.toString());
+            assertTrue(
+                    failure.error()
+                            .getCause()
+                            .getMessage()
+                            .endsWith(failure.file().toString()),
+                    failure.toString());
         }
         for (List<Path> group : groups) {
             for (Path file : group) {

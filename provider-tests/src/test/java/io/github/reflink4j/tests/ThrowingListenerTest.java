@@ -39,8 +39,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ThrowingListenerTest extends RealFileSystemTest {
     /** Directories of the tree and their modes; ten files in each. */
-    private static final Map<String, Integer> DIRECTORIES = new TreeMap<>(Map.of(
-            "a", 0755, "a/b", 0750, "a/b/c", 0700, "a/e", 0755, "d", 0777, "d/f", 0711, "g", 0755));
+    private static final Map<String, Integer> DIRECTORIES = new TreeMap<>(
+            Map.of("a", 0755, "a/b", 0750, "a/b/c", 0700, "a/e", 0755, "d", 0777, "d/f", 0711, "g", 0755));
+
     private static final int FILES_PER_DIRECTORY = 10;
 
     /** The exception the listener throws, recognisable wherever copyTree puts it. */
@@ -82,8 +83,12 @@ class ThrowingListenerTest extends RealFileSystemTest {
         }
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path path : (Iterable<Path>) walk::iterator) {
-                entries.add(String.format("%s %s %d %04o", root.relativize(path),
-                        Files.isDirectory(path, NOFOLLOW_LINKS) ? "d" : "f", Files.size(path), mode(path)));
+                entries.add(String.format(
+                        "%s %s %d %04o",
+                        root.relativize(path),
+                        Files.isDirectory(path, NOFOLLOW_LINKS) ? "d" : "f",
+                        Files.size(path),
+                        mode(path)));
             }
         }
         entries.sort(null);
@@ -117,21 +122,32 @@ class ThrowingListenerTest extends RealFileSystemTest {
      * in its final mode (the source's less the umask, as Files.copy gives it), nothing written
      * after copyTree threw.
      */
-    private static void assertEndsInOrder(Path source, Path target, TreeCopyListener listener, AtomicInteger calls,
-                                          ListenerFailure failure) throws Exception {
+    private static void assertEndsInOrder(
+            Path source, Path target, TreeCopyListener listener, AtomicInteger calls, ListenerFailure failure)
+            throws Exception {
         assertEndsInOrder(source, target, listener, calls, failure, Set.of());
     }
 
     /** As above; the directories named in {@code modeNotChecked} (relative to the target) may keep another mode. */
-    private static void assertEndsInOrder(Path source, Path target, TreeCopyListener listener, AtomicInteger calls,
-                                          ListenerFailure failure, Set<String> modeNotChecked) throws Exception {
-        Throwable thrown = assertThrows(Throwable.class, () -> Reflink.copyTree(source, target,
-                TreeCopy.options().parallelism(2).listener(listener)), "copyTree returned although its listener threw");
+    private static void assertEndsInOrder(
+            Path source,
+            Path target,
+            TreeCopyListener listener,
+            AtomicInteger calls,
+            ListenerFailure failure,
+            Set<String> modeNotChecked)
+            throws Exception {
+        Throwable thrown = assertThrows(
+                Throwable.class,
+                () -> Reflink.copyTree(
+                        source, target, TreeCopy.options().parallelism(2).listener(listener)),
+                "copyTree returned although its listener threw");
         List<String> atThrow = snapshot(target);
         // this test's own: a descriptor leaked by an earlier test stays open for the JVM's life
         String testDirectory = source.getParent().toString() + "/";
         List<String> openDescriptors = Leaks.openDescriptorsOnTestFileSystems().stream()
-                .filter(fd -> fd.contains(" -> " + testDirectory)).toList();
+                .filter(fd -> fd.contains(" -> " + testDirectory))
+                .toList();
         Thread.sleep(300);
         List<String> later = snapshot(target);
 
@@ -146,14 +162,16 @@ class ThrowingListenerTest extends RealFileSystemTest {
                     }
                     int expected = mode(source.resolve(name)) & 0777 & ~umask;
                     if (mode(copy) != expected) {
-                        wrongModes.add(String.format("%s: %04o, not %04o", name.isEmpty() ? "." : name, mode(copy), expected));
+                        wrongModes.add(
+                                String.format("%s: %04o, not %04o", name.isEmpty() ? "." : name, mode(copy), expected));
                     }
                 }
             }
         }
         assertTrue(calls.get() > 0, "the listener was never called");
         assertAll(
-                () -> assertTrue(carries(thrown, failure), "copyTree threw " + thrown + ", not the listener's " + failure),
+                () -> assertTrue(
+                        carries(thrown, failure), "copyTree threw " + thrown + ", not the listener's " + failure),
                 () -> assertEquals(List.of(), openDescriptors, "descriptors left open after copyTree threw"),
                 () -> assertNone(wrongModes, "target directories not in their final mode"),
                 () -> assertEquals(atThrow, later, "the target changed in the 300 ms after copyTree threw"));
@@ -183,8 +201,7 @@ class ThrowingListenerTest extends RealFileSystemTest {
     /** Guards a throwing fileCopied (its 10th call), made on a copying thread. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
-    void listenerThrowingInItsTenthFileCopied_endsTheCopyWithThatException_inOrder(TestFileSystem fs)
-            throws Exception {
+    void listenerThrowingInItsTenthFileCopied_endsTheCopyWithThatException_inOrder(TestFileSystem fs) throws Exception {
         Path dir = directoryOn(fs);
         Path source = buildTree(dir.resolve("source"));
         AtomicInteger calls = new AtomicInteger();
@@ -237,14 +254,16 @@ class ThrowingListenerTest extends RealFileSystemTest {
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestFileSystem.class)
-    void listenerThrowingInFailed_toldOfADirectoryMadeImmutableSoItsModeCannotBeSet_endsTheCopyWithThatException_inOrder(
-            TestFileSystem fs) throws Exception {
+    void
+            listenerThrowingInFailed_toldOfADirectoryMadeImmutableSoItsModeCannotBeSet_endsTheCopyWithThatException_inOrder(
+                    TestFileSystem fs) throws Exception {
         Path dir = directoryOn(fs);
         Path source = buildTree(dir.resolve("source"));
         Files.createDirectory(source.resolve("g/empty"));
         Path target = dir.resolve("target");
         Path immutable = target.resolve("g/empty");
-        Shell probe = Shell.exec("mkdir \"$1\" && chattr +i \"$1\"; status=$?; chattr -i \"$1\"; rmdir \"$1\"; exit $status",
+        Shell probe = Shell.exec(
+                "mkdir \"$1\" && chattr +i \"$1\"; status=$?; chattr -i \"$1\"; rmdir \"$1\"; exit $status",
                 dir.resolve("probe").toString());
         if (probe.exitCode() != 0) {
             TestFileSystem.unavailable(fs + " cannot make a directory immutable here (chattr +i): " + probe.stderr());

@@ -65,8 +65,11 @@ class TreeCopyInterruptTest extends RealFileSystemTest {
         }
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path path : (Iterable<Path>) walk::iterator) {
-                entries.add(String.format("%s %s %d %04o", root.relativize(path),
-                        Files.isDirectory(path, NOFOLLOW_LINKS) ? "d" : "f", Files.size(path),
+                entries.add(String.format(
+                        "%s %s %d %04o",
+                        root.relativize(path),
+                        Files.isDirectory(path, NOFOLLOW_LINKS) ? "d" : "f",
+                        Files.size(path),
                         (Integer) Files.getAttribute(path, "unix:mode", NOFOLLOW_LINKS) & 07777));
             }
         }
@@ -112,21 +115,28 @@ class TreeCopyInterruptTest extends RealFileSystemTest {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Boolean> interruptStatus = new AtomicReference<>();
         AtomicReference<List<String>> atReturn = new AtomicReference<>();
-        Thread copier = new Thread(() -> {
-            try {
-                returned.set(Reflink.copyTree(source, target,
-                        TreeCopy.options().parallelism(2).listener(listener).copyOptions(COPY_ATTRIBUTES)));
-            } catch (Throwable e) {
-                over.set(true);
-                interruptStatus.set(Thread.currentThread().isInterrupted());
-                thrown.set(e);
-            }
-            try {
-                atReturn.set(snapshot(target));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "tree copy to interrupt");
+        Thread copier = new Thread(
+                () -> {
+                    try {
+                        returned.set(Reflink.copyTree(
+                                source,
+                                target,
+                                TreeCopy.options()
+                                        .parallelism(2)
+                                        .listener(listener)
+                                        .copyOptions(COPY_ATTRIBUTES)));
+                    } catch (Throwable e) {
+                        over.set(true);
+                        interruptStatus.set(Thread.currentThread().isInterrupted());
+                        thrown.set(e);
+                    }
+                    try {
+                        atReturn.set(snapshot(target));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                "tree copy to interrupt");
 
         copier.start();
         assertTrue(started.await(60, TimeUnit.SECONDS), "the copy never reported a first directory or file");
@@ -138,14 +148,18 @@ class TreeCopyInterruptTest extends RealFileSystemTest {
         List<String> later = snapshot(target);
 
         assertNull(returned.get(), "copyTree returned normally although interrupted (make the tree bigger?)");
-        assertTrue(thrown.get() instanceof InterruptedIOException || thrown.get() instanceof ClosedByInterruptException,
+        assertTrue(
+                thrown.get() instanceof InterruptedIOException || thrown.get() instanceof ClosedByInterruptException,
                 "thrown: " + thrown.get());
         assertEquals(Boolean.TRUE, interruptStatus.get(), "the thread's interrupt status after copyTree threw");
         assertNotNull(atReturn.get(), "no snapshot taken when copyTree returned");
         List<String> writtenAfter = new ArrayList<>(later);
         writtenAfter.removeAll(atReturn.get());
-        assertTrue(writtenAfter.isEmpty(), writtenAfter.size() + " entries appeared or changed in the 500 ms after "
-                + "copyTree threw (of " + later.size() + "), e.g. " + writtenAfter.stream().limit(5).toList());
+        assertTrue(
+                writtenAfter.isEmpty(),
+                writtenAfter.size() + " entries appeared or changed in the 500 ms after " + "copyTree threw (of "
+                        + later.size() + "), e.g. "
+                        + writtenAfter.stream().limit(5).toList());
         assertEquals(atReturn.get().size(), later.size(), "entries disappeared after copyTree threw");
         assertEquals(List.of(), lateCallbacks, "the listener was told of work done after copyTree threw");
 
@@ -154,17 +168,21 @@ class TreeCopyInterruptTest extends RealFileSystemTest {
         try (Stream<Path> walk = Files.walk(target)) {
             for (Path copy : (Iterable<Path>) walk::iterator) {
                 Path original = source.resolve(target.relativize(copy).toString());
-                String expected = Files.isDirectory(original, NOFOLLOW_LINKS) ? String.format("directory %04o", mode(original))
+                String expected = Files.isDirectory(original, NOFOLLOW_LINKS)
+                        ? String.format("directory %04o", mode(original))
                         : "file of " + Files.size(original) + " bytes";
-                String actual = Files.isDirectory(copy, NOFOLLOW_LINKS) ? String.format("directory %04o", mode(copy))
+                String actual = Files.isDirectory(copy, NOFOLLOW_LINKS)
+                        ? String.format("directory %04o", mode(copy))
                         : "file of " + Files.size(copy) + " bytes";
                 if (!expected.equals(actual)) {
                     untidy.add(target.relativize(copy) + ": " + actual + ", not " + expected);
                 }
             }
         }
-        assertTrue(untidy.isEmpty(), untidy.size() + " entries not in their final mode or not whole, e.g. "
-                + untidy.stream().limit(5).toList());
+        assertTrue(
+                untidy.isEmpty(),
+                untidy.size() + " entries not in their final mode or not whole, e.g. "
+                        + untidy.stream().limit(5).toList());
     }
 
     private static int mode(Path path) throws IOException {

@@ -40,7 +40,9 @@ class TreeCopyOverTakenNamesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void link_whoseNameIsTaken_withoutReplaceExisting_failsAlone_namingIt_andTheEntryThereStays(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -60,7 +62,9 @@ class TreeCopyOverTakenNamesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void link_overAnExistingFile_withReplaceExisting_replacesIt_leavingNoTemporaryName(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -78,7 +82,9 @@ class TreeCopyOverTakenNamesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void link_overAnEmptyDirectory_withReplaceExisting_removesTheDirectory_andPutsTheLinkThere(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -95,13 +101,16 @@ class TreeCopyOverTakenNamesTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void link_overADirectoryWithEntries_withReplaceExisting_failsWithDirectoryNotEmpty_andKeepsTheDirectory(
             TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = sourceWithALink(dir);
         Path target = Files.createDirectory(dir.resolve("target"));
-        Path kept = writeRandomFile(Files.createDirectory(target.resolve("link")).resolve("kept"), 700, 4);
+        Path kept =
+                writeRandomFile(Files.createDirectory(target.resolve("link")).resolve("kept"), 700, 4);
         byte[] keptBytes = Files.readAllBytes(kept);
 
         TreeCopySummary summary = Reflink.copyTree(source, target, StandardCopyOption.REPLACE_EXISTING);

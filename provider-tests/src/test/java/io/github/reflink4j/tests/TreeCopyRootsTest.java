@@ -31,7 +31,9 @@ class TreeCopyRootsTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void copyTree_whenTheTargetsParentIsMissing_throwsNoSuchFile_namingTheTarget_andChangesNothing(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -46,7 +48,9 @@ class TreeCopyRootsTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
     void copyTree_whenTheTargetsParentIsAFile_throwsNotDirectory_namingTheTarget_andChangesNothing(TestFileSystem fs)
             throws IOException {
         Path dir = directoryOn(fs);
@@ -62,9 +66,10 @@ class TreeCopyRootsTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
-    void copyTree_whenTheTargetIsARegularFile_refusesIt_andLeavesTheFileAsItWas(TestFileSystem fs)
-            throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
+    void copyTree_whenTheTargetIsARegularFile_refusesIt_andLeavesTheFileAsItWas(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = sourceTree(dir);
         Path target = writeRandomFile(dir.resolve("target"), 5000, 3);
@@ -78,9 +83,11 @@ class TreeCopyRootsTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
-    void copyTree_whenTheTargetIsASymbolicLinkToADirectory_refusesToFollowIt_andWritesNothingThere(
-            TestFileSystem fs) throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
+    void copyTree_whenTheTargetIsASymbolicLinkToADirectory_refusesToFollowIt_andWritesNothingThere(TestFileSystem fs)
+            throws IOException {
         Path dir = directoryOn(fs);
         Path source = sourceTree(dir);
         Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
@@ -96,9 +103,11 @@ class TreeCopyRootsTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "EXT4"})
-    void copyTree_whenTheSourceIsARegularFile_throwsNotDirectory_namingTheSource_andCreatesNoTarget(
-            TestFileSystem fs) throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
+    void copyTree_whenTheSourceIsARegularFile_throwsNotDirectory_namingTheSource_andCreatesNoTarget(TestFileSystem fs)
+            throws IOException {
         Path dir = directoryOn(fs);
         Path source = writeRandomFile(dir.resolve("source"), 5000, 4);
         Path target = dir.resolve("target");

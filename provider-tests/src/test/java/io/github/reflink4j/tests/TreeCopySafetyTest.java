@@ -49,6 +49,7 @@ class TreeCopySafetyTest extends RealFileSystemTest {
     private static final Duration SOURCE_RACE = Duration.ofSeconds(10);
     /** How long each target-side race runs per file system. */
     private static final Duration TARGET_RACE = Duration.ofSeconds(5);
+
     private static final int FILES_IN_SUB = 100;
 
     /** source/{top.txt, sub/f000..f099, sub/nested/g0..g9, other/x0..x9}, all saying "inside". */
@@ -80,7 +81,9 @@ class TreeCopySafetyTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void copyTree_withSourceDirectorySwappedForLink_neverReadsOutside(TestFileSystem fs) throws Exception {
         Path dir = directoryOn(fs);
         String marker = "OUTSIDE-" + UUID.randomUUID();
@@ -96,8 +99,10 @@ class TreeCopySafetyTest extends RealFileSystemTest {
                 TreeCopySummary summary = Reflink.copyTree(source, target);
                 rounds++;
 
-                assertNone(outsideBytesIn(target, marker), "round " + rounds
-                        + ": files from the outside directory were copied; failures reported: " + failures(summary));
+                assertNone(
+                        outsideBytesIn(target, marker),
+                        "round " + rounds + ": files from the outside directory were copied; failures reported: "
+                                + failures(summary));
                 if ("inside 0".equals(readIfRegularFile(target.resolve("sub/f000")))) {
                     roundsWithSubCopied++;
                 }
@@ -107,7 +112,9 @@ class TreeCopySafetyTest extends RealFileSystemTest {
             swapper.stop();
         }
         assertTrue(swapper.swaps() > 0, "the source directory was never swapped");
-        assertTrue(roundsWithSubCopied > 0, "in " + rounds + " rounds, source/sub was never copied: the test proved nothing");
+        assertTrue(
+                roundsWithSubCopied > 0,
+                "in " + rounds + " rounds, source/sub was never copied: the test proved nothing");
     }
 
     /**
@@ -128,33 +135,40 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         Path other = source.resolve("other");
         Path parked = dir.resolve("parked");
         // the sibling entered first is the signal; the one still to come is swapped
-        SwapOnce swap = new SwapOnce(entry -> entry.equals(sub) ? other : entry.equals(other) ? sub : null,
-                parked, outside);
+        SwapOnce swap =
+                new SwapOnce(entry -> entry.equals(sub) ? other : entry.equals(other) ? sub : null, parked, outside);
         Path target = dir.resolve("target");
 
         TreeCopySummary summary;
         try {
-            summary = Reflink.copyTree(source, target, TreeCopy.options().parallelism(1).listener(swap));
+            summary = Reflink.copyTree(
+                    source, target, TreeCopy.options().parallelism(1).listener(swap));
         } finally {
             swap.restore();
         }
 
         assertNull(swap.error.get(), "the swap itself failed");
         assertTrue(swap.done.get(), "neither source/sub nor source/other was entered, so nothing was swapped");
-        assertNone(outsideBytesIn(target, marker), "source/" + swap.swapped().getFileName() + " swapped once the "
-                + "copy of its sibling was created: files from the outside directory were copied; failures reported: "
-                + failures(summary));
+        assertNone(
+                outsideBytesIn(target, marker),
+                "source/" + swap.swapped().getFileName() + " swapped once the "
+                        + "copy of its sibling was created: files from the outside directory were copied; failures reported: "
+                        + failures(summary));
         assertEquals("inside top", Files.readString(target.resolve("top.txt")));
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void copyTree_withMergeTargetSubdirectorySwappedForLink_neverWritesOutside(TestFileSystem fs) throws Exception {
         targetRace(fs, true);
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void copyTree_withCreatedTargetDirectorySwappedForLink_neverWritesOutside(TestFileSystem fs) throws Exception {
         targetRace(fs, false);
     }
@@ -168,19 +182,23 @@ class TreeCopySafetyTest extends RealFileSystemTest {
         Path outside = Files.createDirectory(dir.resolve("outside"));
         Path target = dir.resolve("target");
         Path targetSub = target.resolve("sub");
-        SwapOnce swap = new SwapOnce(entry -> Files.isDirectory(targetSub, NOFOLLOW_LINKS) ? targetSub : null,
-                dir.resolve("parked"), outside);
+        SwapOnce swap = new SwapOnce(
+                entry -> Files.isDirectory(targetSub, NOFOLLOW_LINKS) ? targetSub : null,
+                dir.resolve("parked"),
+                outside);
 
         TreeCopySummary summary;
         try {
-            summary = Reflink.copyTree(source, target, TreeCopy.options().parallelism(1).listener(swap));
+            summary = Reflink.copyTree(
+                    source, target, TreeCopy.options().parallelism(1).listener(swap));
         } finally {
             swap.restore();
         }
 
         assertNull(swap.error.get(), "the swap itself failed");
         assertTrue(swap.done.get(), "no callback came after target/sub was created, so it was never swapped");
-        assertNone(entries(outside),
+        assertNone(
+                entries(outside),
                 "the copy wrote into the directory a target link pointed to; failures reported: " + failures(summary));
         assertEquals("inside top", Files.readString(target.resolve("top.txt")));
     }
@@ -212,8 +230,10 @@ class TreeCopySafetyTest extends RealFileSystemTest {
             rounds++;
             swaps += swapper.swaps();
 
-            assertNone(entries(outside), "round " + rounds + ": the copy wrote into the directory a target "
-                    + "link pointed to; failures reported: " + failures(summary));
+            assertNone(
+                    entries(outside),
+                    "round " + rounds + ": the copy wrote into the directory a target "
+                            + "link pointed to; failures reported: " + failures(summary));
             deleteRecursively(target);
             deleteRecursively(displaced);
         } while (System.nanoTime() < deadline);
@@ -222,13 +242,19 @@ class TreeCopySafetyTest extends RealFileSystemTest {
 
     /** Fails, naming how many were found and the first few, unless {@code found} is empty. */
     static void assertNone(List<String> found, String message) {
-        assertTrue(found.isEmpty(), () -> message + ": " + found.size() + " found, e.g. " + found.stream().limit(5).toList());
+        assertTrue(
+                found.isEmpty(),
+                () -> message + ": " + found.size() + " found, e.g. "
+                        + found.stream().limit(5).toList());
     }
 
     /** The failures of a summary, briefly: their count and the first two. */
     static String failures(TreeCopySummary summary) {
-        return summary.failures().size() + " " + summary.failures().stream().limit(2)
-                .map(f -> f.source().getFileName() + ": " + f.error()).toList();
+        return summary.failures().size() + " "
+                + summary.failures().stream()
+                        .limit(2)
+                        .map(f -> f.source().getFileName() + ": " + f.error())
+                        .toList();
     }
 
     /** Regular files under {@code target} that came from outside: by name or by their marked content. */
@@ -241,7 +267,8 @@ class TreeCopySafetyTest extends RealFileSystemTest {
             for (Path file : (Iterable<Path>) walk::iterator) {
                 if (Files.isRegularFile(file, NOFOLLOW_LINKS)) {
                     String content = Files.readString(file, StandardCharsets.ISO_8859_1);
-                    if (content.contains(marker) || file.getFileName().toString().startsWith("outside-only")) {
+                    if (content.contains(marker)
+                            || file.getFileName().toString().startsWith("outside-only")) {
                         leaked.add(target.relativize(file) + ": " + content);
                     }
                 }
@@ -256,7 +283,10 @@ class TreeCopySafetyTest extends RealFileSystemTest {
 
     private static List<String> entries(Path directory) throws IOException {
         try (Stream<Path> walk = Files.walk(directory)) {
-            return walk.filter(p -> !p.equals(directory)).map(p -> directory.relativize(p).toString()).sorted().toList();
+            return walk.filter(p -> !p.equals(directory))
+                    .map(p -> directory.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -345,7 +375,8 @@ class TreeCopySafetyTest extends RealFileSystemTest {
             stop.set(true);
             thread.join();
             assertNull(error.get(), () -> "the swapper failed: " + error.get());
-            assertTrue(Files.isDirectory(directory, NOFOLLOW_LINKS) || !Files.exists(directory, NOFOLLOW_LINKS),
+            assertTrue(
+                    Files.isDirectory(directory, NOFOLLOW_LINKS) || !Files.exists(directory, NOFOLLOW_LINKS),
                     directory + " was left as a link");
         }
     }
@@ -406,8 +437,8 @@ class TreeCopySafetyTest extends RealFileSystemTest {
             }
             if (Files.exists(parked, NOFOLLOW_LINKS)) {
                 if (Files.exists(directory, NOFOLLOW_LINKS)) {
-                    throw new FileAlreadyExistsException(directory.toString(), parked.toString(),
-                            "cannot put the parked directory back");
+                    throw new FileAlreadyExistsException(
+                            directory.toString(), parked.toString(), "cannot put the parked directory back");
                 }
                 Files.move(parked, directory);
             }

@@ -75,7 +75,10 @@ class TreeCopyTest extends RealFileSystemTest {
         for (String file : List.of("top.bin", "a/mid.bin", "a/b/c/deep.bin", "read-only/inside.bin", "a/empty")) {
             assertSameContent(source.resolve(file), target.resolve(file));
             if (fs.clones() && !file.equals("a/empty")) {
-                assertEquals(Files.size(target.resolve(file)), Reflink.sharing(target.resolve(file)).sharedBytes(), file);
+                assertEquals(
+                        Files.size(target.resolve(file)),
+                        Reflink.sharing(target.resolve(file)).sharedBytes(),
+                        file);
                 assertTrue(Extents.allShared(target.resolve(file)), file + " " + Extents.of(target.resolve(file)));
             }
         }
@@ -83,8 +86,11 @@ class TreeCopyTest extends RealFileSystemTest {
         assertEquals(Path.of("/etc/hostname"), Files.readSymbolicLink(target.resolve("link-out")));
         assertTrue(Files.isSymbolicLink(target.resolve("link-to-dir")), "a link to a directory must stay a link");
         assertTrue(Files.isDirectory(target.resolve("empty-dir"), NOFOLLOW_LINKS));
-        assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("read-only"))));
-        assertEquals(FileTime.fromMillis(1_000_000_000_000L), Files.getLastModifiedTime(target.resolve("a/b")),
+        assertEquals(
+                "r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("read-only"))));
+        assertEquals(
+                FileTime.fromMillis(1_000_000_000_000L),
+                Files.getLastModifiedTime(target.resolve("a/b")),
                 "directory times are applied last, after the files in them");
     }
 
@@ -94,8 +100,8 @@ class TreeCopyTest extends RealFileSystemTest {
         Path dir = directoryOn(fs);
         Path source = buildTree(dir.resolve("source"));
 
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Reflink.copyTree(source, source.resolve("a/inside")));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> Reflink.copyTree(source, source.resolve("a/inside")));
         assertThrows(FileSystemException.class, () -> Reflink.copyTree(source, source));
 
         assertTrue(e.getMessage().contains("inside the source"), e.getMessage());
@@ -123,12 +129,15 @@ class TreeCopyTest extends RealFileSystemTest {
             }
         };
 
-        TreeCopySummary summary = Reflink.copyTree(source, dir.resolve("target"),
+        TreeCopySummary summary = Reflink.copyTree(
+                source,
+                dir.resolve("target"),
                 TreeCopy.options().listener(listener).parallelism(3));
 
         assertEquals(1, summary.failures().size(), summary.failures().toString());
         assertEquals(source.resolve("a/mid.bin"), summary.failures().get(0).source());
-        assertInstanceOf(FileAlreadyExistsException.class, summary.failures().get(0).error());
+        assertInstanceOf(
+                FileAlreadyExistsException.class, summary.failures().get(0).error());
         assertEquals(List.of(source.resolve("a/mid.bin")), reported);
         assertEquals("already here", Files.readString(target.resolve("mid.bin")));
         assertEquals(4, summary.files());
@@ -137,7 +146,9 @@ class TreeCopyTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
     void always_onNonCloningFileSystem_reportsEveryFile_andCopiesNone(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Path source = buildTree(dir.resolve("source"));
@@ -147,7 +158,9 @@ class TreeCopyTest extends RealFileSystemTest {
         assertEquals(5, summary.failures().size());
         assertEquals(0, summary.files());
         try (Stream<Path> walk = Files.walk(dir.resolve("target"))) {
-            assertEquals(0, walk.filter(p -> Files.isRegularFile(p, NOFOLLOW_LINKS)).count(),
+            assertEquals(
+                    0,
+                    walk.filter(p -> Files.isRegularFile(p, NOFOLLOW_LINKS)).count(),
                     "a failed ALWAYS left a file behind");
         }
     }
@@ -171,7 +184,9 @@ class TreeCopyTest extends RealFileSystemTest {
 
         TreeCopySummary summary = Reflink.copyTree(source, dir.resolve("target"));
 
-        assertTrue(summary.succeeded(), summary.failures().stream().limit(3).toList().toString());
+        assertTrue(
+                summary.succeeded(),
+                summary.failures().stream().limit(3).toList().toString());
         assertEquals(10_000, summary.files());
         assertEquals(101, summary.directories());
         assertEquals(fs.clones() ? 10_000L * 8192 : 0, summary.clonedBytes());

@@ -54,7 +54,8 @@ class TreeDedupeInParallelTest extends RealFileSystemTest {
     void severalGroups_withAnyNumberOfWorkers_areEachShared(int parallelism) throws IOException {
         Path tree = threeGroups(directoryOn(TestFileSystem.BTRFS));
 
-        TreeDedupeSummary summary = Reflink.dedupeTree(List.of(tree), TreeDedupe.options().parallelism(parallelism));
+        TreeDedupeSummary summary =
+                Reflink.dedupeTree(List.of(tree), TreeDedupe.options().parallelism(parallelism));
 
         assertEquals(List.of(), summary.failures());
         assertEquals(3, summary.groups());
@@ -68,8 +69,7 @@ class TreeDedupeInParallelTest extends RealFileSystemTest {
 
     @ParameterizedTest(name = "parallelism {0}")
     @ValueSource(ints = {1, 2})
-    void anErrorThrownInAWorker_reachesTheCallerAsItself_andLeavesNoDescriptorOpen(int parallelism)
-            throws IOException {
+    void anErrorThrownInAWorker_reachesTheCallerAsItself_andLeavesNoDescriptorOpen(int parallelism) throws IOException {
         Path tree = threeGroups(directoryOn(TestFileSystem.BTRFS));
         ListenerError thrown = new ListenerError();
         TreeDedupeListener listener = new TreeDedupeListener() {
@@ -79,8 +79,11 @@ class TreeDedupeInParallelTest extends RealFileSystemTest {
             }
         };
 
-        ListenerError caught = assertThrows(ListenerError.class,
-                () -> Reflink.dedupeTree(List.of(tree), TreeDedupe.options().parallelism(parallelism).listener(listener)));
+        ListenerError caught = assertThrows(
+                ListenerError.class,
+                () -> Reflink.dedupeTree(
+                        List.of(tree),
+                        TreeDedupe.options().parallelism(parallelism).listener(listener)));
 
         assertSame(thrown, caught);
         // the descriptors are checked by RealFileSystemTest after the test: none may be left open

@@ -87,19 +87,21 @@ class TreeDedupeRootsTest extends RealFileSystemTest {
 
         Thread.currentThread().interrupt();
         try {
-            assertThrows(InterruptedIOException.class,
+            assertThrows(
+                    InterruptedIOException.class,
                     () -> Reflink.dedupeTree(List.of(tree.getParent()), TreeDedupe.options()));
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt was swallowed");
         } finally {
             Thread.interrupted();
         }
         before.assertUnchanged();
-        assertTrue(Extents.noneShared(tree.resolve("a")), Extents.of(tree.resolve("a")).toString());
+        assertTrue(
+                Extents.noneShared(tree.resolve("a")),
+                Extents.of(tree.resolve("a")).toString());
     }
 
     @Test
-    void dedupeTree_withARootBelowARegularFile_listsItAsNotADirectory_andDeduplicatesTheOtherRoot()
-            throws IOException {
+    void dedupeTree_withARootBelowARegularFile_listsItAsNotADirectory_andDeduplicatesTheOtherRoot() throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path tree = Files.createDirectory(dir.resolve("tree"));
         Path a = writeRandomFile(tree.resolve("a"), 128 * 1024, 4);
@@ -110,7 +112,9 @@ class TreeDedupeRootsTest extends RealFileSystemTest {
 
         assertEquals(1, summary.failures().size(), summary.toString());
         assertEquals(belowAFile, summary.failures().get(0).file());
-        assertInstanceOf(java.nio.file.NotDirectoryException.class, summary.failures().get(0).error());
+        assertInstanceOf(
+                java.nio.file.NotDirectoryException.class,
+                summary.failures().get(0).error());
         assertEquals(1, summary.groups());
         assertTrue(Extents.allShared(b), Extents.of(b).toString());
     }

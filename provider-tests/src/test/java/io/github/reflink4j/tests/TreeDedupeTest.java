@@ -40,22 +40,35 @@ class TreeDedupeTest extends RealFileSystemTest {
     private static final int BLOCK = 4096;
     /** More identical files than one FIDEDUPERANGE request can name (127 destinations). */
     private static final int MANY = 130;
+
     private static final int MANY_SIZE = (64 << 10) + 100;
     private static final int BIG_SIZE = (3 << 20) + 5;
     private static final int NEAR_SIZE = (2 << 20) + 1234;
     /** Offsets that the probes (first, last block and the blocks at 2/8, 4/8, 6/8) do not read. */
     private static final int NEAR_1_CHANGE = 300_000;
+
     private static final int NEAR_2_CHANGE = 1_800_000;
     private static final int LOOKALIKE_SIZE = 1 << 20;
     /** Two sets of identical files that the probes cannot tell apart: they differ in blocks 24 to 48 only. */
     private static final int MIXED_SIZE = (1 << 20) + 3;
+
     private static final int MIXED_X = 3;
     /** Enough differing destinations in one request for the engine to read them in full (TreeDeduplicator.MIXED). */
     private static final int MIXED_Y = 4;
 
     /** The tree every test here deduplicates, and what it holds. */
-    private record Tree(Path root, List<Path> many, List<Path> big, Path hardLink, Path nearBase, Path near1,
-                        Path near2, Path lookalike1, Path lookalike2, Path outside, List<Path> mixed) {
+    private record Tree(
+            Path root,
+            List<Path> many,
+            List<Path> big,
+            Path hardLink,
+            Path nearBase,
+            Path near1,
+            Path near2,
+            Path lookalike1,
+            Path lookalike2,
+            Path outside,
+            List<Path> mixed) {
 
         static Tree build(Path dir) throws IOException {
             Path root = dir.resolve("tree");
@@ -63,7 +76,8 @@ class TreeDedupeTest extends RealFileSystemTest {
             for (int i = 0; i < MANY; i++) {
                 many.add(writeRandomFile(root.resolve("many/d" + i % 7 + "/copy-" + i), MANY_SIZE, 1));
             }
-            List<Path> big = List.of(writeRandomFile(root.resolve("big/a"), BIG_SIZE, 2),
+            List<Path> big = List.of(
+                    writeRandomFile(root.resolve("big/a"), BIG_SIZE, 2),
                     writeRandomFile(root.resolve("big/deep/er/b"), BIG_SIZE, 2),
                     writeRandomFile(root.resolve("c"), BIG_SIZE, 2));
             Path hardLink = Files.createLink(root.resolve("big/hard-link-to-a"), big.get(0));
@@ -85,7 +99,8 @@ class TreeDedupeTest extends RealFileSystemTest {
             List<Path> mixed = new ArrayList<>();
             byte[] x = randomBytes(MIXED_SIZE, 7);
             for (int i = 0; i < MIXED_X; i++) {
-                mixed.add(Files.write(Files.createDirectories(root.resolve("mixed")).resolve("x" + i), x));
+                mixed.add(Files.write(
+                        Files.createDirectories(root.resolve("mixed")).resolve("x" + i), x));
             }
             byte[] y = x.clone();
             System.arraycopy(randomBytes(25 * BLOCK, 8), 0, y, 24 * BLOCK, 25 * BLOCK);
@@ -106,9 +121,11 @@ class TreeDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
-    void aTreeOfDuplicates_sharesWhatIsIdentical_changesNothingElse_andASecondRunAsksTheKernelNothing(
-            TestFileSystem fs) throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
+    void aTreeOfDuplicates_sharesWhatIsIdentical_changesNothingElse_andASecondRunAsksTheKernelNothing(TestFileSystem fs)
+            throws IOException {
         Path dir = directoryOn(fs);
         Tree tree = Tree.build(dir);
         NothingLost before = NothingLost.snapshot(dir);
@@ -123,7 +140,8 @@ class TreeDedupeTest extends RealFileSystemTest {
             }
         };
 
-        TreeDedupeSummary first = Reflink.dedupeTree(List.of(tree.root()), TreeDedupe.options().listener(listener));
+        TreeDedupeSummary first =
+                Reflink.dedupeTree(List.of(tree.root()), TreeDedupe.options().listener(listener));
 
         assertEquals(List.of(), first.failures());
         // the many, the big, the near-duplicates, the mixed set and, read in full and separated, its y files
@@ -159,7 +177,9 @@ class TreeDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"BTRFS", "XFS"})
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "XFS"})
     void aDryRun_listsTheIdenticalFiles_andChangesNothing(TestFileSystem fs) throws IOException {
         Path dir = directoryOn(fs);
         Tree tree = Tree.build(dir);
@@ -172,8 +192,8 @@ class TreeDedupeTest extends RealFileSystemTest {
             }
         };
 
-        TreeDedupeSummary dry = Reflink.dedupeTree(List.of(tree.root()),
-                TreeDedupe.options().dryRun(true).listener(listener));
+        TreeDedupeSummary dry = Reflink.dedupeTree(
+                List.of(tree.root()), TreeDedupe.options().dryRun(true).listener(listener));
 
         assertEquals(4, dry.groups(), dry.toString()); // the near-duplicates are not identical
         assertEquals(MANY - 1 + 2 + (MIXED_X - 1) + (MIXED_Y - 1), listed.size());
@@ -183,16 +203,18 @@ class TreeDedupeTest extends RealFileSystemTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TestFileSystem.class, names = {"EXT4", "TMPFS"})
-    void onAFileSystemThatCannotDedupe_failsWithReflinkFailed_namingFidedupeRange_andChangesNothing(
-            TestFileSystem fs) throws IOException {
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"EXT4", "TMPFS"})
+    void onAFileSystemThatCannotDedupe_failsWithReflinkFailed_namingFidedupeRange_andChangesNothing(TestFileSystem fs)
+            throws IOException {
         Path dir = directoryOn(fs);
         writeRandomFile(dir.resolve("tree/a"), 100_000, 6);
         writeRandomFile(dir.resolve("tree/sub/b"), 100_000, 6);
         NothingLost before = NothingLost.snapshot(dir);
 
-        ReflinkFailedException e = assertThrows(ReflinkFailedException.class,
-                () -> Reflink.dedupeTree(dir.resolve("tree")));
+        ReflinkFailedException e =
+                assertThrows(ReflinkFailedException.class, () -> Reflink.dedupeTree(dir.resolve("tree")));
 
         NothingLost.assertMentions(e, "FIDEDUPERANGE", "EOPNOTSUPP");
         before.assertEntriesUnchanged();

@@ -117,7 +117,8 @@ class TreePermissionsTest extends RealFileSystemTest {
                     return;
                 }
                 try {
-                    directoryModes(target).forEach((name, mode) -> widest.merge(name, mode & GROUP_AND_OTHER, (a, b) -> a | b));
+                    directoryModes(target)
+                            .forEach((name, mode) -> widest.merge(name, mode & GROUP_AND_OTHER, (a, b) -> a | b));
                 } catch (IOException | RuntimeException e) {
                     error.compareAndSet(null, e);
                 }
@@ -134,7 +135,8 @@ class TreePermissionsTest extends RealFileSystemTest {
             }
         };
 
-        TreeCopySummary summary = Reflink.copyTree(source, target, TreeCopy.options().parallelism(2).listener(watcher));
+        TreeCopySummary summary = Reflink.copyTree(
+                source, target, TreeCopy.options().parallelism(2).listener(watcher));
 
         assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
         assertNull(error.get(), "looking at the target failed");
@@ -146,8 +148,10 @@ class TreePermissionsTest extends RealFileSystemTest {
                 wider.put(name, seen);
             }
         });
-        assertTrue(wider.isEmpty(), "group/other bits seen during the copy (" + octal(wider)
-                + ") that the final modes (" + octal(finalModes) + ") do not have");
+        assertTrue(
+                wider.isEmpty(),
+                "group/other bits seen during the copy (" + octal(wider) + ") that the final modes ("
+                        + octal(finalModes) + ") do not have");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -184,7 +188,9 @@ class TreePermissionsTest extends RealFileSystemTest {
         Map<String, Integer> actual = new TreeMap<>();
         directoryModes(target).forEach((name, mode) -> actual.put(name, mode & 0777));
         assertEquals(octal(expected), octal(actual), String.format("umask %04o", umask));
-        assertEquals(0666 & ~umask, mode(target.resolve("d777/f0")), String.format("file of mode 0666, umask %04o", umask));
-        assertEquals(0777 & ~umask, mode(target.resolve("d777/f1")), String.format("file of mode 0777, umask %04o", umask));
+        assertEquals(
+                0666 & ~umask, mode(target.resolve("d777/f0")), String.format("file of mode 0666, umask %04o", umask));
+        assertEquals(
+                0777 & ~umask, mode(target.resolve("d777/f1")), String.format("file of mode 0777, umask %04o", umask));
     }
 }

@@ -39,8 +39,8 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
         Path file = writeRandomFile(dir.resolve("source.bin"), 5000, 1);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Path tree = dir.resolve("tree");
-        Map<String, Integer> entries = new TreeMap<>(Map.of("a/f644", 0644, "a/b/f755", 0755, "c/f600", 0600,
-                "d/f666", 0666, "top", 0644));
+        Map<String, Integer> entries =
+                new TreeMap<>(Map.of("a/f644", 0644, "a/b/f755", 0755, "c/f600", 0600, "d/f666", 0666, "top", 0644));
         entries.forEach((name, mode) -> writeRandomFile(tree.resolve(name), 100, name.hashCode()));
         for (Map.Entry<String, Integer> entry : entries.entrySet()) {
             Files.setAttribute(tree.resolve(entry.getKey()), "unix:mode", entry.getValue());
@@ -53,7 +53,8 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
     }
 
     private static ForkedJvm.Result copyBothWaysUnderUmask077(Path file, Path tree, Path out) {
-        ForkedJvm.Result result = ForkedJvm.of(CopyBothWays.class).shell("umask 077")
+        ForkedJvm.Result result = ForkedJvm.of(CopyBothWays.class)
+                .shell("umask 077")
                 .run(120, file.toString(), tree.toString(), out.toString());
         assertEquals(0, result.exitCode(), result.output());
         return result;
@@ -68,8 +69,9 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
         Map<String, String> modes = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path path : (Iterable<Path>) walk::iterator) {
-                modes.put(root.relativize(path).toString(), String.format("%04o",
-                        (Integer) Files.getAttribute(path, "unix:mode", NOFOLLOW_LINKS) & 07777));
+                modes.put(
+                        root.relativize(path).toString(),
+                        String.format("%04o", (Integer) Files.getAttribute(path, "unix:mode", NOFOLLOW_LINKS) & 07777));
             }
         }
         return modes.toString();
@@ -115,7 +117,10 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
 
         copyBothWaysUnderUmask077(sources[0], sources[1], out);
 
-        assertEquals("rw-r--r--", permissions(out.resolve("jdk-file")), "Files.copy: the default ACL, not the umask, decides");
+        assertEquals(
+                "rw-r--r--",
+                permissions(out.resolve("jdk-file")),
+                "Files.copy: the default ACL, not the umask, decides");
         assertEquals(acl(out.resolve("jdk-file")), acl(out.resolve("reflink-file")), "Reflink.copy");
         assertEquals(modes(out.resolve("jdk-tree")), modes(out.resolve("reflink-tree")), "copyTree");
         assertEquals(acls(out.resolve("jdk-tree")), acls(out.resolve("reflink-tree")), "copyTree");
@@ -123,8 +128,9 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
 
     /** getfacl -c (no "# file:", "# owner:", "# group:" lines) of every entry of a tree, in name order, each under its relative name. */
     private static String aclsWithoutHeaders(Path root) {
-        return Shell.run("cd \"$1\" && find . -print0 | LC_ALL=C sort -z | "
-                + "while IFS= read -r -d '' entry; do printf '== %s\\n' \"$entry\"; getfacl -c -- \"$entry\"; done",
+        return Shell.run(
+                "cd \"$1\" && find . -print0 | LC_ALL=C sort -z | "
+                        + "while IFS= read -r -d '' entry; do printf '== %s\\n' \"$entry\"; getfacl -c -- \"$entry\"; done",
                 root.toString());
     }
 
@@ -139,8 +145,8 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
             throws IOException {
         Path dir = directoryOn(fs);
         Path tree = dir.resolve("tree");
-        Map<String, Integer> directories = new TreeMap<>(Map.of("d777", 0777, "d755", 0755, "d700", 0700,
-                "d755/d777", 0777, "d777/d700", 0700, "d700/d755", 0755));
+        Map<String, Integer> directories = new TreeMap<>(Map.of(
+                "d777", 0777, "d755", 0755, "d700", 0700, "d755/d777", 0777, "d777/d700", 0700, "d700/d755", 0755));
         for (String directory : directories.keySet()) {
             writeRandomFile(tree.resolve(directory).resolve("f666"), 100, directory.hashCode());
             writeRandomFile(tree.resolve(directory).resolve("f644"), 200, directory.hashCode() + 1);
@@ -167,10 +173,16 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
         CopyBothWays.copyTreeWithTheJdk(tree, out.resolve("jdk-tree"));
 
         assertTrue(summary.succeeded(), TreeCopySafetyTest.failures(summary));
-        assertEquals("rwxr-x---", permissions(out.resolve("jdk-tree/d777")), "Files.copy: the mask, not the umask, decides");
-        assertEquals("rw-r-----", permissions(out.resolve("jdk-tree/d777/f666")), "Files.copy: the mask, not the umask, decides");
+        assertEquals(
+                "rwxr-x---", permissions(out.resolve("jdk-tree/d777")), "Files.copy: the mask, not the umask, decides");
+        assertEquals(
+                "rw-r-----",
+                permissions(out.resolve("jdk-tree/d777/f666")),
+                "Files.copy: the mask, not the umask, decides");
         assertEquals(modes(out.resolve("jdk-tree")), modes(out.resolve("reflink-tree")), "modes after copyTree");
-        assertEquals(aclsWithoutHeaders(out.resolve("jdk-tree")), aclsWithoutHeaders(out.resolve("reflink-tree")),
+        assertEquals(
+                aclsWithoutHeaders(out.resolve("jdk-tree")),
+                aclsWithoutHeaders(out.resolve("reflink-tree")),
                 "getfacl -c after copyTree");
     }
 
@@ -194,7 +206,8 @@ class UmaskAndDefaultAclTest extends RealFileSystemTest {
         static void copyTreeWithTheJdk(Path tree, Path jdk) throws IOException {
             Files.walkFileTree(tree, new SimpleFileVisitor<>() {
                 @Override
-                public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
+                public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes)
+                        throws IOException {
                     Files.copy(directory, jdk.resolve(tree.relativize(directory)));
                     return FileVisitResult.CONTINUE;
                 }

@@ -82,8 +82,8 @@ class UnreadableSourceTest extends RealFileSystemTest {
         writeRandomFile(target.resolve("entry"), 100, 2);
         NothingLost before = NothingLost.snapshot(dir);
 
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Reflink.auto(UNREADABLE, target, StandardCopyOption.REPLACE_EXISTING));
+        FileSystemException e = assertThrows(
+                FileSystemException.class, () -> Reflink.auto(UNREADABLE, target, StandardCopyOption.REPLACE_EXISTING));
 
         if (SETTLES_TARGET_FIRST) {
             assertEquals(DirectoryNotEmptyException.class, e.getClass(), e.toString());
@@ -102,7 +102,8 @@ class UnreadableSourceTest extends RealFileSystemTest {
         Path target = Files.createDirectory(dir.resolve("target"));
         NothingLost before = NothingLost.snapshot(dir);
 
-        AccessDeniedException e = assertThrows(AccessDeniedException.class,
+        AccessDeniedException e = assertThrows(
+                AccessDeniedException.class,
                 () -> Reflink.auto(UNREADABLE, target, StandardCopyOption.REPLACE_EXISTING));
 
         assertEquals(UNREADABLE.toString(), e.getFile());
@@ -113,10 +114,13 @@ class UnreadableSourceTest extends RealFileSystemTest {
     @Test
     void copy_ofAnUnreadableSource_ontoItself_copiesNothingOnJdk17_andIsDeniedOnLaterJdks() throws IOException {
         if (SETTLES_TARGET_FIRST) {
-            assertEquals(CopyMethod.NONE,
-                    Reflink.auto(UNREADABLE, UNREADABLE, StandardCopyOption.REPLACE_EXISTING).method());
+            assertEquals(
+                    CopyMethod.NONE,
+                    Reflink.auto(UNREADABLE, UNREADABLE, StandardCopyOption.REPLACE_EXISTING)
+                            .method());
         } else {
-            AccessDeniedException e = assertThrows(AccessDeniedException.class,
+            AccessDeniedException e = assertThrows(
+                    AccessDeniedException.class,
                     () -> Reflink.auto(UNREADABLE, UNREADABLE, StandardCopyOption.REPLACE_EXISTING));
             assertEquals(UNREADABLE.toString(), e.getFile());
         }

@@ -37,13 +37,18 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         try (FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix())) {
             Path source = Files.write(jimfs.getPath("/source"), new byte[] {1, 2, 3});
 
-            ReflinkUnsupportedException e = assertThrows(ReflinkUnsupportedException.class,
-                    () -> Reflink.always(source, jimfs.getPath("/always")));
+            ReflinkUnsupportedException e = assertThrows(
+                    ReflinkUnsupportedException.class, () -> Reflink.always(source, jimfs.getPath("/always")));
             assertTrue(e.getMessage().contains("jimfs"), e.getMessage());
             assertFalse(Files.exists(jimfs.getPath("/always")));
 
-            assertEquals(CopyMethod.READ_WRITE, Reflink.auto(source, jimfs.getPath("/auto")).method());
-            assertEquals(3, Reflink.copy(source, jimfs.getPath("/never"), ReflinkCopyOption.NEVER).bytes());
+            assertEquals(
+                    CopyMethod.READ_WRITE,
+                    Reflink.auto(source, jimfs.getPath("/auto")).method());
+            assertEquals(
+                    3,
+                    Reflink.copy(source, jimfs.getPath("/never"), ReflinkCopyOption.NEVER)
+                            .bytes());
             assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(jimfs.getPath("/never")));
             assertFalse(Reflink.isSupported(jimfs.getPath("/")));
         }
@@ -54,9 +59,15 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = writeRandomFile(dir.resolve("source"), 100_000, 1);
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ChannelsWithoutAddOpens.class.getName(), source.toString(), dir.resolve("target").toString())
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ChannelsWithoutAddOpens.class.getName(),
+                        source.toString(),
+                        dir.resolve("target").toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes());
 
         assertEquals(0, process.waitFor(), output);
@@ -80,20 +91,28 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
         } else if (Runtime.version().feature() >= 22) {
             command.add("-Dreflink4j.binding=jnr");
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), WithoutNativeBinding.class.getName(),
-                source.toString(), dir.toString()));
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                WithoutNativeBinding.class.getName(),
+                source.toString(),
+                dir.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
 
         assertEquals(0, process.waitFor(), output);
-        assertTrue(output.contains("ALWAYS: ReflinkUnsupportedException") && output.contains("native binding is unavailable"),
+        assertTrue(
+                output.contains("ALWAYS: ReflinkUnsupportedException")
+                        && output.contains("native binding is unavailable"),
                 output);
         assertTrue(output.contains("AUTO: READ_WRITE 100000") && output.contains("NEVER: READ_WRITE 100000"), output);
         assertFalse(Files.exists(dir.resolve("always")));
         assertSameContent(source, dir.resolve("auto"));
         assertSameContent(source, dir.resolve("never"));
         // the JDK's own copy shares blocks on btrfs since JDK 20 (copy_file_range): NEVER must not use it
-        assertTrue(Extents.noneShared(dir.resolve("never")), Extents.of(dir.resolve("never")).toString());
+        assertTrue(
+                Extents.noneShared(dir.resolve("never")),
+                Extents.of(dir.resolve("never")).toString());
     }
 
     /** Run in a JVM whose jnr-ffi cannot load (a provider class that does not exist). */
@@ -118,8 +137,8 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
     public static final class ChannelsWithoutAddOpens {
         public static void main(String[] args) throws IOException {
             try (FileChannel in = FileChannel.open(Path.of(args[0]));
-                 FileChannel out = FileChannel.open(Path.of(args[1]), StandardOpenOption.CREATE_NEW,
-                         StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(
+                            Path.of(args[1]), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 try {
                     Reflink.reflink(in, out, ReflinkCopyOption.ALWAYS);
                     System.out.println("ALWAYS: cloned, but the descriptor should have been refused");
@@ -131,5 +150,4 @@ class UnsupportedPlatformTest extends RealFileSystemTest {
             }
         }
     }
-
 }

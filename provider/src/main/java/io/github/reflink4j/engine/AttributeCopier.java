@@ -50,15 +50,22 @@ import io.github.reflink4j.linux.Syscalls;
 final class AttributeCopier {
     /** S_ISUID and S_ISGID. */
     private static final int SET_ID_BITS = 06000;
+
     private static final byte[] SYSTEM_NAMESPACE = "system.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SECURITY_NAMESPACE = "security.".getBytes(StandardCharsets.US_ASCII);
     private static final int OWNER_ONLY = 07700;
 
-    private AttributeCopier() {
-    }
+    private AttributeCopier() {}
 
-    static void apply(Syscalls sys, int sourceFd, FileStatus source, int targetFd, boolean copyAttributes,
-                      Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException {
+    static void apply(
+            Syscalls sys,
+            int sourceFd,
+            FileStatus source,
+            int targetFd,
+            boolean copyAttributes,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException {
         if (!copyAttributes) {
             return;
         }
@@ -143,7 +150,7 @@ final class AttributeCopier {
             for (byte[] name : names) {
                 if (!Arrays.equals(name, PosixAcl.ACCESS)
                         && (startsWith(name, SYSTEM_NAMESPACE) || startsWith(name, SECURITY_NAMESPACE))
-                        == permissionsAndLabels) {
+                                == permissionsAndLabels) {
                     copy(sys, sourceFd, name, targetFd);
                 }
             }

@@ -58,7 +58,8 @@ final class ChannelDescriptors {
             descriptorFd.setAccessible(true);
         } catch (ReflectiveOperationException | RuntimeException e) {
             String module = ChannelDescriptors.class.getModule().isNamed()
-                    ? ChannelDescriptors.class.getModule().getName() : "ALL-UNNAMED";
+                    ? ChannelDescriptors.class.getModule().getName()
+                    : "ALL-UNNAMED";
             refusal = "the JVM refuses access to a FileChannel's file descriptor (" + e + "); start it with "
                     + "--add-opens java.base/sun.nio.ch=" + module + " --add-opens java.base/java.io=" + module;
             channelFd = null;
@@ -76,8 +77,7 @@ final class ChannelDescriptors {
         REFUSAL = refusal;
     }
 
-    private ChannelDescriptors() {
-    }
+    private ChannelDescriptors() {}
 
     /** Why no descriptor can be had for {@code channel}, or null when {@link #use} will give one. */
     static String refusal(FileChannel channel) {
@@ -85,7 +85,8 @@ final class ChannelDescriptors {
             return REFUSAL;
         }
         if (!CHANNEL_CLASS.isInstance(channel)) {
-            return "the channel (" + channel.getClass().getName() + ") is not a file channel of the default file system";
+            return "the channel (" + channel.getClass().getName()
+                    + ") is not a file channel of the default file system";
         }
         return null;
     }

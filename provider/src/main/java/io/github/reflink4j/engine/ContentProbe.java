@@ -21,11 +21,11 @@ final class ContentProbe {
     private static final int[] SAMPLES_IN_EIGHTHS = {2, 4, 6};
     /** The buffer a thread reads with; {@link #checksum} reads this much per pread. */
     static final int BUFFER = 1 << 20;
+
     private static final ThreadLocal<ByteBuffer> BUFFERS =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
-    private ContentProbe() {
-    }
+    private ContentProbe() {}
 
     /**
      * The CRC32C of the file's first and last blocks and three blocks sampled between them (of the

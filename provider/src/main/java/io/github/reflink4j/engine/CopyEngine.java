@@ -3,10 +3,10 @@ package io.github.reflink4j.engine;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,8 +39,7 @@ import io.github.reflink4j.linux.Syscalls;
 public final class CopyEngine {
     private static final String NATIVE_PROVIDER = "sun.nio.fs.LinuxFileSystemProvider";
 
-    private CopyEngine() {
-    }
+    private CopyEngine() {}
 
     /** Copies one file, directory or link as {@code Files.copy} would, cloning where the mode allows. */
     public static CopyResult copy(Path source, Path target, CopyRequest request) throws IOException {
@@ -89,8 +88,8 @@ public final class CopyEngine {
         }
         CopyResult result;
         try {
-            result = copyOpenFile(sys, in, status, Syscalls.AT_FDCWD, NativePaths.bytes(target), request, sourcePath,
-                    targetPath);
+            result = copyOpenFile(
+                    sys, in, status, Syscalls.AT_FDCWD, NativePaths.bytes(target), request, sourcePath, targetPath);
         } catch (Throwable failure) {
             Failures.closeQuietly(sys, in, failure);
             throw failure;
@@ -107,8 +106,7 @@ public final class CopyEngine {
      * A copy through the JDK, where reflink4j cannot go native (one file, or each entry of a {@link
      * PortableTreeCopy}); reported when it moved data or failed.
      */
-    static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal)
-            throws IOException {
+    static CopyResult portableCopy(Path source, Path target, CopyRequest request, String refusal) throws IOException {
         Object report = CopyReports.begin();
         // NEVER asked for a copy: that it is not a clone needs no reason
         String reason = request.mode() == ReflinkCopyOption.NEVER ? null : refusal;
@@ -132,12 +130,26 @@ public final class CopyEngine {
         try {
             result = work.run();
         } catch (Throwable failure) {
-            CopyReports.end(report, mover::sourcePath, mover::targetPath, mode, null, mover.cloneRefusal(),
-                    mover.fallbackReason(), failure);
+            CopyReports.end(
+                    report,
+                    mover::sourcePath,
+                    mover::targetPath,
+                    mode,
+                    null,
+                    mover.cloneRefusal(),
+                    mover.fallbackReason(),
+                    failure);
             throw failure;
         }
-        CopyReports.end(report, mover::sourcePath, mover::targetPath, mode, result, mover.cloneRefusal(),
-                mover.fallbackReason(), null);
+        CopyReports.end(
+                report,
+                mover::sourcePath,
+                mover::targetPath,
+                mode,
+                result,
+                mover.cloneRefusal(),
+                mover.fallbackReason(),
+                null);
         return result;
     }
 
@@ -183,9 +195,16 @@ public final class CopyEngine {
      * target with O_EXCL and the source's permission bits (so the umask applies, as with
      * {@code Files.copy}), settles an existing one, moves the data, applies attributes, commits.
      */
-    static CopyResult copyOpenFile(Syscalls sys, int sourceFd, FileStatus status, int targetDirectory,
-                                   byte[] targetName, CopyRequest request, Supplier<Path> sourcePath,
-                                   Supplier<Path> targetPath) throws IOException {
+    static CopyResult copyOpenFile(
+            Syscalls sys,
+            int sourceFd,
+            FileStatus status,
+            int targetDirectory,
+            byte[] targetName,
+            CopyRequest request,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException {
         // with COPY_ATTRIBUTES the final mode, and any ACL, is set once the data is in: until then owner-only,
         // so that no one the source's ACL shuts out can open the new file before it does
         int createMode = status.permissionBits() & (request.copyAttributes() ? 0700 : 0777);
@@ -193,8 +212,15 @@ public final class CopyEngine {
         DataMover mover = null;
         CopyResult result;
         try {
-            TargetFile out = TargetFile.create(sys, targetDirectory, targetName, createMode, status,
-                    request.replaceExisting(), sourcePath, targetPath);
+            TargetFile out = TargetFile.create(
+                    sys,
+                    targetDirectory,
+                    targetName,
+                    createMode,
+                    status,
+                    request.replaceExisting(),
+                    sourcePath,
+                    targetPath);
             if (out == null) {
                 result = CopyResult.none();
             } else {
@@ -204,8 +230,8 @@ public final class CopyEngine {
                     if (result.copiedBytes() > 0) {
                         requireUnchanged(sys, sourceFd, status, sourcePath, targetPath);
                     }
-                    AttributeCopier.apply(sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath,
-                            targetPath);
+                    AttributeCopier.apply(
+                            sys, sourceFd, status, out.fd(), request.copyAttributes(), sourcePath, targetPath);
                     out.commit(result.copiedBytes() > 0);
                 } catch (Throwable failure) {
                     out.abort(failure);
@@ -213,12 +239,26 @@ public final class CopyEngine {
                 }
             }
         } catch (Throwable failure) {
-            CopyReports.end(report, sourcePath, targetPath, request.mode(), null,
-                    mover == null ? null : mover.cloneRefusal(), mover == null ? null : mover.fallbackReason(), failure);
+            CopyReports.end(
+                    report,
+                    sourcePath,
+                    targetPath,
+                    request.mode(),
+                    null,
+                    mover == null ? null : mover.cloneRefusal(),
+                    mover == null ? null : mover.fallbackReason(),
+                    failure);
             throw failure;
         }
-        CopyReports.end(report, sourcePath, targetPath, request.mode(), result,
-                mover == null ? null : mover.cloneRefusal(), mover == null ? null : mover.fallbackReason(), null);
+        CopyReports.end(
+                report,
+                sourcePath,
+                targetPath,
+                request.mode(),
+                result,
+                mover == null ? null : mover.cloneRefusal(),
+                mover == null ? null : mover.fallbackReason(),
+                null);
         return result;
     }
 
@@ -231,8 +271,9 @@ public final class CopyEngine {
      * A write the kernel does not date (through a shared mapping whose pages were already dirty)
      * or one within the same clock tick as the first look, on kernels before 6.13, goes unseen.
      */
-    private static void requireUnchanged(Syscalls sys, int sourceFd, FileStatus before, Supplier<Path> sourcePath,
-                                         Supplier<Path> targetPath) throws IOException {
+    private static void requireUnchanged(
+            Syscalls sys, int sourceFd, FileStatus before, Supplier<Path> sourcePath, Supplier<Path> targetPath)
+            throws IOException {
         FileStatus after;
         try {
             after = sys.status(sourceFd);
@@ -260,8 +301,15 @@ public final class CopyEngine {
                 return CopyResult.none();
             }
             DataMover mover = new DataMover(sys, in, out, source, target);
-            return reported(mover, mode, () -> mover.wholeFileOverExistingTarget(sourceStatus.size(),
-                    sourceStatus.device(), targetStatus.size(), blockSize(sys, out, in), mode));
+            return reported(
+                    mover,
+                    mode,
+                    () -> mover.wholeFileOverExistingTarget(
+                            sourceStatus.size(),
+                            sourceStatus.device(),
+                            targetStatus.size(),
+                            blockSize(sys, out, in),
+                            mode));
         });
     }
 
@@ -275,25 +323,43 @@ public final class CopyEngine {
     }
 
     /** A range between channels; see {@code Reflink.partial}. */
-    public static CopyResult range(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
-                                   long length, ReflinkCopyOption mode) throws IOException {
+    public static CopyResult range(
+            FileChannel source,
+            long sourceOffset,
+            FileChannel target,
+            long targetOffset,
+            long length,
+            ReflinkCopyOption mode)
+            throws IOException {
         checkRange(sourceOffset, targetOffset, length);
         requireOpen(source, target);
         Objects.requireNonNull(mode, "mode");
         String refusal = channelRefusal(source, target);
         if (refusal != null) {
             long available = Math.max(0, source.size() - sourceOffset);
-            return PortableCopy.channelRange(source, sourceOffset, target, targetOffset,
-                    Math.min(length, available), mode, refusal);
+            return PortableCopy.channelRange(
+                    source, sourceOffset, target, targetOffset, Math.min(length, available), mode, refusal);
         }
         Syscalls sys = Syscalls.linux();
-        return ChannelDescriptors.use(source, target, (in, out) -> range(sys, channelStatus(sys, in, out),
-                new DataMover(sys, in, out, source, target), in, sourceOffset, out, targetOffset, length, mode));
+        return ChannelDescriptors.use(
+                source,
+                target,
+                (in, out) -> range(
+                        sys,
+                        channelStatus(sys, in, out),
+                        new DataMover(sys, in, out, source, target),
+                        in,
+                        sourceOffset,
+                        out,
+                        targetOffset,
+                        length,
+                        mode));
     }
 
     /** A range between files; an absent target is created with the source's permission bits. */
-    public static CopyResult range(Path source, long sourceOffset, Path target, long targetOffset, long length,
-                                   ReflinkCopyOption mode) throws IOException {
+    public static CopyResult range(
+            Path source, long sourceOffset, Path target, long targetOffset, long length, ReflinkCopyOption mode)
+            throws IOException {
         checkRange(sourceOffset, targetOffset, length);
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
@@ -304,7 +370,7 @@ public final class CopyEngine {
                 throw new ReflinkUnsupportedException(source.toString(), target.toString(), "clone", refusal);
             }
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+                    FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
                 return range(in, sourceOffset, out, targetOffset, length, mode);
             }
         }
@@ -339,8 +405,8 @@ public final class CopyEngine {
                     FileStatus existing = sys.statusAt(Syscalls.AT_FDCWD, targetBytes, true);
                     if (existing != null && !existing.isRegularFile()) {
                         // checked again on the open descriptor; this names the target as given
-                        throw new FileSystemException(target.toString(), source.toString(),
-                                "the target is not a regular file");
+                        throw new FileSystemException(
+                                target.toString(), source.toString(), "the target is not a regular file");
                     }
                     out = sys.openForWriting(Syscalls.AT_FDCWD, targetBytes);
                 }
@@ -349,8 +415,16 @@ public final class CopyEngine {
             }
             CopyResult result;
             try {
-                result = range(sys, sourceStatus, new DataMover(sys, in, sourcePath, out, targetPath), in, sourceOffset,
-                        out, targetOffset, length, mode);
+                result = range(
+                        sys,
+                        sourceStatus,
+                        new DataMover(sys, in, sourcePath, out, targetPath),
+                        in,
+                        sourceOffset,
+                        out,
+                        targetOffset,
+                        length,
+                        mode);
             } catch (Throwable failure) {
                 cleanUpRangeTarget(sys, out, created ? targetBytes : null, failure);
                 throw failure;
@@ -385,8 +459,16 @@ public final class CopyEngine {
         }
     }
 
-    private static CopyResult range(Syscalls sys, FileStatus sourceStatus, DataMover mover, int in, long sourceOffset,
-                                    int out, long targetOffset, long length, ReflinkCopyOption mode)
+    private static CopyResult range(
+            Syscalls sys,
+            FileStatus sourceStatus,
+            DataMover mover,
+            int in,
+            long sourceOffset,
+            int out,
+            long targetOffset,
+            long length,
+            ReflinkCopyOption mode)
             throws IOException {
         FileStatus targetStatus;
         try {
@@ -400,14 +482,24 @@ public final class CopyEngine {
             return CopyResult.none();
         }
         if (sourceStatus.isSameFileAs(targetStatus)
-                && sourceOffset < targetOffset + effective && targetOffset < sourceOffset + effective) {
+                && sourceOffset < targetOffset + effective
+                && targetOffset < sourceOffset + effective) {
             throw new IllegalArgumentException("source range [" + sourceOffset + ", +" + effective
                     + ") overlaps target range [" + targetOffset + ", +" + effective + ") of the same file "
                     + ChannelDescriptors.pathOf(in));
         }
         int blockSize = blockSize(sys, out, in);
-        return reported(mover, mode, () -> mover.range(sourceOffset, targetOffset, effective, sourceStatus.size(),
-                targetStatus.size(), blockSize, mode));
+        return reported(
+                mover,
+                mode,
+                () -> mover.range(
+                        sourceOffset,
+                        targetOffset,
+                        effective,
+                        sourceStatus.size(),
+                        targetStatus.size(),
+                        blockSize,
+                        mode));
     }
 
     /**
@@ -418,12 +510,16 @@ public final class CopyEngine {
     private static void requireRegularFiles(FileStatus source, int in, FileStatus target, int out)
             throws FileSystemException {
         if (!source.isRegularFile()) {
-            throw new FileSystemException(Failures.string(ChannelDescriptors.pathOf(in)),
-                    Failures.string(ChannelDescriptors.pathOf(out)), "the source is not a regular file");
+            throw new FileSystemException(
+                    Failures.string(ChannelDescriptors.pathOf(in)),
+                    Failures.string(ChannelDescriptors.pathOf(out)),
+                    "the source is not a regular file");
         }
         if (!target.isRegularFile()) {
-            throw new FileSystemException(Failures.string(ChannelDescriptors.pathOf(out)),
-                    Failures.string(ChannelDescriptors.pathOf(in)), "the target is not a regular file");
+            throw new FileSystemException(
+                    Failures.string(ChannelDescriptors.pathOf(out)),
+                    Failures.string(ChannelDescriptors.pathOf(in)),
+                    "the target is not a regular file");
         }
     }
 

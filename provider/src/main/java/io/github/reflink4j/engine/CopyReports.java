@@ -31,8 +31,7 @@ final class CopyReports {
     /** Null until the boot layer exists (a default file system provider is made before it). */
     private static volatile Boolean jfrPresent;
 
-    private CopyReports() {
-    }
+    private CopyReports() {}
 
     /** A begun event, or null when no recording wants copy events. */
     static Object begin() {
@@ -45,14 +44,23 @@ final class CopyReports {
      * (null when it cloned, or was asked not to); {@code cloneRefusal} is the clone the kernel
      * refused, when that was the reason.
      */
-    static void end(Object event, Supplier<Path> source, Supplier<Path> target, ReflinkCopyOption mode,
-                    CopyResult result, NativeException cloneRefusal, String fallbackReason, Throwable failure) {
+    static void end(
+            Object event,
+            Supplier<Path> source,
+            Supplier<Path> target,
+            ReflinkCopyOption mode,
+            CopyResult result,
+            NativeException cloneRefusal,
+            String fallbackReason,
+            Throwable failure) {
         if (event != null) {
             JfrEvents.commit(event, source, target, mode, result, cloneRefusal, fallbackReason, failure);
         }
         if (fallbackReason != null && result != null) {
-            DebugLog.debug(DebugLog.COPY, () -> "copied " + source.get() + " to " + target.get() + " with "
-                    + result.method() + " (" + result.bytes() + " bytes), not a clone: " + fallbackReason);
+            DebugLog.debug(
+                    DebugLog.COPY,
+                    () -> "copied " + source.get() + " to " + target.get() + " with " + result.method() + " ("
+                            + result.bytes() + " bytes), not a clone: " + fallbackReason);
         }
     }
 
@@ -87,9 +95,15 @@ final class CopyReports {
             return event;
         }
 
-        static void commit(Object begun, Supplier<Path> source, Supplier<Path> target, ReflinkCopyOption mode,
-                           CopyResult result, NativeException cloneRefusal, String fallbackReason,
-                           Throwable failure) {
+        static void commit(
+                Object begun,
+                Supplier<Path> source,
+                Supplier<Path> target,
+                ReflinkCopyOption mode,
+                CopyResult result,
+                NativeException cloneRefusal,
+                String fallbackReason,
+                Throwable failure) {
             CopyEvent event = (CopyEvent) begun;
             event.end();
             if (!event.shouldCommit()) {
@@ -105,7 +119,9 @@ final class CopyReports {
             }
             if (cloneRefusal != null) {
                 event.fallbackErrno = cloneRefusal.errnoValue();
-                event.fallbackErrnoName = cloneRefusal.errno() == null ? null : cloneRefusal.errno().name();
+                event.fallbackErrnoName = cloneRefusal.errno() == null
+                        ? null
+                        : cloneRefusal.errno().name();
             }
             event.fallbackReason = fallbackReason;
             event.failure = failure == null ? null : failure.toString();

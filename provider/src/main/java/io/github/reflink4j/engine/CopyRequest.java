@@ -18,8 +18,8 @@ import io.github.reflink4j.ReflinkCopyOption;
  * @param copyAttributes  COPY_ATTRIBUTES was given
  * @param followLinks     NOFOLLOW_LINKS was not given
  */
-public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boolean copyAttributes,
-                          boolean followLinks) {
+public record CopyRequest(
+        ReflinkCopyOption mode, boolean replaceExisting, boolean copyAttributes, boolean followLinks) {
 
     /**
      * Parses {@code options}; {@code defaultMode} applies when no ReflinkCopyOption is among them.
@@ -42,8 +42,8 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
             }
             if (option instanceof ReflinkCopyOption reflink) {
                 if (mode != null && mode != reflink) {
-                    throw new IllegalArgumentException("at most one ReflinkCopyOption per copy, got " + mode.name()
-                            + " and " + reflink.name());
+                    throw new IllegalArgumentException(
+                            "at most one ReflinkCopyOption per copy, got " + mode.name() + " and " + reflink.name());
                 }
                 mode = reflink;
             } else if (option == StandardCopyOption.REPLACE_EXISTING) {
@@ -57,8 +57,8 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
             } else if (option == null) {
                 throw new NullPointerException();
             } else {
-                throw new UnsupportedOperationException(PLATFORM_COPY_SINCE_JDK_20 ? UNSUPPORTED + ": " + option
-                        : UNSUPPORTED);
+                throw new UnsupportedOperationException(
+                        PLATFORM_COPY_SINCE_JDK_20 ? UNSUPPORTED + ": " + option : UNSUPPORTED);
             }
         }
         return new CopyRequest(mode == null ? defaultMode : mode, replace, attributes, follow);
@@ -70,6 +70,7 @@ public record CopyRequest(ReflinkCopyOption mode, boolean replaceExisting, boole
      * existing target (JDK 17 settles the target first). reflink4j follows whichever runs.
      */
     static final boolean PLATFORM_COPY_SINCE_JDK_20 = Runtime.version().feature() >= 20;
+
     private static final String UNSUPPORTED = "Unsupported copy option";
 
     /**

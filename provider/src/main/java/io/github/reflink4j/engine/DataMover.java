@@ -34,6 +34,7 @@ final class DataMover {
      * the calls cost nothing next to the data.
      */
     private static final long MAX_COPY_FILE_RANGE = 64L << 20;
+
     private static final int BUFFER_SIZE = 1 << 20;
     private static final ThreadLocal<ByteBuffer> BUFFERS =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
@@ -118,8 +119,8 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
-                fallbackReason = "the clone reported success but the target has " + cloned + " bytes instead of "
-                        + size;
+                fallbackReason =
+                        "the clone reported success but the target has " + cloned + " bytes instead of " + size;
                 sys.truncate(target, 0);
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
@@ -146,8 +147,8 @@ final class DataMover {
      * the caller owns the target. The target is only changed once a clone has begun to succeed,
      * so an ALWAYS that cannot clone leaves it as it was.
      */
-    CopyResult wholeFileOverExistingTarget(long size, long device, long targetSize, int blockSize,
-                                           ReflinkCopyOption mode) throws IOException {
+    CopyResult wholeFileOverExistingTarget(
+            long size, long device, long targetSize, int blockSize, ReflinkCopyOption mode) throws IOException {
         if (targetSize == 0) {
             return wholeFileIntoEmptyTarget(size, device, mode);
         }
@@ -175,8 +176,8 @@ final class DataMover {
                 if (mode == ReflinkCopyOption.ALWAYS) {
                     throw shortClone(cloned, size);
                 }
-                fallbackReason = "the clone reported success but the target has " + cloned + " bytes instead of "
-                        + size;
+                fallbackReason =
+                        "the clone reported success but the target has " + cloned + " bytes instead of " + size;
             } catch (NativeException e) {
                 if (mode == ReflinkCopyOption.ALWAYS || Failures.isTerminal(e)) {
                     throw Failures.cloneFailed(e, sourcePath(), targetPath());
@@ -198,8 +199,15 @@ final class DataMover {
      * middle is cloned and only the unaligned edges are copied. {@code length} has already been
      * cut to what the source holds; it is not 0.
      */
-    CopyResult range(long sourceOffset, long targetOffset, long length, long sourceSize, long targetSize,
-                     int blockSize, ReflinkCopyOption mode) throws IOException {
+    CopyResult range(
+            long sourceOffset,
+            long targetOffset,
+            long length,
+            long sourceSize,
+            long targetSize,
+            int blockSize,
+            ReflinkCopyOption mode)
+            throws IOException {
         // a partial last block can be cloned only where it ends both files: at the source's end,
         // onto the target's end or past it; inside a longer target the kernel refuses it
         boolean partialBlockClones = sourceOffset + length == sourceSize && targetOffset + length >= targetSize;
@@ -420,8 +428,12 @@ final class DataMover {
     }
 
     private FileSystemException shortClone(long cloned, long size) {
-        return new ReflinkFailedException(Failures.string(sourcePath()), Failures.string(targetPath()),
-                "ioctl(FICLONE)", 0, null, "the clone reported success but the target has " + cloned
-                + " bytes instead of " + size);
+        return new ReflinkFailedException(
+                Failures.string(sourcePath()),
+                Failures.string(targetPath()),
+                "ioctl(FICLONE)",
+                0,
+                null,
+                "the clone reported success but the target has " + cloned + " bytes instead of " + size);
     }
 }

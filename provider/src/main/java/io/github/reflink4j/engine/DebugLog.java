@@ -40,8 +40,7 @@ final class DebugLog {
     private static final ThreadLocal<Boolean> LOGGING = new ThreadLocal<>();
     private static final AtomicBoolean BINDING_REPORTED = new AtomicBoolean();
 
-    private DebugLog() {
-    }
+    private DebugLog() {}
 
     /** Logs {@code message} at DEBUG on the named logger, built only if the logger shows it. */
     static void debug(String name, Supplier<String> message) {
@@ -82,7 +81,9 @@ final class DebugLog {
         if (binding != null) {
             log(BINDING, () -> "native binding: " + binding, null);
         } else {
-            log(BINDING, () -> "no native binding loaded: copies go through the JDK, none can clone",
+            log(
+                    BINDING,
+                    () -> "no native binding loaded: copies go through the JDK, none can clone",
                     Syscalls.unavailableReason());
         }
     }

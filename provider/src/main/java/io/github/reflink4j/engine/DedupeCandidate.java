@@ -15,8 +15,8 @@ import io.github.reflink4j.linux.FileStatus;
  * @param name the file's name in {@code directory}, or null when {@code directory} is the file
  *             itself (a root named by the caller)
  */
-record DedupeCandidate(byte[] path, ListedDirectory parent, Path directory, byte[] name, long device, long inode,
-                       long size) {
+record DedupeCandidate(
+        byte[] path, ListedDirectory parent, Path directory, byte[] name, long device, long inode, long size) {
 
     static DedupeCandidate of(byte[] path, ListedDirectory parent, Path directory, byte[] name, FileStatus status) {
         return new DedupeCandidate(path, parent, directory, name, status.device(), status.inode(), status.size());
@@ -34,7 +34,6 @@ record DedupeCandidate(byte[] path, ListedDirectory parent, Path directory, byte
 
     /** Whether an opened file is still this one: the same inode, the same size. */
     boolean isStill(FileStatus status) {
-        return status.isRegularFile() && status.device() == device && status.inode() == inode
-                && status.size() == size;
+        return status.isRegularFile() && status.device() == device && status.inode() == inode && status.size() == size;
     }
 }

@@ -61,9 +61,9 @@ final class DedupeCandidates {
     /** Directories open at once while listing, besides the roots'. */
     private static final int LISTING_CHAIN = 16;
 
-    private record SizeKey(long device, long size) { }
+    private record SizeKey(long device, long size) {}
 
-    private record InodeKey(long device, long inode) { }
+    private record InodeKey(long device, long inode) {}
 
     private final Syscalls sys;
     private final FailureSink failures;
@@ -86,8 +86,7 @@ final class DedupeCandidates {
      * @throws InterruptedIOException when the thread is interrupted (checked per directory); its
      *                                status kept, no descriptor left open
      */
-    static Listing sameSizeGroups(Syscalls sys, List<Path> roots, FailureSink failures)
-            throws InterruptedIOException {
+    static Listing sameSizeGroups(Syscalls sys, List<Path> roots, FailureSink failures) throws InterruptedIOException {
         Listing listing = new Listing(sys);
         try (DirectoryChain chain = new DirectoryChain(sys, LISTING_CHAIN)) {
             DedupeCandidates walk = new DedupeCandidates(sys, failures, listing);
@@ -104,7 +103,9 @@ final class DedupeCandidates {
             listing.close();
             throw e;
         }
-        listing.groups.sort(Comparator.comparingLong((List<DedupeCandidate> g) -> g.get(0).size()).reversed());
+        listing.groups.sort(
+                Comparator.comparingLong((List<DedupeCandidate> g) -> g.get(0).size())
+                        .reversed());
         return listing;
     }
 
@@ -140,14 +141,18 @@ final class DedupeCandidates {
         pending.push(new Pending(top, rootBytes));
         while (!pending.isEmpty()) {
             Pending directory = pending.pop();
-            Failures.stopIfInterrupted(directory.directory().display, directory.directory().display, 0,
-                    "listing", "nothing was deduplicated");
+            Failures.stopIfInterrupted(
+                    directory.directory().display,
+                    directory.directory().display,
+                    0,
+                    "listing",
+                    "nothing was deduplicated");
             list(directory, chain, pending);
         }
     }
 
     /** A directory to list, with its path's bytes (to order files by; never opened by them). */
-    private record Pending(ListedDirectory directory, byte[] path) { }
+    private record Pending(ListedDirectory directory, byte[] path) {}
 
     private void list(Pending pending, DirectoryChain chain, Deque<Pending> next) {
         ListedDirectory directory = pending.directory();
@@ -156,8 +161,10 @@ final class DedupeCandidates {
             fd = chain.open(directory); // the chain's: stays open for the next directory's open
             if (directory.parent == null) {
                 if (!sys.status(fd).isSameFileAs(directory.status)) {
-                    failures.failed(directory.display, new FileSystemException(directory.display.toString(), null,
-                            "moved while the tree was listed: left out"));
+                    failures.failed(
+                            directory.display,
+                            new FileSystemException(
+                                    directory.display.toString(), null, "moved while the tree was listed: left out"));
                     return;
                 }
             }
@@ -202,8 +209,10 @@ final class DedupeCandidates {
             return; // removed since the listing
         }
         if (status.isDirectory()) {
-            pending.push(new Pending(new ListedDirectory(directory.directory(), entry.name(),
-                    NativePaths.resolve(display, entry.name()), status), child(directory.path(), entry.name())));
+            pending.push(new Pending(
+                    new ListedDirectory(
+                            directory.directory(), entry.name(), NativePaths.resolve(display, entry.name()), status),
+                    child(directory.path(), entry.name())));
         } else if (status.isRegularFile()) {
             add(child(directory.path(), entry.name()), directory.directory(), display, entry.name(), status);
         }

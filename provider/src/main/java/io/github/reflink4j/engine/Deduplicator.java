@@ -22,8 +22,7 @@ public final class Deduplicator {
     /** A differing request is split down to this size, so one changed byte costs little sharing. */
     static final long SMALLEST_SPLIT = 128L << 10;
 
-    private Deduplicator() {
-    }
+    private Deduplicator() {}
 
     public static DedupeResult dedupe(Path source, Path target) throws IOException {
         String refusal = CopyEngine.nativeRefusal(source, target);
@@ -67,6 +66,7 @@ public final class Deduplicator {
         Failures.closeQuietly(sys, in, null);
         return result;
     }
+
     private static DedupeResult dedupe(Syscalls sys, int in, int out, Path source, Path target) throws IOException {
         FileStatus from;
         FileStatus to;
@@ -85,8 +85,8 @@ public final class Deduplicator {
             return new DedupeResult(0, 0, false);
         }
         if (blockSize <= 0) {
-            throw new FileSystemException(target.toString(), source.toString(),
-                    "the file system reports a block size of " + blockSize);
+            throw new FileSystemException(
+                    target.toString(), source.toString(), "the file system reports a block size of " + blockSize);
         }
         boolean sameSize = from.size() == to.size();
         long common = Math.min(from.size(), to.size());
@@ -96,7 +96,11 @@ public final class Deduplicator {
         progress.differs = !sameSize;
         try {
             for (long offset = 0; offset < limit; offset += REQUEST) {
-                Failures.stopIfInterrupted(source, target, offset, "deduplicating",
+                Failures.stopIfInterrupted(
+                        source,
+                        target,
+                        offset,
+                        "deduplicating",
                         "neither file's contents changed, part may already share blocks");
                 dedupeRange(sys, in, out, offset, Math.min(REQUEST, limit - offset), blockSize, progress);
             }
@@ -119,8 +123,8 @@ public final class Deduplicator {
      * parts are still shared. A piece that cannot be halved is given up as different: the depth
      * is at most log2(REQUEST / SMALLEST_SPLIT) + 1 whatever the block size.
      */
-    static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize,
-                            Progress progress) throws NativeException {
+    static void dedupeRange(Syscalls sys, int in, int out, long offset, long length, int blockSize, Progress progress)
+            throws NativeException {
         long done = 0;
         while (done < length) {
             progress.requests++;
@@ -141,8 +145,9 @@ public final class Deduplicator {
      * A range the kernel found to differ: its two halves (cut at a block boundary) are offered
      * again, until a piece is {@link #SMALLEST_SPLIT} or one block, which is given up as different.
      */
-    static void splitDiffering(Syscalls sys, int in, int out, long offset, long length, int blockSize,
-                               Progress progress) throws NativeException {
+    static void splitDiffering(
+            Syscalls sys, int in, int out, long offset, long length, int blockSize, Progress progress)
+            throws NativeException {
         long half = length / 2 - (length / 2) % blockSize;
         if (length <= SMALLEST_SPLIT || half <= 0 || half >= length) {
             progress.differs = true;

@@ -22,6 +22,7 @@ final class DirectoryChain implements AutoCloseable {
     private final int keep;
     /** The directories last reached, from a root down; their descriptors, -1 where closed (the root's is not ours). */
     private final List<ListedDirectory> chain = new ArrayList<>();
+
     private final List<Integer> fds = new ArrayList<>();
     private int open;
 
@@ -78,8 +79,8 @@ final class DirectoryChain implements AutoCloseable {
             if (!sys.status(fd).isSameFileAs(child.status)) {
                 Failures.closeQuietly(sys, fd, null);
                 truncate(child.depth);
-                throw new FileSystemException(child.display.toString(), null,
-                        "replaced by another directory since it was listed");
+                throw new FileSystemException(
+                        child.display.toString(), null, "replaced by another directory since it was listed");
             }
         } catch (NativeException e) {
             Failures.closeQuietly(sys, fd, null);

@@ -1,7 +1,6 @@
 package io.github.reflink4j.engine;
 
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -33,8 +32,9 @@ final class EntryCopier {
     }
 
     /** A regular file: opened once, its inode checked against the listing, then copied by the engine. */
-    CopyResult copyFile(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
-                        Supplier<Path> targetPath) throws IOException, NativeException {
+    CopyResult copyFile(
+            TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath, Supplier<Path> targetPath)
+            throws IOException, NativeException {
         int in;
         try {
             in = sys.openForReading(directory.sourceFd, entry.name(), false);
@@ -51,8 +51,8 @@ final class EntryCopier {
             }
             return hardLinks != null && status.linkCount() > 1
                     ? hardLinks.copy(in, status, directory, entry.name(), request, sourcePath, targetPath)
-                    : CopyEngine.copyOpenFile(sys, in, status, directory.targetFd, entry.name(), request, sourcePath,
-                    targetPath);
+                    : CopyEngine.copyOpenFile(
+                            sys, in, status, directory.targetFd, entry.name(), request, sourcePath, targetPath);
         } finally {
             try {
                 sys.close(in);
@@ -63,8 +63,7 @@ final class EntryCopier {
     }
 
     /** A symbolic link is copied as a link, its bytes as they are; it is never followed. */
-    void copyLink(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
-                  Supplier<Path> targetPath)
+    void copyLink(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath, Supplier<Path> targetPath)
             throws IOException, NativeException {
         byte[] linkTarget;
         try {
@@ -76,26 +75,37 @@ final class EntryCopier {
             throw e;
         }
         FileStatus status = request.copyAttributes() ? sys.statusAt(directory.sourceFd, entry.name(), false) : null;
-        create(directory, entry, sourcePath, targetPath, name -> sys.makeSymbolicLink(linkTarget, directory.targetFd, name));
+        create(
+                directory,
+                entry,
+                sourcePath,
+                targetPath,
+                name -> sys.makeSymbolicLink(linkTarget, directory.targetFd, name));
         if (status != null) {
             applyNodeAttributes(directory.targetFd, entry.name(), status);
         }
     }
 
     /** FIFOs, sockets and device nodes are created anew, as Files.copy does; their data is never opened. */
-    void copySpecial(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
-                     Supplier<Path> targetPath)
+    void copySpecial(
+            TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath, Supplier<Path> targetPath)
             throws IOException, NativeException {
         FileStatus status = sys.statusAt(directory.sourceFd, entry.name(), false);
         if (status == null) {
             throw new NoSuchFileException(sourcePath.get().toString());
         }
-        if (status.isRegularFile() || status.isDirectory() || status.isSymbolicLink()
+        if (status.isRegularFile()
+                || status.isDirectory()
+                || status.isSymbolicLink()
                 || changedSinceListed(directory, entry, status)) {
             throw changed(sourcePath.get(), targetPath.get());
         }
         int mode = status.mode() & ~07000;
-        create(directory, entry, sourcePath, targetPath,
+        create(
+                directory,
+                entry,
+                sourcePath,
+                targetPath,
                 name -> sys.makeNode(directory.targetFd, name, mode, status.specialDevice()));
         if (request.copyAttributes()) {
             applyNodeAttributes(directory.targetFd, entry.name(), status);
@@ -113,8 +123,13 @@ final class EntryCopier {
      * Makes the entry under its name; where the name is taken, under a temporary name renamed
      * over it (see {@link #replaceableName}).
      */
-    private void create(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
-                        Supplier<Path> targetPath, Creation creation) throws IOException, NativeException {
+    private void create(
+            TreeDirectory directory,
+            DirectoryEntry entry,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath,
+            Creation creation)
+            throws IOException, NativeException {
         try {
             creation.make(entry.name());
         } catch (NativeException e) {
@@ -132,11 +147,12 @@ final class EntryCopier {
      * with it an empty directory is removed (as Files.copy does) and anything else replaced by
      * renaming the new entry over it; returns the temporary name to create it under.
      */
-    private byte[] replaceableName(TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath,
-                                   Supplier<Path> targetPath)
+    private byte[] replaceableName(
+            TreeDirectory directory, DirectoryEntry entry, Supplier<Path> sourcePath, Supplier<Path> targetPath)
             throws IOException, NativeException {
         if (!request.replaceExisting()) {
-            throw new FileAlreadyExistsException(targetPath.get().toString(), sourcePath.get().toString(), null);
+            throw new FileAlreadyExistsException(
+                    targetPath.get().toString(), sourcePath.get().toString(), null);
         }
         FileStatus existing = sys.statusAt(directory.targetFd, entry.name(), false);
         if (existing != null && existing.isDirectory()) {
@@ -144,7 +160,8 @@ final class EntryCopier {
                 sys.unlink(directory.targetFd, entry.name(), true);
             } catch (NativeException e) {
                 if (e.is(Errno.ENOTEMPTY)) {
-                    throw new java.nio.file.DirectoryNotEmptyException(targetPath.get().toString());
+                    throw new java.nio.file.DirectoryNotEmptyException(
+                            targetPath.get().toString());
                 }
                 throw e;
             }
@@ -170,7 +187,9 @@ final class EntryCopier {
     }
 
     static FileSystemException changed(Path source, Path target) {
-        return new FileSystemException(source.toString(), target.toString(),
+        return new FileSystemException(
+                source.toString(),
+                target.toString(),
                 "changed during the copy (replaced, or swapped for a symbolic link, which a tree copy never follows)");
     }
 }

@@ -21,8 +21,7 @@ import io.github.reflink4j.linux.Syscalls;
  * NIO exception naming the paths, the operation and the errno).
  */
 final class Failures {
-    private Failures() {
-    }
+    private Failures() {}
 
     /**
      * Errors no other copy method can mend: falling back would only fail again later, or
@@ -38,8 +37,13 @@ final class Failures {
             return translate(e, source, target);
         }
         Errno errno = e.errno();
-        return new ReflinkFailedException(string(source), string(target), e.operation(), e.errnoValue(),
-                errno == null ? null : errno.name(), Errno.describe(e.errnoValue()) + ": " + why(e));
+        return new ReflinkFailedException(
+                string(source),
+                string(target),
+                e.operation(),
+                e.errnoValue(),
+                errno == null ? null : errno.name(),
+                Errno.describe(e.errnoValue()) + ": " + why(e));
     }
 
     /**
@@ -115,8 +119,8 @@ final class Failures {
     static void stopIfInterrupted(Path source, Path target, long done, String doing, String left)
             throws InterruptedIOException {
         if (Thread.currentThread().isInterrupted()) {
-            InterruptedIOException stop = new InterruptedIOException(doing + " " + source + " to " + target
-                    + ": interrupted after " + done + " bytes; " + left);
+            InterruptedIOException stop = new InterruptedIOException(
+                    doing + " " + source + " to " + target + ": interrupted after " + done + " bytes; " + left);
             stop.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, done);
             throw stop;
         }

@@ -34,7 +34,7 @@ import io.github.reflink4j.linux.Syscalls;
 final class HardLinks {
     static final int MAX_OPEN = 64;
 
-    private record Inode(long device, long inode) { }
+    private record Inode(long device, long inode) {}
 
     /** The first copy of an inode; its descriptor and counter are guarded by the object itself. */
     private static final class FirstCopy {
@@ -45,6 +45,7 @@ final class HardLinks {
         boolean dataWritten;
         /** Where the copy is: its directory's names below the target root, its name, its inode. */
         List<byte[]> directoryNames;
+
         byte[] name;
         FileStatus copy;
 
@@ -66,8 +67,15 @@ final class HardLinks {
     }
 
     /** Copies the file open as {@code sourceFd} into {@code directory}, or links the copy of another of its names. */
-    CopyResult copy(int sourceFd, FileStatus status, TreeDirectory directory, byte[] name, CopyRequest request,
-                    Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
+    CopyResult copy(
+            int sourceFd,
+            FileStatus status,
+            TreeDirectory directory,
+            byte[] name,
+            CopyRequest request,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException, NativeException {
         Inode key = new Inode(status.device(), status.inode());
         FirstCopy mine = new FirstCopy(status.linkCount() - 1);
         FirstCopy first;
@@ -107,19 +115,27 @@ final class HardLinks {
             return CopyResult.none();
         }
         // the first name failed to copy: this one is copied on its own
-        return CopyEngine.copyOpenFile(sys, sourceFd, status, directory.targetFd, name, request, sourcePath,
-                targetPath);
+        return CopyEngine.copyOpenFile(
+                sys, sourceFd, status, directory.targetFd, name, request, sourcePath, targetPath);
     }
 
-    private CopyResult copyFirst(Inode key, FirstCopy mine, int sourceFd, FileStatus status, TreeDirectory directory,
-                                 byte[] name, CopyRequest request, Supplier<Path> sourcePath,
-                                 Supplier<Path> targetPath) throws IOException, NativeException {
+    private CopyResult copyFirst(
+            Inode key,
+            FirstCopy mine,
+            int sourceFd,
+            FileStatus status,
+            TreeDirectory directory,
+            byte[] name,
+            CopyRequest request,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException, NativeException {
         CopyResult result;
         int copyFd = -1;
         FileStatus copy = null;
         try {
-            result = CopyEngine.copyOpenFile(sys, sourceFd, status, directory.targetFd, name, request, sourcePath,
-                    targetPath);
+            result = CopyEngine.copyOpenFile(
+                    sys, sourceFd, status, directory.targetFd, name, request, sourcePath, targetPath);
             mine.dataWritten = result.copiedBytes() > 0;
             try {
                 copyFd = sys.openPath(directory.targetFd, name);
@@ -179,8 +195,15 @@ final class HardLinks {
         }
     }
 
-    private void link(int copyFd, boolean dataWritten, int targetDirectory, byte[] name, CopyRequest request,
-                      Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
+    private void link(
+            int copyFd,
+            boolean dataWritten,
+            int targetDirectory,
+            byte[] name,
+            CopyRequest request,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException, NativeException {
         try {
             sys.linkOpenFile(copyFd, targetDirectory, name);
         } catch (NativeException e) {
@@ -200,8 +223,14 @@ final class HardLinks {
      * Links a copy whose descriptor was closed: its directory is reached from the target root one
      * name at a time (O_NOFOLLOW), and the name linked only if it is still the copy's inode.
      */
-    private void linkByName(FirstCopy first, int targetDirectory, byte[] name, CopyRequest request,
-                            Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException, NativeException {
+    private void linkByName(
+            FirstCopy first,
+            int targetDirectory,
+            byte[] name,
+            CopyRequest request,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException, NativeException {
         int directory = sys.openDirectory(Syscalls.AT_FDCWD, targetRoot, true);
         try {
             for (byte[] step : first.directoryNames) {
@@ -211,7 +240,9 @@ final class HardLinks {
             }
             FileStatus now = sys.statusAt(directory, first.name, false);
             if (now == null || !now.isSameFileAs(first.copy)) {
-                throw new FileSystemException(targetPath.get().toString(), sourcePath.get().toString(),
+                throw new FileSystemException(
+                        targetPath.get().toString(),
+                        sourcePath.get().toString(),
                         "the copy of another name of this file was moved or replaced during the copy: "
                                 + "the hard link between them could not be kept");
             }
@@ -254,10 +285,12 @@ final class HardLinks {
         sys.close(fd);
     }
 
-    private static byte[] replaceableName(byte[] name, CopyRequest request, Supplier<Path> sourcePath,
-                                          Supplier<Path> targetPath) throws FileAlreadyExistsException {
+    private static byte[] replaceableName(
+            byte[] name, CopyRequest request, Supplier<Path> sourcePath, Supplier<Path> targetPath)
+            throws FileAlreadyExistsException {
         if (!request.replaceExisting()) {
-            throw new FileAlreadyExistsException(targetPath.get().toString(), sourcePath.get().toString(), null);
+            throw new FileAlreadyExistsException(
+                    targetPath.get().toString(), sourcePath.get().toString(), null);
         }
         return TargetFile.temporaryName(name);
     }

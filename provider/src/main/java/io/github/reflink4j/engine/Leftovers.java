@@ -50,10 +50,10 @@ public final class Leftovers {
      * that the next run of a script cleans up.
      */
     public static final int GRACE_SECONDS = 5;
+
     private static final int LISTING_BUFFER = 32 * 1024;
 
-    private Leftovers() {
-    }
+    private Leftovers() {}
 
     /**
      * Removes the leftovers in {@code directory} (a link to a directory is followed, as for any
@@ -143,8 +143,8 @@ public final class Leftovers {
      * Unlinks the name when it is an abandoned temporary file; holds the file's lock meanwhile,
      * so that two cleanups, or a cleanup and a copy, never both act on it.
      */
-    private static boolean removeIfAbandoned(Syscalls sys, int directory, byte[] name, long nowSeconds,
-                                             Set<List<Long>> spared) {
+    private static boolean removeIfAbandoned(
+            Syscalls sys, int directory, byte[] name, long nowSeconds, Set<List<Long>> spared) {
         int fd;
         try {
             fd = sys.openForReading(directory, name, false);
@@ -153,7 +153,8 @@ public final class Leftovers {
         }
         try {
             FileStatus status = sys.status(fd);
-            if (!status.isRegularFile() || nowSeconds - status.changeTime().seconds() <= GRACE_SECONDS
+            if (!status.isRegularFile()
+                    || nowSeconds - status.changeTime().seconds() <= GRACE_SECONDS
                     || spared.contains(List.of(status.device(), status.inode()))) {
                 return false;
             }

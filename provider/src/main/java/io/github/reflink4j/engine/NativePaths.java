@@ -23,8 +23,7 @@ final class NativePaths {
     private static final Charset JNU = jnuCharset();
     private static final char REPLACEMENT = '\uFFFD';
 
-    private NativePaths() {
-    }
+    private NativePaths() {}
 
     private static Charset jnuCharset() {
         try {
@@ -79,7 +78,8 @@ final class NativePaths {
                 if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0) {
                     uri.append((char) c);
                 } else {
-                    uri.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                    uri.append('%')
+                            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
                 }
             }
@@ -97,8 +97,10 @@ final class NativePaths {
 
     private static byte[] encode(String text) {
         try {
-            ByteBuffer encoded = JNU.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(text));
+            ByteBuffer encoded = JNU.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(text));
             return Arrays.copyOf(encoded.array(), encoded.limit());
         } catch (CharacterCodingException e) {
             return null;
@@ -117,8 +119,11 @@ final class NativePaths {
             return new String(name, StandardCharsets.ISO_8859_1);
         }
         try {
-            String decoded = JNU.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(name)).toString();
+            String decoded = JNU.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(name))
+                    .toString();
             return decoded.indexOf(REPLACEMENT) < 0 && Arrays.equals(encode(decoded), name) ? decoded : null;
         } catch (CharacterCodingException e) {
             return null;

@@ -25,6 +25,7 @@ import io.github.reflink4j.linux.Syscalls;
 final class OpenDirectories {
     /** Directories (each a source and a target descriptor) kept open before idle ones are closed. */
     static final int BUDGET = 32;
+
     private static final byte[] DOT_DOT = {'.', '.'};
 
     /** Where a failure that concerns no single entry's copy is reported. */
@@ -43,8 +44,7 @@ final class OpenDirectories {
     private NativeException lastReopenFailure;
 
     /** {@code sourceRoot} and {@code targetRoot}: the roots' paths, to reopen the roots by. */
-    OpenDirectories(Syscalls sys, byte[] sourceRoot, byte[] targetRoot, boolean copyAttributes,
-                    FailureSink failures) {
+    OpenDirectories(Syscalls sys, byte[] sourceRoot, byte[] targetRoot, boolean copyAttributes, FailureSink failures) {
         this.sys = sys;
         this.sourceRoot = sourceRoot;
         this.targetRoot = targetRoot;
@@ -128,11 +128,15 @@ final class OpenDirectories {
             if (copyAttributes) {
                 AttributeCopier.applyAll(sys, directory.sourceFd, directory.sourceStatus, directory.targetFd);
             } else if (directory.created) {
-                sys.changeMode(directory.targetFd, DirectoryModes.finalMode(directory.sourceStatus.mode(),
-                        directory.allowedBits, directory.createdMode));
+                sys.changeMode(
+                        directory.targetFd,
+                        DirectoryModes.finalMode(
+                                directory.sourceStatus.mode(), directory.allowedBits, directory.createdMode));
             }
         } catch (NativeException e) {
-            failures.fail(directory::source, directory::target,
+            failures.fail(
+                    directory::source,
+                    directory::target,
                     Failures.translate(e, directory.target(), directory.source()));
         }
     }
@@ -175,7 +179,9 @@ final class OpenDirectories {
         if (!directory.parked) {
             return;
         }
-        if (child != null && child.sourceFd >= 0 && child.targetFd >= 0
+        if (child != null
+                && child.sourceFd >= 0
+                && child.targetFd >= 0
                 && reopenFrom(directory, child.sourceFd, child.targetFd, DOT_DOT, DOT_DOT)) {
             return;
         }
@@ -200,8 +206,8 @@ final class OpenDirectories {
         }
     }
 
-    private boolean reopenFrom(TreeDirectory directory, int sourceBase, int targetBase, byte[] sourceName,
-                               byte[] targetName) {
+    private boolean reopenFrom(
+            TreeDirectory directory, int sourceBase, int targetBase, byte[] sourceName, byte[] targetName) {
         int source = -1;
         int target = -1;
         lastReopenFailure = null;
@@ -230,11 +236,17 @@ final class OpenDirectories {
     private void brokenAway(TreeDirectory directory) {
         directory.parked = false;
         directory.broken = true;
-        String why = lastReopenFailure == null ? "moved during the copy"
+        String why = lastReopenFailure == null
+                ? "moved during the copy"
                 : "could not be opened again (" + lastReopenFailure.getMessage() + ")";
-        failures.fail(directory::source, directory::target, new FileSystemException(directory.source().toString(),
-                directory.target().toString(), why + ": what was not yet copied of it is left out, "
-                + "and the target directory keeps mode 0700"));
+        failures.fail(
+                directory::source,
+                directory::target,
+                new FileSystemException(
+                        directory.source().toString(),
+                        directory.target().toString(),
+                        why + ": what was not yet copied of it is left out, "
+                                + "and the target directory keeps mode 0700"));
     }
 
     private void closeAll(Throwable failure, int... descriptors) {

@@ -37,8 +37,7 @@ final class PortableCopy {
     private static final int BUFFER_SIZE = 1 << 20;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private PortableCopy() {
-    }
+    private PortableCopy() {}
 
     static CopyResult files(Path source, Path target, CopyRequest request, String refusal) throws IOException {
         if (request.mode() == ReflinkCopyOption.ALWAYS) {
@@ -50,7 +49,8 @@ final class PortableCopy {
         }
         Files.copy(source, target, request.standardOptions());
         return attributes.isRegularFile() && !isSameFile(source, target, attributes)
-                ? CopyResult.copied(CopyMethod.READ_WRITE, attributes.size()) : CopyResult.none();
+                ? CopyResult.copied(CopyMethod.READ_WRITE, attributes.size())
+                : CopyResult.none();
     }
 
     /**
@@ -60,8 +60,8 @@ final class PortableCopy {
      * the native engine does. The new file gets the source's permission bits (the umask applies)
      * and, with COPY_ATTRIBUTES, its exact permissions and times.
      */
-    private static CopyResult unsharedCopy(Path source, Path target, CopyRequest request,
-                                           BasicFileAttributes attributes) throws IOException {
+    private static CopyResult unsharedCopy(
+            Path source, Path target, CopyRequest request, BasicFileAttributes attributes) throws IOException {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             if (isSameFile(source, target, attributes)) {
                 return CopyResult.none();
@@ -76,12 +76,14 @@ final class PortableCopy {
                 + String.format("%012x", RANDOM.nextLong() & 0xffffffffffffL) + ".tmp");
         boolean posix = source.getFileSystem().supportedFileAttributeViews().contains("posix");
         Set<PosixFilePermission> permissions = posix
-                ? Files.readAttributes(source, PosixFileAttributes.class, request.linkOptions()).permissions() : null;
+                ? Files.readAttributes(source, PosixFileAttributes.class, request.linkOptions())
+                        .permissions()
+                : null;
         long copied = 0;
         try {
             boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
             try (InputStream in = Files.newInputStream(source, request.linkOptions());
-                 SeekableByteChannel channel = createNew(temporary, permissions, request)) {
+                    SeekableByteChannel channel = createNew(temporary, permissions, request)) {
                 OutputStream out = Channels.newOutputStream(channel);
                 byte[] buffer = new byte[BUFFER_SIZE];
                 for (int n; (n = in.read(buffer)) > 0; ) {
@@ -89,8 +91,8 @@ final class PortableCopy {
                     out.write(buffer, 0, n);
                     copied += n;
                 }
-                BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class,
-                        request.linkOptions());
+                BasicFileAttributes after =
+                        Files.readAttributes(source, BasicFileAttributes.class, request.linkOptions());
                 if (after.size() != attributes.size()
                         || !after.lastModifiedTime().equals(attributes.lastModifiedTime())) {
                     throw Failures.sourceChanged(source, target, attributes.size(), after.size());
@@ -135,7 +137,9 @@ final class PortableCopy {
         Set<PosixFilePermission> initial = EnumSet.noneOf(PosixFilePermission.class);
         initial.addAll(permissions);
         if (request.copyAttributes()) {
-            initial.retainAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+            initial.retainAll(EnumSet.of(
+                    PosixFilePermission.OWNER_READ,
+                    PosixFilePermission.OWNER_WRITE,
                     PosixFilePermission.OWNER_EXECUTE));
         }
         return Files.newByteChannel(file, options, PosixFilePermissions.asFileAttribute(initial));
@@ -145,7 +149,8 @@ final class PortableCopy {
             throws IOException {
         Object key = sourceAttributes.fileKey();
         return key != null
-                && key.equals(Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey());
+                && key.equals(Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .fileKey());
     }
 
     /**
@@ -153,8 +158,15 @@ final class PortableCopy {
      * may share blocks on JDK 20+), NEVER through positional reads and writes, which never do.
      * The target channel's position is left as it was.
      */
-    static CopyResult channelRange(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
-                                   long length, ReflinkCopyOption mode, String refusal) throws IOException {
+    static CopyResult channelRange(
+            FileChannel source,
+            long sourceOffset,
+            FileChannel target,
+            long targetOffset,
+            long length,
+            ReflinkCopyOption mode,
+            String refusal)
+            throws IOException {
         if (mode == ReflinkCopyOption.ALWAYS) {
             throw new ReflinkUnsupportedException(null, null, "clone", refusal);
         }
@@ -164,8 +176,9 @@ final class PortableCopy {
         return done == 0 ? CopyResult.none() : CopyResult.copied(CopyMethod.READ_WRITE, done);
     }
 
-    private static long transfer(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
-                                 long length) throws IOException {
+    private static long transfer(
+            FileChannel source, long sourceOffset, FileChannel target, long targetOffset, long length)
+            throws IOException {
         long position = target.position();
         try {
             target.position(targetOffset);
@@ -183,8 +196,9 @@ final class PortableCopy {
         }
     }
 
-    private static long readWrite(FileChannel source, long sourceOffset, FileChannel target, long targetOffset,
-                                  long length) throws IOException {
+    private static long readWrite(
+            FileChannel source, long sourceOffset, FileChannel target, long targetOffset, long length)
+            throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER_SIZE, Math.max(length, 1)));
         long done = 0;
         while (done < length) {

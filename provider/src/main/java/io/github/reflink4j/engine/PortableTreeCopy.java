@@ -28,8 +28,7 @@ import io.github.reflink4j.TreeCopySummary;
  * links as links. Hard links are not kept here.
  */
 final class PortableTreeCopy {
-    private PortableTreeCopy() {
-    }
+    private PortableTreeCopy() {}
 
     static TreeCopySummary copy(Path source, Path target, TreeCopy settings, String refusal) throws IOException {
         CopyRequest parsed = CopyRequest.parse(ReflinkCopyOption.AUTO, settings.copyOptions());

@@ -73,7 +73,7 @@ final class PosixAcl {
                 case GROUP -> everyNamedGroup &= permissions;
                 case MASK -> mask = permissions;
                 case OTHER -> other = permissions;
-                default -> { }
+                default -> {}
             }
         }
         return new PosixAcl(owner, owningGroup, mask, other, everyNamedUser, everyNamedGroup);

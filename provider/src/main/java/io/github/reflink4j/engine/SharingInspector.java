@@ -6,15 +6,14 @@ import java.nio.file.Path;
 
 import io.github.reflink4j.ReflinkUnsupportedException;
 import io.github.reflink4j.SharingReport;
-import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.Errno;
+import io.github.reflink4j.linux.FileStatus;
 import io.github.reflink4j.linux.NativeException;
 import io.github.reflink4j.linux.Syscalls;
 
 /** Reads a file's extent map (FS_IOC_FIEMAP, page by page) into a {@link SharingReport}. */
 public final class SharingInspector {
-    private SharingInspector() {
-    }
+    private SharingInspector() {}
 
     public static SharingReport inspect(Path file) throws IOException {
         String refusal = CopyEngine.nativeRefusal(file, file);

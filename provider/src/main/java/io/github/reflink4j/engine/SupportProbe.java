@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.github.reflink4j.ReflinkException;
 import io.github.reflink4j.ReflinkCopyOption;
+import io.github.reflink4j.ReflinkException;
 
 /**
  * Answers "can files in this directory be cloned?" by really cloning a scratch file there, once
@@ -27,8 +27,7 @@ public final class SupportProbe {
         }
     }
 
-    private SupportProbe() {
-    }
+    private SupportProbe() {}
 
     /** Whether a file written in {@code directory} can be cloned beside itself. */
     public static boolean isSupported(Path directory) throws IOException {

@@ -29,6 +29,7 @@ import io.github.reflink4j.linux.Syscalls;
 final class TargetFile {
     /** Room for the temporary name's decoration within NAME_MAX (255 bytes). */
     private static final int MAX_NAME_IN_TEMP = 200;
+
     private static final byte[] TEMP_MARK = ".reflink4j-".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TEMP_END = ".tmp".getBytes(StandardCharsets.US_ASCII);
     private static final int HEX_DIGITS = 12;
@@ -42,8 +43,15 @@ final class TargetFile {
     private final Supplier<Path> targetPath;
     private int fd;
 
-    private TargetFile(Syscalls sys, int directory, byte[] name, byte[] created, int fd, int ownedDirectory,
-                       Supplier<Path> sourcePath, Supplier<Path> targetPath) {
+    private TargetFile(
+            Syscalls sys,
+            int directory,
+            byte[] name,
+            byte[] created,
+            int fd,
+            int ownedDirectory,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath) {
         this.sys = sys;
         this.directory = directory;
         this.name = name;
@@ -63,8 +71,16 @@ final class TargetFile {
      * @param source     the source's status, to recognise the same file under another name
      * @throws FileAlreadyExistsException when the target exists and {@code replace} is false
      */
-    static TargetFile create(Syscalls sys, int directory, byte[] name, int mode, FileStatus source, boolean replace,
-                             Supplier<Path> sourcePath, Supplier<Path> targetPath) throws IOException {
+    static TargetFile create(
+            Syscalls sys,
+            int directory,
+            byte[] name,
+            int mode,
+            FileStatus source,
+            boolean replace,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
+            throws IOException {
         try {
             int fd = sys.createExclusive(directory, name, mode);
             if (fd >= 0) {
@@ -75,8 +91,8 @@ final class TargetFile {
                 byte[][] parentAndName = NativePaths.split(name);
                 int parent = sys.openDirectory(Syscalls.AT_FDCWD, parentAndName[0], true);
                 try {
-                    TargetFile file = settleExisting(sys, parent, parentAndName[1], mode, source, replace, parent,
-                            sourcePath, targetPath);
+                    TargetFile file = settleExisting(
+                            sys, parent, parentAndName[1], mode, source, replace, parent, sourcePath, targetPath);
                     if (file == null) {
                         sys.close(parent);
                     }
@@ -97,11 +113,18 @@ final class TargetFile {
      * an empty directory to remove first (as Files.copy does), or a file to replace by renaming
      * a new one over it. A name that disappears meanwhile is simply created.
      */
-    private static TargetFile settleExisting(Syscalls sys, int directory, byte[] name, int mode, FileStatus source,
-                                             boolean replace, int owned, Supplier<Path> sourcePath,
-                                             Supplier<Path> targetPath)
+    private static TargetFile settleExisting(
+            Syscalls sys,
+            int directory,
+            byte[] name,
+            int mode,
+            FileStatus source,
+            boolean replace,
+            int owned,
+            Supplier<Path> sourcePath,
+            Supplier<Path> targetPath)
             throws IOException, NativeException {
-        for (;;) {
+        for (; ; ) {
             FileStatus existing = sys.statusAt(directory, name, false);
             if (existing == null) {
                 int fd = sys.createExclusive(directory, name, mode);
@@ -128,7 +151,7 @@ final class TargetFile {
                 continue;
             }
             refuseUnreplaceable(sys, directory, targetPath);
-            for (;;) {
+            for (; ; ) {
                 byte[] temporary = temporaryName(name);
                 int fd = sys.createExclusive(directory, temporary, mode);
                 if (fd >= 0) {
@@ -145,8 +168,7 @@ final class TargetFile {
      * file again, which would be left behind. So such a replacement fails before anything is
      * created. An immutable directory refuses the temporary file itself, which leaves nothing.
      */
-    private static void refuseUnreplaceable(Syscalls sys, int directory, Supplier<Path> targetPath)
-            throws IOException {
+    private static void refuseUnreplaceable(Syscalls sys, int directory, Supplier<Path> targetPath) throws IOException {
         int flags;
         try {
             flags = sys.inodeFlags(directory);
@@ -154,9 +176,12 @@ final class TargetFile {
             return; // a file system without inode flags has no append-only directories either
         }
         if ((flags & Syscalls.FS_APPEND_FL) != 0) {
-            throw new AccessDeniedException(targetPath.get().toString(), null, "renameat: Operation not permitted: "
-                    + "the directory is append-only (chattr +a, seen by ioctl FS_IOC_GETFLAGS before anything was "
-                    + "written): a file can be added to it but not replaced");
+            throw new AccessDeniedException(
+                    targetPath.get().toString(),
+                    null,
+                    "renameat: Operation not permitted: "
+                            + "the directory is append-only (chattr +a, seen by ioctl FS_IOC_GETFLAGS before anything was "
+                            + "written): a file can be added to it but not replaced");
         }
     }
 

@@ -75,6 +75,7 @@ public final class TreeCopier {
     private final HardLinks hardLinks;
     /** The source tree lies in the target's: no leftover cleanup, which could reach the source's files. */
     private final boolean sourceInsideTarget;
+
     private final ByteBuffer listing = ByteBuffer.allocateDirect(LISTING_BUFFER);
 
     private final EntryCopier entries;
@@ -88,6 +89,7 @@ public final class TreeCopier {
     private final LongAdder copied = new LongAdder();
     /** Temporary files of killed copies removed from existing target directories; the walker's alone. */
     private final List<Path> leftoversRemoved = new ArrayList<>();
+
     private final AtomicReference<Throwable> unexpected = new AtomicReference<>();
     private volatile boolean stopping;
     private Thread walker;
@@ -97,7 +99,9 @@ public final class TreeCopier {
         this.sys = sys;
         this.sourceRoot = source;
         this.targetRoot = target;
-        this.sourceInsideTarget = source.toAbsolutePath().normalize().startsWith(target.toAbsolutePath().normalize());
+        this.sourceInsideTarget = source.toAbsolutePath()
+                .normalize()
+                .startsWith(target.toAbsolutePath().normalize());
         CopyRequest parsed = CopyRequest.parse(ReflinkCopyOption.AUTO, settings.copyOptions());
         this.request = new CopyRequest(parsed.mode(), parsed.replaceExisting(), parsed.copyAttributes(), false);
         this.listener = settings.listener();
@@ -105,8 +109,8 @@ public final class TreeCopier {
         this.parallelism = settings.parallelism();
         this.hardLinks = settings.preservesHardLinks() ? new HardLinks(sys, NativePaths.bytes(target)) : null;
         this.entries = new EntryCopier(sys, request, hardLinks);
-        this.directoriesInUse = new OpenDirectories(sys, NativePaths.bytes(source), NativePaths.bytes(target),
-                request.copyAttributes(), this::fail);
+        this.directoriesInUse = new OpenDirectories(
+                sys, NativePaths.bytes(source), NativePaths.bytes(target), request.copyAttributes(), this::fail);
     }
 
     public static TreeCopySummary copy(Path source, Path target, TreeCopy settings) throws IOException {
@@ -147,12 +151,20 @@ public final class TreeCopier {
         // and copies a batch itself when it is full, so `parallelism` threads copy (more would
         // only contend for the file system's locks: measured, see BENCHMARKS.md)
         int helpers = parallelism - 1;
-        ThreadPoolExecutor workers = helpers == 0 ? null : new ThreadPoolExecutor(helpers, helpers, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(2 * helpers), task -> {
-                    Thread thread = new Thread(task, "reflink4j-tree-copy-" + THREADS.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
+        ThreadPoolExecutor workers = helpers == 0
+                ? null
+                : new ThreadPoolExecutor(
+                        helpers,
+                        helpers,
+                        0,
+                        TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(2 * helpers),
+                        task -> {
+                            Thread thread = new Thread(task, "reflink4j-tree-copy-" + THREADS.incrementAndGet());
+                            thread.setDaemon(true);
+                            return thread;
+                        },
+                        new ThreadPoolExecutor.CallerRunsPolicy());
         Deque<Frame> stack = new ArrayDeque<>();
         stack.push(new Frame(root));
         boolean interrupted = false;
@@ -228,7 +240,7 @@ public final class TreeCopier {
 
     private static boolean awaitUninterruptibly(ThreadPoolExecutor workers) {
         boolean interrupted = false;
-        for (;;) {
+        for (; ; ) {
             try {
                 if (workers.awaitTermination(1, TimeUnit.DAYS)) {
                     return interrupted;
@@ -240,8 +252,14 @@ public final class TreeCopier {
     }
 
     private TreeCopySummary summary() {
-        return new TreeCopySummary(files.sum(), directories.sum(), links.sum(), cloned.sum(), copied.sum(),
-                new ArrayList<>(failures), leftoversRemoved);
+        return new TreeCopySummary(
+                files.sum(),
+                directories.sum(),
+                links.sum(),
+                cloned.sum(),
+                copied.sum(),
+                new ArrayList<>(failures),
+                leftoversRemoved);
     }
 
     private static String describe(TreeCopySummary s) {
@@ -271,8 +289,17 @@ public final class TreeCopier {
                 if (!created) {
                     removeLeftovers(target, () -> targetRoot);
                 }
-                TreeDirectory root = new TreeDirectory(null, null, sourceStatus, source, target, targetRootStatus,
-                        created, created ? modes.allowedBitsIn(sys, parent) : 0, sourceRoot, targetRoot);
+                TreeDirectory root = new TreeDirectory(
+                        null,
+                        null,
+                        sourceStatus,
+                        source,
+                        target,
+                        targetRootStatus,
+                        created,
+                        created ? modes.allowedBitsIn(sys, parent) : 0,
+                        sourceRoot,
+                        targetRoot);
                 sys.close(parent);
                 parent = -1;
                 directoriesInUse.opened(root);
@@ -311,8 +338,11 @@ public final class TreeCopier {
             fd = sys.openDirectory(parent, name, false);
         } catch (NativeException e) {
             if (e.is(Errno.ELOOP, Errno.ENOTDIR)) {
-                throw new FileSystemException(path.toString(), null, "exists and is not a directory"
-                        + (e.is(Errno.ELOOP) ? " (a symbolic link, which a tree copy never follows)" : ""));
+                throw new FileSystemException(
+                        path.toString(),
+                        null,
+                        "exists and is not a directory"
+                                + (e.is(Errno.ELOOP) ? " (a symbolic link, which a tree copy never follows)" : ""));
             }
             throw e;
         }
@@ -326,8 +356,8 @@ public final class TreeCopier {
             }
             if (status.uid() != sys.effectiveUserId()) {
                 sys.close(fd);
-                throw new FileSystemException(path.toString(), null,
-                        "the directory just created was replaced by another's during the copy");
+                throw new FileSystemException(
+                        path.toString(), null, "the directory just created was replaced by another's during the copy");
             }
         }
         return fd;
@@ -355,8 +385,8 @@ public final class TreeCopier {
         }
         List<DirectoryEntry> batch = null;
         for (DirectoryEntry entry : listed) {
-            DirectoryEntry.Type type = entry.type() == DirectoryEntry.Type.UNKNOWN ? classify(directory, entry)
-                    : entry.type();
+            DirectoryEntry.Type type =
+                    entry.type() == DirectoryEntry.Type.UNKNOWN ? classify(directory, entry) : entry.type();
             if (type == null) {
                 continue; // gone since it was listed
             }
@@ -386,9 +416,11 @@ public final class TreeCopier {
             if (status == null) {
                 return null;
             }
-            return status.isDirectory() ? DirectoryEntry.Type.DIRECTORY
-                    : status.isRegularFile() ? DirectoryEntry.Type.REGULAR
-                    : status.isSymbolicLink() ? DirectoryEntry.Type.SYMBOLIC_LINK : DirectoryEntry.Type.OTHER;
+            return status.isDirectory()
+                    ? DirectoryEntry.Type.DIRECTORY
+                    : status.isRegularFile()
+                            ? DirectoryEntry.Type.REGULAR
+                            : status.isSymbolicLink() ? DirectoryEntry.Type.SYMBOLIC_LINK : DirectoryEntry.Type.OTHER;
         } catch (NativeException e) {
             Supplier<Path> source = () -> directory.source(entry.name());
             Supplier<Path> target = () -> directory.target(entry.name());
@@ -433,7 +465,9 @@ public final class TreeCopier {
                 throw EntryCopier.changed(sourcePath.get(), targetPath.get());
             }
             if (status.isSameFileAs(targetRootStatus)) {
-                throw new FileSystemException(sourcePath.get().toString(), targetRoot.toString(),
+                throw new FileSystemException(
+                        sourcePath.get().toString(),
+                        targetRoot.toString(),
                         "is the target of this copy, moved into the source tree: not copied into itself");
             }
             boolean created = sys.makeDirectory(parent.targetFd, entry.name(), DirectoryModes.WHILE_COPYING);
@@ -442,8 +476,17 @@ public final class TreeCopier {
             if (!created) {
                 removeLeftovers(target, targetPath);
             }
-            TreeDirectory child = new TreeDirectory(parent, entry.name(), status, source, target, targetStatus, created,
-                    created ? parent.allowedBitsForChildren(sys, modes) : 0, sourceRoot, targetRoot);
+            TreeDirectory child = new TreeDirectory(
+                    parent,
+                    entry.name(),
+                    status,
+                    source,
+                    target,
+                    targetStatus,
+                    created,
+                    created ? parent.allowedBitsForChildren(sys, modes) : 0,
+                    sourceRoot,
+                    targetRoot);
             directoriesInUse.opened(child);
             directories.increment();
             tell(() -> listener.directoryCreated(child.source(), child.target()));
@@ -568,7 +611,9 @@ public final class TreeCopier {
         }
         Path realTarget = existing.toRealPath().resolve(rest).normalize();
         if (realTarget.startsWith(realSource)) {
-            throw new FileSystemException(source.toString(), target.toString(),
+            throw new FileSystemException(
+                    source.toString(),
+                    target.toString(),
                     "the target is inside the source tree: the copy would copy itself without end");
         }
     }

@@ -52,6 +52,7 @@ import io.github.reflink4j.linux.Syscalls;
 public final class TreeDeduplicator {
     /** Errors of a whole request that say the file system cannot dedupe at all: the run stops. */
     private static final Errno[] CANNOT_DEDUPE = {Errno.EOPNOTSUPP, Errno.ENOTTY, Errno.ENOSYS};
+
     private static final String LEFT = "no file's contents changed; part may already share blocks";
     /**
      * How many destinations must differ from the source in a batch's first request before they
@@ -71,6 +72,7 @@ public final class TreeDeduplicator {
     private final Syscalls sys;
     /** The chain of directories of the group the current thread works on. */
     private final ThreadLocal<DirectoryChain> chains = new ThreadLocal<>();
+
     private final TreeDedupeListener listener;
     private final boolean dryRun;
     private final AtomicLong groups = new AtomicLong();
@@ -94,8 +96,8 @@ public final class TreeDeduplicator {
         this.dryRun = settings.isDryRun();
         long share = Math.max(PER_WORKER - Syscalls.MAX_DEDUPE_TARGETS + 1, descriptorShare() - roots);
         this.workers = (int) Math.max(1, Math.min(settings.parallelism(), share / PER_WORKER));
-        this.batchSize = (int) Math.max(1, Math.min(Syscalls.MAX_DEDUPE_TARGETS, share / workers - (PER_WORKER
-                - Syscalls.MAX_DEDUPE_TARGETS)));
+        this.batchSize = (int) Math.max(
+                1, Math.min(Syscalls.MAX_DEDUPE_TARGETS, share / workers - (PER_WORKER - Syscalls.MAX_DEDUPE_TARGETS)));
     }
 
     /**
@@ -107,7 +109,8 @@ public final class TreeDeduplicator {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
                 if (line.startsWith("Max open files")) {
-                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    String soft =
+                            line.substring("Max open files".length()).trim().split("\\s+")[0];
                     return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft) / 2;
                 }
             }
@@ -131,8 +134,8 @@ public final class TreeDeduplicator {
     /** The dedupe through {@code sys}: the real binding, or a test's with faults in front of it. */
     static TreeDedupeSummary dedupe(Syscalls sys, List<Path> roots, TreeDedupe settings) throws IOException {
         TreeDeduplicator run = new TreeDeduplicator(sys, settings, roots.size());
-        try (DedupeCandidates.Listing listing = DedupeCandidates.sameSizeGroups(sys, roots,
-                (file, error) -> run.failed(file, null, error))) {
+        try (DedupeCandidates.Listing listing =
+                DedupeCandidates.sameSizeGroups(sys, roots, (file, error) -> run.failed(file, null, error))) {
             List<List<DedupeCandidate>> sameSize = listing.groups;
             long candidates = 0;
             long bytes = 0;
@@ -142,12 +145,21 @@ public final class TreeDeduplicator {
             }
             long found = candidates;
             long foundBytes = bytes;
-            run.tell(roots.isEmpty() ? null : roots.get(0), null, "candidatesFound",
+            run.tell(
+                    roots.isEmpty() ? null : roots.get(0),
+                    null,
+                    "candidatesFound",
                     l -> l.candidatesFound(found, foundBytes));
             run.runAll(sameSize, run.workers);
         }
-        return new TreeDedupeSummary(run.groups.get(), run.files.get(), run.bytesDeduplicated.get(),
-                run.filesAlreadyShared.get(), run.bytesAlreadyShared.get(), run.differing.get(), run.requests.get(),
+        return new TreeDedupeSummary(
+                run.groups.get(),
+                run.files.get(),
+                run.bytesDeduplicated.get(),
+                run.filesAlreadyShared.get(),
+                run.bytesAlreadyShared.get(),
+                run.differing.get(),
+                run.requests.get(),
                 run.failures);
     }
 
@@ -238,7 +250,8 @@ public final class TreeDeduplicator {
 
     private void sameSizeGroupThrough(List<DedupeCandidate> sameSize) throws IOException {
         long unique = 0;
-        for (List<DedupeCandidate> alike : partition(sameSize, "probing", ContentProbe::probe).values()) {
+        for (List<DedupeCandidate> alike :
+                partition(sameSize, "probing", ContentProbe::probe).values()) {
             if (alike.size() == 1) {
                 unique++;
             } else if (dryRun) {
@@ -249,13 +262,18 @@ public final class TreeDeduplicator {
         }
         if (unique > 0) {
             long files = unique;
-            tell(sameSize.get(0).display(), null, "setAside", l -> l.setAside(files, files * sameSize.get(0).size()));
+            tell(
+                    sameSize.get(0).display(),
+                    null,
+                    "setAside",
+                    l -> l.setAside(files, files * sameSize.get(0).size()));
         }
     }
 
     /** A dry run: reads the files in full and reports which would share which one's blocks. */
     private void listIdentical(List<DedupeCandidate> alike) throws IOException {
-        for (List<DedupeCandidate> identical : partition(alike, "reading", ContentProbe::checksum).values()) {
+        for (List<DedupeCandidate> identical :
+                partition(alike, "reading", ContentProbe::checksum).values()) {
             if (identical.size() < 2) {
                 continue;
             }
@@ -264,7 +282,10 @@ public final class TreeDeduplicator {
             for (DedupeCandidate target : identical.subList(1, identical.size())) {
                 files.incrementAndGet();
                 bytesDeduplicated.addAndGet(target.size());
-                tell(target.display(), source.display(), "wouldDedupe",
+                tell(
+                        target.display(),
+                        source.display(),
+                        "wouldDedupe",
                         l -> l.wouldDedupe(source.display(), target.display(), target.size()));
             }
         }
@@ -276,8 +297,8 @@ public final class TreeDeduplicator {
     }
 
     /** The files by their fingerprints, in their order; a file that cannot be read is recorded and left out. */
-    private Map<Long, List<DedupeCandidate>> partition(List<DedupeCandidate> files, String doing,
-                                                       Fingerprint fingerprint) throws IOException {
+    private Map<Long, List<DedupeCandidate>> partition(
+            List<DedupeCandidate> files, String doing, Fingerprint fingerprint) throws IOException {
         Map<Long, List<DedupeCandidate>> partition = new LinkedHashMap<>();
         for (DedupeCandidate file : files) {
             Failures.stopIfInterrupted(file.display(), file.display(), 0, doing, LEFT);
@@ -290,10 +311,10 @@ public final class TreeDeduplicator {
     }
 
     /** A file with its extent map (null when uncertain). */
-    private record Mapped(DedupeCandidate file, ExtentMap map) { }
+    private record Mapped(DedupeCandidate file, ExtentMap map) {}
 
     /** A target that shares some of the source's blocks already: the ranges it does not. */
-    private record Partly(DedupeCandidate file, List<long[]> notShared) { }
+    private record Partly(DedupeCandidate file, List<long[]> notShared) {}
 
     /**
      * Files that look identical: the source is the file most of the others already share all
@@ -329,15 +350,22 @@ public final class TreeDeduplicator {
                 }
                 continue;
             }
-            List<long[]> notShared = source.map() == null || target.map() == null ? null
+            List<long[]> notShared = source.map() == null || target.map() == null
+                    ? null
                     : target.map().notSharedWith(source.map(), target.file().size());
             if (notShared == null || length(notShared) == target.file().size()) {
                 whole.add(target.file());
             } else if (notShared.isEmpty()) {
                 filesAlreadyShared.incrementAndGet();
                 bytesAlreadyShared.addAndGet(target.file().size());
-                tell(target.file().display(), source.file().display(), "alreadyShared",
-                        l -> l.alreadyShared(source.file().display(), target.file().display(), target.file().size()));
+                tell(
+                        target.file().display(),
+                        source.file().display(),
+                        "alreadyShared",
+                        l -> l.alreadyShared(
+                                source.file().display(),
+                                target.file().display(),
+                                target.file().size()));
             } else {
                 partly.add(new Partly(target.file(), notShared));
             }
@@ -408,7 +436,8 @@ public final class TreeDeduplicator {
         Boolean identical = withOpen(first.file(), fd -> {
             for (long offset = 0; offset < source.size(); offset += ContentProbe.BUFFER) {
                 int length = (int) Math.min(ContentProbe.BUFFER, source.size() - offset);
-                if (Thread.currentThread().isInterrupted() || !ContentProbe.sameBytes(sys, sourceFd, fd, offset, length)) {
+                if (Thread.currentThread().isInterrupted()
+                        || !ContentProbe.sameBytes(sys, sourceFd, fd, offset, length)) {
                     return false;
                 }
             }
@@ -424,8 +453,12 @@ public final class TreeDeduplicator {
         for (Mapped m : set.subList(1, set.size())) {
             filesAlreadyShared.incrementAndGet();
             bytesAlreadyShared.addAndGet(m.file().size());
-            tell(m.file().display(), first.file().display(), "alreadyShared",
-                    l -> l.alreadyShared(first.file().display(), m.file().display(), m.file().size()));
+            tell(
+                    m.file().display(),
+                    first.file().display(),
+                    "alreadyShared",
+                    l -> l.alreadyShared(
+                            first.file().display(), m.file().display(), m.file().size()));
         }
     }
 
@@ -490,8 +523,14 @@ public final class TreeDeduplicator {
      * that differs in a request is split for itself alone; a target the kernel refuses is
      * recorded and dropped from the next requests.
      */
-    private void dedupeBatch(DedupeCandidate source, int sourceFd, List<DedupeCandidate> batch, int blockSize,
-                             boolean mayHash, List<List<DedupeCandidate>> separated) throws IOException {
+    private void dedupeBatch(
+            DedupeCandidate source,
+            int sourceFd,
+            List<DedupeCandidate> batch,
+            int blockSize,
+            boolean mayHash,
+            List<List<DedupeCandidate>> separated)
+            throws IOException {
         List<DedupeCandidate> active = new ArrayList<>();
         List<Integer> fds = new ArrayList<>();
         List<Deduplicator.Progress> progress = new ArrayList<>();
@@ -513,12 +552,19 @@ public final class TreeDeduplicator {
                     return;
                 }
                 if (offset == 0 && mayHash) {
-                    outcomes = separateIdenticalDiffering(source, sourceFd, active, fds, progress, outcomes,
-                            separated);
+                    outcomes = separateIdenticalDiffering(source, sourceFd, active, fds, progress, outcomes, separated);
                 }
                 for (int i = active.size() - 1; i >= 0; i--) {
-                    if (!answer(source, sourceFd, active.get(i), fds.get(i), progress.get(i), outcomes[i],
-                            offset, length, blockSize)) {
+                    if (!answer(
+                            source,
+                            sourceFd,
+                            active.get(i),
+                            fds.get(i),
+                            progress.get(i),
+                            outcomes[i],
+                            offset,
+                            length,
+                            blockSize)) {
                         Failures.closeQuietly(sys, fds.remove(i), null);
                         active.remove(i);
                         requests.addAndGet(progress.remove(i).requests);
@@ -541,8 +587,14 @@ public final class TreeDeduplicator {
     }
 
     /** One request for every active target; null when it failed as a whole (recorded for each target). */
-    private DedupeOutcome[] request(DedupeCandidate source, int sourceFd, List<DedupeCandidate> active,
-                                    List<Integer> fds, long offset, long length) throws IOException {
+    private DedupeOutcome[] request(
+            DedupeCandidate source,
+            int sourceFd,
+            List<DedupeCandidate> active,
+            List<Integer> fds,
+            long offset,
+            long length)
+            throws IOException {
         int[] targets = new int[fds.size()];
         long[] offsets = new long[fds.size()];
         for (int i = 0; i < targets.length; i++) {
@@ -573,9 +625,16 @@ public final class TreeDeduplicator {
      * What one target's outcome asks for: a differing range is split for it alone, a short one
      * continued; false when the kernel refused the target (recorded) and it leaves the batch.
      */
-    private boolean answer(DedupeCandidate source, int sourceFd, DedupeCandidate target, int fd,
-                           Deduplicator.Progress progress, DedupeOutcome outcome, long offset, long length,
-                           int blockSize) {
+    private boolean answer(
+            DedupeCandidate source,
+            int sourceFd,
+            DedupeCandidate target,
+            int fd,
+            Deduplicator.Progress progress,
+            DedupeOutcome outcome,
+            long offset,
+            long length,
+            int blockSize) {
         try {
             if (outcome.errno() != 0) {
                 throw new NativeException("ioctl(FIDEDUPERANGE) on the target", outcome.errno());
@@ -602,9 +661,15 @@ public final class TreeDeduplicator {
      * leave the batch (their descriptors are closed and set to null) to be deduplicated as a group
      * of their own. The others stay, near-duplicates of the source.
      */
-    private DedupeOutcome[] separateIdenticalDiffering(DedupeCandidate source, int sourceFd,
-            List<DedupeCandidate> active, List<Integer> fds, List<Deduplicator.Progress> progress,
-            DedupeOutcome[] outcomes, List<List<DedupeCandidate>> separated) throws IOException {
+    private DedupeOutcome[] separateIdenticalDiffering(
+            DedupeCandidate source,
+            int sourceFd,
+            List<DedupeCandidate> active,
+            List<Integer> fds,
+            List<Deduplicator.Progress> progress,
+            DedupeOutcome[] outcomes,
+            List<List<DedupeCandidate>> separated)
+            throws IOException {
         List<Integer> differ = new ArrayList<>();
         for (int i = 0; i < outcomes.length; i++) {
             if (outcomes[i].errno() == 0 && outcomes[i].differs()) {
@@ -661,7 +726,10 @@ public final class TreeDeduplicator {
             differing.incrementAndGet();
         }
         DedupeResult result = new DedupeResult(target.size(), progress.deduplicated, progress.differs);
-        tell(target.display(), source.display(), "deduplicated",
+        tell(
+                target.display(),
+                source.display(),
+                "deduplicated",
                 l -> l.deduplicated(source.display(), target.display(), result));
     }
 
@@ -699,13 +767,15 @@ public final class TreeDeduplicator {
         Path otherPath = other == null ? null : other.display();
         int fd;
         try {
-            fd = file.parent() == null ? sys.openForReading(Syscalls.AT_FDCWD, file.path(), true)
+            fd = file.parent() == null
+                    ? sys.openForReading(Syscalls.AT_FDCWD, file.path(), true)
                     : sys.openForReading(chains.get().open(file.parent()), file.name(), false);
         } catch (NativeException e) {
             failed(file.display(), otherPath, Failures.translate(e, file.display(), otherPath));
             return null;
         } catch (IOException e) {
-            FileSystemException unreachable = new FileSystemException(file.display().toString(),
+            FileSystemException unreachable = new FileSystemException(
+                    file.display().toString(),
                     otherPath == null ? null : otherPath.toString(),
                     "not reached, a directory on its path was replaced or cannot be opened (" + e.getMessage()
                             + "): left alone");
@@ -718,8 +788,10 @@ public final class TreeDeduplicator {
             if (file.isStill(sys.status(fd))) {
                 return fd;
             }
-            failure = new FileSystemException(file.display().toString(), otherPath == null ? null
-                    : otherPath.toString(), "replaced or changed in size since it was listed: left alone");
+            failure = new FileSystemException(
+                    file.display().toString(),
+                    otherPath == null ? null : otherPath.toString(),
+                    "replaced or changed in size since it was listed: left alone");
         } catch (NativeException e) {
             failure = Failures.translate(e, file.display(), otherPath);
         }
@@ -742,8 +814,13 @@ public final class TreeDeduplicator {
         try {
             told.accept(listener);
         } catch (RuntimeException e) {
-            failures.add(new DedupeFailure(file, other, new IOException("the TreeDedupeListener threw from "
-                    + call + (file == null ? "" : " about " + file) + ": " + e, e)));
+            failures.add(new DedupeFailure(
+                    file,
+                    other,
+                    new IOException(
+                            "the TreeDedupeListener threw from " + call + (file == null ? "" : " about " + file) + ": "
+                                    + e,
+                            e)));
         }
     }
 }

@@ -22,10 +22,12 @@ final class TreeDirectory {
     final int createdMode;
     /** What mkdir would have let through here (the umask or the parent's default ACL). */
     final int allowedBits;
+
     int sourceFd;
     int targetFd;
     /** The walker's listing, batches in flight and subdirectories not finished. */
     int pending = 1;
+
     int batchesInFlight;
     boolean parked;
     boolean broken;
@@ -36,10 +38,20 @@ final class TreeDirectory {
 
     /** The roots of the copy; for the root directory, its paths. */
     private final Path sourceRoot;
+
     private final Path targetRoot;
 
-    TreeDirectory(TreeDirectory parent, byte[] name, FileStatus sourceStatus, int sourceFd, int targetFd,
-                  FileStatus targetStatus, boolean created, int allowedBits, Path sourceRoot, Path targetRoot) {
+    TreeDirectory(
+            TreeDirectory parent,
+            byte[] name,
+            FileStatus sourceStatus,
+            int sourceFd,
+            int targetFd,
+            FileStatus targetStatus,
+            boolean created,
+            int allowedBits,
+            Path sourceRoot,
+            Path targetRoot) {
         this.parent = parent;
         this.sourceRoot = sourceRoot;
         this.targetRoot = targetRoot;

@@ -24,11 +24,11 @@ final class Bindings {
     static final String PROPERTY = "reflink4j.binding";
     /** The environment variable that picks it when the property is not set. */
     static final String ENVIRONMENT = "REFLINK4J_BINDING";
+
     static final String FOREIGN = "java.lang.foreign";
     static final String JNR = "jnr-ffi";
 
-    private Bindings() {
-    }
+    private Bindings() {}
 
     private static final class Holder {
         static final Syscalls LOADED;
@@ -81,8 +81,8 @@ final class Bindings {
                         }
                         break;
                     default:
-                        throw new IllegalArgumentException(PROPERTY + " (or " + ENVIRONMENT + ") is \""
-                                + requested + "\": the binding must be foreign, jnr or auto");
+                        throw new IllegalArgumentException(PROPERTY + " (or " + ENVIRONMENT + ") is \"" + requested
+                                + "\": the binding must be foreign, jnr or auto");
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -116,7 +116,7 @@ final class Bindings {
         thread.start();
         boolean interrupted = false;
         try {
-            for (;;) {
+            for (; ; ) {
                 try {
                     return load.get();
                 } catch (InterruptedException e) {

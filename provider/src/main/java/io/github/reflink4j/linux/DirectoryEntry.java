@@ -19,7 +19,11 @@ public record DirectoryEntry(byte[] name, long inode, Type type) {
 
     /** d_type, as far as reflink4j distinguishes it. */
     public enum Type {
-        REGULAR, DIRECTORY, SYMBOLIC_LINK, OTHER, UNKNOWN;
+        REGULAR,
+        DIRECTORY,
+        SYMBOLIC_LINK,
+        OTHER,
+        UNKNOWN;
 
         // <dirent.h>; package-private so that LayoutsTest can pin them
         static final int DT_UNKNOWN = 0;
@@ -29,11 +33,16 @@ public record DirectoryEntry(byte[] name, long inode, Type type) {
 
         static Type of(int dType) {
             switch (dType) {
-                case DT_REG: return REGULAR;
-                case DT_DIR: return DIRECTORY;
-                case DT_LNK: return SYMBOLIC_LINK;
-                case DT_UNKNOWN: return UNKNOWN;
-                default: return OTHER;
+                case DT_REG:
+                    return REGULAR;
+                case DT_DIR:
+                    return DIRECTORY;
+                case DT_LNK:
+                    return SYMBOLIC_LINK;
+                case DT_UNKNOWN:
+                    return UNKNOWN;
+                default:
+                    return OTHER;
             }
         }
     }

@@ -22,9 +22,20 @@ package io.github.reflink4j.linux;
  * @param changeTime   last status change, seconds and nanoseconds
  * @param specialDevice the device a device node stands for ({@code st_rdev}), as mknod(2) takes it
  */
-public record FileStatus(long device, long inode, int mode, int linkCount, int uid, int gid, long size,
-                         int blockSize, long blocks, Timestamp accessTime, Timestamp modifyTime,
-                         Timestamp changeTime, long specialDevice) {
+public record FileStatus(
+        long device,
+        long inode,
+        int mode,
+        int linkCount,
+        int uid,
+        int gid,
+        long size,
+        int blockSize,
+        long blocks,
+        Timestamp accessTime,
+        Timestamp modifyTime,
+        Timestamp changeTime,
+        long specialDevice) {
 
     // package-private so that LayoutsTest can pin them to <sys/stat.h>
     static final int S_IFMT = 0170000;
@@ -38,7 +49,7 @@ public record FileStatus(long device, long inode, int mode, int linkCount, int u
      * @param seconds seconds since the epoch
      * @param nanos   nanoseconds within that second
      */
-    public record Timestamp(long seconds, int nanos) { }
+    public record Timestamp(long seconds, int nanos) {}
 
     public boolean isRegularFile() {
         return (mode & S_IFMT) == S_IFREG;

@@ -10,8 +10,7 @@ package io.github.reflink4j.linux;
  * }</pre>
  */
 final class ForeignBinding {
-    private ForeignBinding() {
-    }
+    private ForeignBinding() {}
 
     /** Whether this JVM can use the binding. */
     static boolean isPresent() {
@@ -20,8 +19,9 @@ final class ForeignBinding {
 
     static Syscalls load() {
         int feature = Runtime.version().feature();
-        throw new UnsupportedOperationException(feature < 22
-                ? "the java.lang.foreign binding needs JDK 22 or later, this is JDK " + feature
-                : "this reflink4j jar was built without its java.lang.foreign binding (its build found no JDK 22+)");
+        throw new UnsupportedOperationException(
+                feature < 22
+                        ? "the java.lang.foreign binding needs JDK 22 or later, this is JDK " + feature
+                        : "this reflink4j jar was built without its java.lang.foreign binding (its build found no JDK 22+)");
     }
 }

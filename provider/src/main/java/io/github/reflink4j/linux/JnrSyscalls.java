@@ -32,10 +32,17 @@ import jnr.ffi.types.ssize_t;
 public final class JnrSyscalls extends RetryingSyscalls {
     private static final byte[] EMPTY_NAME = {0};
     /** The open flags as jnr-constants knows them for this platform, and O_PATH, which it does not. */
-    private static final Kernel.OpenFlags FLAGS = new Kernel.OpenFlags(OpenFlags.O_RDONLY.intValue(),
-            OpenFlags.O_WRONLY.intValue(), OpenFlags.O_RDWR.intValue(), OpenFlags.O_CREAT.intValue(),
-            OpenFlags.O_EXCL.intValue(), OpenFlags.O_NOCTTY.intValue(), OpenFlags.O_NONBLOCK.intValue(),
-            OpenFlags.O_DIRECTORY.intValue(), OpenFlags.O_NOFOLLOW.intValue(), OpenFlags.O_CLOEXEC.intValue());
+    private static final Kernel.OpenFlags FLAGS = new Kernel.OpenFlags(
+            OpenFlags.O_RDONLY.intValue(),
+            OpenFlags.O_WRONLY.intValue(),
+            OpenFlags.O_RDWR.intValue(),
+            OpenFlags.O_CREAT.intValue(),
+            OpenFlags.O_EXCL.intValue(),
+            OpenFlags.O_NOCTTY.intValue(),
+            OpenFlags.O_NONBLOCK.intValue(),
+            OpenFlags.O_DIRECTORY.intValue(),
+            OpenFlags.O_NOFOLLOW.intValue(),
+            OpenFlags.O_CLOEXEC.intValue());
 
     /** The C library functions, as jnr-ffi binds them. Public only because jnr-ffi implements it. */
     public interface LibC {
@@ -51,20 +58,30 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
         int ioctl(int fd, long request, @In @Out byte[] argument);
 
-        @ssize_t long copy_file_range(int fdIn, @In @Out long[] offsetIn, int fdOut, @In @Out long[] offsetOut,
-                                      @size_t long length, int flags);
+        @ssize_t
+        long copy_file_range(
+                int fdIn,
+                @In @Out long[] offsetIn,
+                int fdOut,
+                @In @Out long[] offsetOut,
+                @size_t long length,
+                int flags);
 
-        @off_t long lseek(int fd, @off_t long offset, int whence);
+        @off_t
+        long lseek(int fd, @off_t long offset, int whence);
 
-        @ssize_t long pread(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
+        @ssize_t
+        long pread(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
 
-        @ssize_t long pwrite(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
+        @ssize_t
+        long pwrite(int fd, ByteBuffer buffer, @size_t long count, @off_t long offset);
 
         int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buffer);
 
         int fstatfs(int fd, @Out byte[] buffer);
 
-        @ssize_t long getdents64(int fd, ByteBuffer buffer, @size_t long count);
+        @ssize_t
+        long getdents64(int fd, ByteBuffer buffer, @size_t long count);
 
         int mkdirat(int dirfd, @In byte[] path, int mode);
 
@@ -72,7 +89,8 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
         int symlinkat(@In byte[] target, int dirfd, @In byte[] path);
 
-        @ssize_t long readlinkat(int dirfd, @In byte[] path, @Out byte[] buffer, @size_t long size);
+        @ssize_t
+        long readlinkat(int dirfd, @In byte[] path, @Out byte[] buffer, @size_t long size);
 
         int linkat(int fromDirfd, @In byte[] from, int toDirfd, @In byte[] to, int flags);
 
@@ -94,9 +112,11 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
         int futimens(int fd, @In long[] times);
 
-        @ssize_t long flistxattr(int fd, @Out byte[] list, @size_t long size);
+        @ssize_t
+        long flistxattr(int fd, @Out byte[] list, @size_t long size);
 
-        @ssize_t long fgetxattr(int fd, @In byte[] name, @Out byte[] value, @size_t long size);
+        @ssize_t
+        long fgetxattr(int fd, @In byte[] name, @Out byte[] value, @size_t long size);
 
         int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
 
@@ -125,7 +145,9 @@ public final class JnrSyscalls extends RetryingSyscalls {
      * front of it; the proxy passes it to {@link #over} with the runtime that keeps errno.
      */
     static LibC loadLibrary() {
-        return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).load("c");
+        return LibraryLoader.create(LibC.class)
+                .option(LibraryOption.SaveError, true)
+                .load("c");
     }
 
     /** A binding over {@code libc} (a test's proxy of the real library), reading errno from {@code runtime}. */
@@ -149,8 +171,8 @@ public final class JnrSyscalls extends RetryingSyscalls {
         for (Errno errno : Errno.values()) {
             jnr.constants.platform.Errno platform = jnr.constants.platform.Errno.valueOf(errno.name());
             if (platform.defined() && platform.intValue() != errno.value()) {
-                throw new UnsupportedOperationException("this platform's " + errno.name() + " is "
-                        + platform.intValue() + ", not " + errno.value() + " as reflink4j assumes");
+                throw new UnsupportedOperationException("this platform's " + errno.name() + " is " + platform.intValue()
+                        + ", not " + errno.value() + " as reflink4j assumes");
             }
         }
     }
@@ -185,7 +207,10 @@ public final class JnrSyscalls extends RetryingSyscalls {
     @Override
     public int createExclusive(int directory, byte[] name, int mode) throws NativeException {
         byte[] path = c(name);
-        long fd = answer("openat(O_CREAT|O_EXCL)", () -> libc.openat(directory, path, FLAGS.createExclusive(), mode), Errno.EEXIST);
+        long fd = answer(
+                "openat(O_CREAT|O_EXCL)",
+                () -> libc.openat(directory, path, FLAGS.createExclusive(), mode),
+                Errno.EEXIST);
         return fd < 0 ? ALREADY_EXISTS : (int) fd;
     }
 
@@ -214,7 +239,8 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
     @Override
     public boolean tryLock(int fd) throws NativeException {
-        return answer("flock(LOCK_EX|LOCK_NB)", () -> libc.flock(fd, Kernel.LOCK_EX | Kernel.LOCK_NB), Errno.EAGAIN) >= 0;
+        return answer("flock(LOCK_EX|LOCK_NB)", () -> libc.flock(fd, Kernel.LOCK_EX | Kernel.LOCK_NB), Errno.EAGAIN)
+                >= 0;
     }
 
     @Override
@@ -229,7 +255,8 @@ public final class JnrSyscalls extends RetryingSyscalls {
         byte[] path = c(name);
         byte[] raw = new byte[Statx.SIZE];
         int flags = followLinks ? 0 : Kernel.AT_SYMLINK_NOFOLLOW;
-        long result = answer("statx", () -> libc.statx(directory, path, flags, Kernel.STATX_BASIC_STATS, raw), Errno.ENOENT);
+        long result =
+                answer("statx", () -> libc.statx(directory, path, flags, Kernel.STATX_BASIC_STATS, raw), Errno.ENOENT);
         return result < 0 ? null : fileStatus(raw);
     }
 
@@ -368,8 +395,10 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
     @Override
     public long seek(int fd, long offset, int whence) throws NativeException {
-        long result = answer(whence == SEEK_DATA ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)",
-                () -> libc.lseek(fd, offset, whence), Errno.ENXIO);
+        long result = answer(
+                whence == SEEK_DATA ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)",
+                () -> libc.lseek(fd, offset, whence),
+                Errno.ENXIO);
         return result < 0 ? -1 : result;
     }
 
@@ -419,8 +448,9 @@ public final class JnrSyscalls extends RetryingSyscalls {
     }
 
     @Override
-    public DedupeOutcome[] dedupeRange(int sourceFd, long sourceOffset, long length, int[] targetFds,
-                                       long[] targetOffsets) throws NativeException {
+    public DedupeOutcome[] dedupeRange(
+            int sourceFd, long sourceOffset, long length, int[] targetFds, long[] targetOffsets)
+            throws NativeException {
         int count = Structs.dedupeTargets(targetFds, targetOffsets);
         ByteBuffer request = struct(Structs.dedupeSize(count));
         Structs.putDedupeRequest(request, sourceOffset, length, targetFds, targetOffsets);
@@ -447,7 +477,7 @@ public final class JnrSyscalls extends RetryingSyscalls {
 
     @Override
     public List<byte[]> listExtendedAttributes(int fd) throws NativeException {
-        for (;;) {
+        for (; ; ) {
             long size = call("flistxattr", () -> libc.flistxattr(fd, null, 0));
             byte[] list = new byte[(int) size];
             long actual = answer("flistxattr", () -> libc.flistxattr(fd, list, list.length), Errno.ERANGE);
@@ -461,14 +491,14 @@ public final class JnrSyscalls extends RetryingSyscalls {
     @Override
     public byte[] getExtendedAttribute(int fd, byte[] name) throws NativeException {
         byte[] key = c(name);
-        for (;;) {
+        for (; ; ) {
             long size = answer("fgetxattr", () -> libc.fgetxattr(fd, key, null, 0), Errno.ENODATA);
             if (size < 0) {
                 return null;
             }
             byte[] value = new byte[(int) size];
-            long actual = answer("fgetxattr", () -> libc.fgetxattr(fd, key, value, value.length),
-                    Errno.ERANGE, Errno.ENODATA);
+            long actual = answer(
+                    "fgetxattr", () -> libc.fgetxattr(fd, key, value, value.length), Errno.ERANGE, Errno.ENODATA);
             if (actual == -Errno.ENODATA.value()) {
                 return null;
             }

@@ -10,8 +10,7 @@ package io.github.reflink4j.linux;
  * }</pre>
  */
 final class Kernel {
-    private Kernel() {
-    }
+    private Kernel() {}
 
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
     static final int AT_REMOVEDIR = 0x200;
@@ -37,8 +36,17 @@ final class Kernel {
      * int fd = openat(dir, name, flags.readFile(false), 0);   // O_RDONLY|O_NONBLOCK|O_NOCTTY|O_CLOEXEC|O_NOFOLLOW
      * }</pre>
      */
-    record OpenFlags(int readOnly, int writeOnly, int readWrite, int create, int exclusive, int noControllingTerminal,
-                     int nonBlocking, int directory, int noFollow, int closeOnExec) {
+    record OpenFlags(
+            int readOnly,
+            int writeOnly,
+            int readWrite,
+            int create,
+            int exclusive,
+            int noControllingTerminal,
+            int nonBlocking,
+            int directory,
+            int noFollow,
+            int closeOnExec) {
         /** x86-64, from {@code <asm-generic/fcntl.h>}. */
         static final OpenFlags X86_64 = new OpenFlags(0, 01, 02, 0100, 0200, 0400, 04000, 0200000, 0400000, 02000000);
         /** arm64: {@code <asm-generic/fcntl.h>} with {@code arch/arm64/include/uapi/asm/fcntl.h}'s own two. */

@@ -13,8 +13,7 @@ package io.github.reflink4j.linux;
  * }</pre>
  */
 final class Layouts {
-    private Layouts() {
-    }
+    private Layouts() {}
 
     /** {@code struct statx}, {@code <linux/stat.h>}. */
     static final class Statx {
@@ -35,8 +34,7 @@ final class Layouts {
         static final int STX_DEV_MAJOR = 136;
         static final int STX_DEV_MINOR = 140;
 
-        private Statx() {
-        }
+        private Statx() {}
     }
 
     /** {@code struct statx_timestamp}, {@code <linux/stat.h>}. */
@@ -44,8 +42,7 @@ final class Layouts {
         static final int TV_SEC = 0;
         static final int TV_NSEC = 8;
 
-        private StatxTimestamp() {
-        }
+        private StatxTimestamp() {}
     }
 
     /** glibc's {@code struct statfs}, {@code <sys/vfs.h>}, as its fstatfs(2) fills it. */
@@ -54,8 +51,7 @@ final class Layouts {
         static final int F_TYPE = 0;
         static final int F_BSIZE = 8;
 
-        private Statfs() {
-        }
+        private Statfs() {}
     }
 
     /** {@code struct linux_dirent64} from getdents64(2); glibc's {@code struct dirent64}, {@code <dirent.h>}. */
@@ -65,8 +61,7 @@ final class Layouts {
         static final int D_TYPE = 18;
         static final int D_NAME = 19;
 
-        private Dirent64() {
-        }
+        private Dirent64() {}
     }
 
     /** {@code struct file_clone_range}, {@code <linux/fs.h>}: the argument of FICLONERANGE. */
@@ -77,8 +72,7 @@ final class Layouts {
         static final int SRC_LENGTH = 16;
         static final int DEST_OFFSET = 24;
 
-        private FileCloneRange() {
-        }
+        private FileCloneRange() {}
     }
 
     /** {@code struct file_dedupe_range}, {@code <linux/fs.h>}: the header of FIDEDUPERANGE's argument. */
@@ -89,8 +83,7 @@ final class Layouts {
         static final int DEST_COUNT = 16;
         static final int INFO = 24;
 
-        private FileDedupeRange() {
-        }
+        private FileDedupeRange() {}
     }
 
     /** {@code struct file_dedupe_range_info}, {@code <linux/fs.h>}: one destination, after the header. */
@@ -101,8 +94,7 @@ final class Layouts {
         static final int BYTES_DEDUPED = 16;
         static final int STATUS = 24;
 
-        private FileDedupeRangeInfo() {
-        }
+        private FileDedupeRangeInfo() {}
     }
 
     /** {@code struct fiemap}, {@code <linux/fiemap.h>}: the header of FS_IOC_FIEMAP's argument. */
@@ -115,8 +107,7 @@ final class Layouts {
         static final int FM_EXTENT_COUNT = 24;
         static final int FM_EXTENTS = 32;
 
-        private Fiemap() {
-        }
+        private Fiemap() {}
     }
 
     /** {@code struct fiemap_extent}, {@code <linux/fiemap.h>}: one extent, after the header. */
@@ -127,7 +118,6 @@ final class Layouts {
         static final int FE_LENGTH = 16;
         static final int FE_FLAGS = 40;
 
-        private FiemapExtent() {
-        }
+        private FiemapExtent() {}
     }
 }

@@ -23,7 +23,7 @@ abstract class RetryingSyscalls implements Syscalls {
 
     /** The call's result, retried on EINTR; -1 throws a NativeException naming {@code operation}. */
     final long call(String operation, Call call) throws NativeException {
-        for (;;) {
+        for (; ; ) {
             long result = invoke(call);
             if (result != -1) {
                 return result;
@@ -37,7 +37,7 @@ abstract class RetryingSyscalls implements Syscalls {
 
     /** A call whose listed errnos are an answer, not a failure: returns -errno for them. */
     final long answer(String operation, Call call, Errno... answers) throws NativeException {
-        for (;;) {
+        for (; ; ) {
             long result = invoke(call);
             if (result != -1) {
                 return result;

@@ -28,16 +28,24 @@ import io.github.reflink4j.linux.Layouts.StatxTimestamp;
  * }</pre>
  */
 final class Structs {
-    private Structs() {
-    }
+    private Structs() {}
 
     /** A {@code struct statx} as a FileStatus. */
     static FileStatus fileStatus(ByteBuffer b) {
         long device = ((long) b.getInt(Statx.STX_DEV_MAJOR) << 32) | (b.getInt(Statx.STX_DEV_MINOR) & 0xffffffffL);
-        return new FileStatus(device, b.getLong(Statx.STX_INO), b.getShort(Statx.STX_MODE) & 0xffff,
-                b.getInt(Statx.STX_NLINK), b.getInt(Statx.STX_UID), b.getInt(Statx.STX_GID), b.getLong(Statx.STX_SIZE),
-                b.getInt(Statx.STX_BLKSIZE), b.getLong(Statx.STX_BLOCKS), timestamp(b, Statx.STX_ATIME),
-                timestamp(b, Statx.STX_MTIME), timestamp(b, Statx.STX_CTIME),
+        return new FileStatus(
+                device,
+                b.getLong(Statx.STX_INO),
+                b.getShort(Statx.STX_MODE) & 0xffff,
+                b.getInt(Statx.STX_NLINK),
+                b.getInt(Statx.STX_UID),
+                b.getInt(Statx.STX_GID),
+                b.getLong(Statx.STX_SIZE),
+                b.getInt(Statx.STX_BLKSIZE),
+                b.getLong(Statx.STX_BLOCKS),
+                timestamp(b, Statx.STX_ATIME),
+                timestamp(b, Statx.STX_MTIME),
+                timestamp(b, Statx.STX_CTIME),
                 deviceNumber(b.getInt(Statx.STX_RDEV_MAJOR), b.getInt(Statx.STX_RDEV_MINOR)));
     }
 
@@ -84,7 +92,8 @@ final class Structs {
                 nameEnd++;
             }
             int nameLength = nameEnd - nameStart;
-            boolean dot = b.get(nameStart) == '.' && (nameLength == 1 || nameLength == 2 && b.get(nameStart + 1) == '.');
+            boolean dot =
+                    b.get(nameStart) == '.' && (nameLength == 1 || nameLength == 2 && b.get(nameStart + 1) == '.');
             if (!dot) {
                 byte[] name = new byte[nameLength];
                 b.get(nameStart, name);
@@ -120,8 +129,10 @@ final class Structs {
 
     /** A {@code struct file_clone_range}. */
     static void putCloneRange(ByteBuffer b, int sourceFd, long sourceOffset, long length, long targetOffset) {
-        b.putLong(FileCloneRange.SRC_FD, sourceFd).putLong(FileCloneRange.SRC_OFFSET, sourceOffset)
-                .putLong(FileCloneRange.SRC_LENGTH, length).putLong(FileCloneRange.DEST_OFFSET, targetOffset);
+        b.putLong(FileCloneRange.SRC_FD, sourceFd)
+                .putLong(FileCloneRange.SRC_OFFSET, sourceOffset)
+                .putLong(FileCloneRange.SRC_LENGTH, length)
+                .putLong(FileCloneRange.DEST_OFFSET, targetOffset);
     }
 
     /** The bytes of a FS_IOC_FIEMAP request for {@code maxExtents}. */
@@ -131,8 +142,10 @@ final class Structs {
 
     /** A {@code struct fiemap} header asking for everything from {@code start}, synced first. */
     static void putFiemapRequest(ByteBuffer b, long start, int maxExtents) {
-        b.putLong(Fiemap.FM_START, start).putLong(Fiemap.FM_LENGTH, Long.MAX_VALUE - start)
-                .putInt(Fiemap.FM_FLAGS, Kernel.FIEMAP_FLAG_SYNC).putInt(Fiemap.FM_MAPPED_EXTENTS, 0)
+        b.putLong(Fiemap.FM_START, start)
+                .putLong(Fiemap.FM_LENGTH, Long.MAX_VALUE - start)
+                .putInt(Fiemap.FM_FLAGS, Kernel.FIEMAP_FLAG_SYNC)
+                .putInt(Fiemap.FM_MAPPED_EXTENTS, 0)
                 .putInt(Fiemap.FM_EXTENT_COUNT, maxExtents);
     }
 
@@ -142,8 +155,11 @@ final class Structs {
         List<Extent> extents = new ArrayList<>(mapped);
         for (int i = 0; i < mapped; i++) {
             int at = Fiemap.FM_EXTENTS + i * FiemapExtent.SIZE;
-            extents.add(new Extent(b.getLong(at + FiemapExtent.FE_LOGICAL), b.getLong(at + FiemapExtent.FE_PHYSICAL),
-                    b.getLong(at + FiemapExtent.FE_LENGTH), b.getInt(at + FiemapExtent.FE_FLAGS)));
+            extents.add(new Extent(
+                    b.getLong(at + FiemapExtent.FE_LOGICAL),
+                    b.getLong(at + FiemapExtent.FE_PHYSICAL),
+                    b.getLong(at + FiemapExtent.FE_LENGTH),
+                    b.getInt(at + FiemapExtent.FE_FLAGS)));
         }
         return extents;
     }
@@ -151,8 +167,8 @@ final class Structs {
     /** The number of destinations, after checking the two arrays agree and fit in one request. */
     static int dedupeTargets(int[] targetFds, long[] targetOffsets) {
         if (targetFds.length != targetOffsets.length) {
-            throw new IllegalArgumentException(targetFds.length + " destinations but " + targetOffsets.length
-                    + " offsets");
+            throw new IllegalArgumentException(
+                    targetFds.length + " destinations but " + targetOffsets.length + " offsets");
         }
         if (targetFds.length == 0 || targetFds.length > Syscalls.MAX_DEDUPE_TARGETS) {
             throw new IllegalArgumentException("one FIDEDUPERANGE request takes 1 to " + Syscalls.MAX_DEDUPE_TARGETS
@@ -168,9 +184,11 @@ final class Structs {
 
     /** A {@code struct file_dedupe_range} and its destinations, their results zeroed. */
     static void putDedupeRequest(ByteBuffer b, long sourceOffset, long length, int[] targetFds, long[] targetOffsets) {
-        b.putLong(FileDedupeRange.SRC_OFFSET, sourceOffset).putLong(FileDedupeRange.SRC_LENGTH, length)
+        b.putLong(FileDedupeRange.SRC_OFFSET, sourceOffset)
+                .putLong(FileDedupeRange.SRC_LENGTH, length)
                 .putShort(FileDedupeRange.DEST_COUNT, (short) targetFds.length)
-                .putShort(FileDedupeRange.DEST_COUNT + 2, (short) 0).putInt(FileDedupeRange.DEST_COUNT + 4, 0);
+                .putShort(FileDedupeRange.DEST_COUNT + 2, (short) 0)
+                .putInt(FileDedupeRange.DEST_COUNT + 4, 0);
         for (int i = 0; i < targetFds.length; i++) {
             int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
             b.putLong(info + FileDedupeRangeInfo.DEST_FD, targetFds[i])
@@ -187,8 +205,10 @@ final class Structs {
         for (int i = 0; i < count; i++) {
             int info = FileDedupeRange.INFO + i * FileDedupeRangeInfo.SIZE;
             int status = b.getInt(info + FileDedupeRangeInfo.STATUS);
-            outcomes[i] = status < 0 ? new DedupeOutcome(0, false, -status)
-                    : new DedupeOutcome(b.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED),
+            outcomes[i] = status < 0
+                    ? new DedupeOutcome(0, false, -status)
+                    : new DedupeOutcome(
+                            b.getLong(info + FileDedupeRangeInfo.BYTES_DEDUPED),
                             status == Kernel.FILE_DEDUPE_RANGE_DIFFERS);
         }
         return outcomes;

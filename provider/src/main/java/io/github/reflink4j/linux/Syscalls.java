@@ -48,6 +48,7 @@ public interface Syscalls {
     int FS_APPEND_FL = 0x20;
     /** {@code _IOWR('f', 11, struct fiemap)}. */
     long FS_IOC_FIEMAP = 0xc020660bL;
+
     int SEEK_DATA = 3;
     int SEEK_HOLE = 4;
     /** statfs(2) {@code f_type} of btrfs. */
@@ -244,8 +245,8 @@ public interface Syscalls {
      */
     default DedupeOutcome dedupeRange(int sourceFd, long sourceOffset, long length, int targetFd, long targetOffset)
             throws NativeException {
-        DedupeOutcome outcome = dedupeRange(sourceFd, sourceOffset, length, new int[] {targetFd},
-                new long[] {targetOffset})[0];
+        DedupeOutcome outcome =
+                dedupeRange(sourceFd, sourceOffset, length, new int[] {targetFd}, new long[] {targetOffset})[0];
         if (outcome.errno() != 0) {
             throw new NativeException("ioctl(FIDEDUPERANGE) on the target", outcome.errno());
         }

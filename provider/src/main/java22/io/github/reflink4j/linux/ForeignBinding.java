@@ -5,8 +5,7 @@ package io.github.reflink4j.linux;
  * The base layer's class of the same name stands in for it on JDK 17-21.
  */
 final class ForeignBinding {
-    private ForeignBinding() {
-    }
+    private ForeignBinding() {}
 
     /** Whether this JVM can use the binding: here, always. */
     static boolean isPresent() {

@@ -47,12 +47,40 @@ final class ForeignSyscalls extends RetryingSyscalls {
     private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     /** Every C function the binding calls: all must be there for it to load. */
-    private static final List<String> FUNCTIONS = List.of("openat", "close", "flock", "fdatasync", "ioctl",
-            "copy_file_range", "lseek", "pread", "pwrite", "statx", "fstatfs", "getdents64", "mkdirat", "mknodat",
-            "symlinkat", "readlinkat", "linkat", "unlinkat", "renameat", "fchmodat", "fchownat", "utimensat",
-            "ftruncate", "fchmod", "fchown", "futimens", "flistxattr", "fgetxattr", "fsetxattr", "geteuid");
+    private static final List<String> FUNCTIONS = List.of(
+            "openat",
+            "close",
+            "flock",
+            "fdatasync",
+            "ioctl",
+            "copy_file_range",
+            "lseek",
+            "pread",
+            "pwrite",
+            "statx",
+            "fstatfs",
+            "getdents64",
+            "mkdirat",
+            "mknodat",
+            "symlinkat",
+            "readlinkat",
+            "linkat",
+            "unlinkat",
+            "renameat",
+            "fchmodat",
+            "fchownat",
+            "utimensat",
+            "ftruncate",
+            "fchmod",
+            "fchown",
+            "futimens",
+            "flistxattr",
+            "fgetxattr",
+            "fsetxattr",
+            "geteuid");
     /** Heap buffers up to this size pass through the thread's scratch area; larger ones through memory of their own. */
     private static final long SCRATCH_COPY_LIMIT = 64 << 10;
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final Kernel.OpenFlags flags;
@@ -75,10 +103,12 @@ final class ForeignSyscalls extends RetryingSyscalls {
             throw new UnsupportedOperationException("the java.lang.foreign binding knows the open flags of x86-64"
                     + " and arm64 only, this is " + architecture);
         }
-        List<String> missing = FUNCTIONS.stream().filter(name -> LINKER.defaultLookup().find(name).isEmpty()).toList();
+        List<String> missing = FUNCTIONS.stream()
+                .filter(name -> LINKER.defaultLookup().find(name).isEmpty())
+                .toList();
         if (!missing.isEmpty()) {
-            throw new UnsupportedOperationException("the C library lacks " + String.join(", ", missing)
-                    + "() (reflink4j needs glibc 2.30 or later)");
+            throw new UnsupportedOperationException(
+                    "the C library lacks " + String.join(", ", missing) + "() (reflink4j needs glibc 2.30 or later)");
         }
         return new ForeignSyscalls(flags);
     }
@@ -91,22 +121,26 @@ final class ForeignSyscalls extends RetryingSyscalls {
      * that cannot be made fails here as it would on the first call, which then reports it.
      */
     static void prepareInBackground() {
-        Thread thread = new Thread(() -> {
-            try {
-                MethodHandle[] copyPath = {Openat.HANDLE, StatxCall.HANDLE, IoctlWithValue.HANDLE, Close.HANDLE};
-                assert copyPath.length == 4;
-            } catch (Throwable e) {
-                // the caller's own first call of that function meets the same failure and reports it
-            }
-        }, "reflink4j-binding-prepare");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        MethodHandle[] copyPath = {Openat.HANDLE, StatxCall.HANDLE, IoctlWithValue.HANDLE, Close.HANDLE
+                        };
+                        assert copyPath.length == 4;
+                    } catch (Throwable e) {
+                        // the caller's own first call of that function meets the same failure and reports it
+                    }
+                },
+                "reflink4j-binding-prepare");
         thread.setDaemon(true);
         thread.start();
     }
 
     /** A C library function returning {@code descriptor}'s result, with errno captured. */
     private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment address = LINKER.defaultLookup().find(name).orElseThrow(
-                () -> new UnsupportedOperationException("the C library has no " + name + "()"));
+        MemorySegment address = LINKER.defaultLookup()
+                .find(name)
+                .orElseThrow(() -> new UnsupportedOperationException("the C library has no " + name + "()"));
         Linker.Option[] all = new Linker.Option[options.length + 1];
         all[0] = CAPTURE_ERRNO;
         System.arraycopy(options, 0, all, 1, options.length);
@@ -125,8 +159,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
 
     private static final class Openat {
         // int openat(int dirfd, const char *path, int flags, ... /* mode_t mode */)
-        static final MethodHandle HANDLE = function("openat", returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(3));
+        static final MethodHandle HANDLE = function(
+                "openat", returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
     }
 
     private static final class Close {
@@ -143,18 +177,18 @@ final class ForeignSyscalls extends RetryingSyscalls {
 
     private static final class IoctlWithValue {
         // int ioctl(int fd, unsigned long request, ...), the argument a number (FICLONE's source descriptor)
-        static final MethodHandle HANDLE = function("ioctl", returnsInt(JAVA_INT, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(2));
+        static final MethodHandle HANDLE =
+                function("ioctl", returnsInt(JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
     }
 
     private static final class IoctlWithPointer {
-        static final MethodHandle HANDLE = function("ioctl", returnsInt(JAVA_INT, JAVA_LONG, ADDRESS),
-                Linker.Option.firstVariadicArg(2));
+        static final MethodHandle HANDLE =
+                function("ioctl", returnsInt(JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     }
 
     private static final class CopyFileRange {
-        static final MethodHandle HANDLE = function("copy_file_range",
-                returnsLong(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle HANDLE =
+                function("copy_file_range", returnsLong(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     private static final class Lseek {
@@ -170,8 +204,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class StatxCall {
-        static final MethodHandle HANDLE = function("statx",
-                returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle HANDLE =
+                function("statx", returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     }
 
     private static final class Fstatfs {
@@ -195,13 +229,12 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Readlinkat {
-        static final MethodHandle HANDLE = function("readlinkat",
-                returnsLong(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle HANDLE = function("readlinkat", returnsLong(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     }
 
     private static final class Linkat {
-        static final MethodHandle HANDLE = function("linkat",
-                returnsInt(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle HANDLE =
+                function("linkat", returnsInt(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
     private static final class Unlinkat {
@@ -217,8 +250,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Fchownat {
-        static final MethodHandle HANDLE = function("fchownat",
-                returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle HANDLE =
+                function("fchownat", returnsInt(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     private static final class Utimensat {
@@ -246,19 +279,20 @@ final class ForeignSyscalls extends RetryingSyscalls {
     }
 
     private static final class Fgetxattr {
-        static final MethodHandle HANDLE = function("fgetxattr",
-                returnsLong(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle HANDLE = function("fgetxattr", returnsLong(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     }
 
     private static final class Fsetxattr {
-        static final MethodHandle HANDLE = function("fsetxattr",
-                returnsInt(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle HANDLE =
+                function("fsetxattr", returnsInt(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     private static final class Geteuid {
         // cannot fail, sets no errno, and returns at once: the one critical call
-        static final MethodHandle HANDLE = LINKER.downcallHandle(LINKER.defaultLookup().find("geteuid").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT), Linker.Option.critical(false));
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("geteuid").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT),
+                Linker.Option.critical(false));
     }
 
     /**
@@ -323,7 +357,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
     private int open(String operation, int directory, byte[] name, int openFlags, int mode) throws NativeException {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
-        return (int) call(operation, () -> (int) Openat.HANDLE.invokeExact(s.callState, directory, path, openFlags, mode));
+        return (int)
+                call(operation, () -> (int) Openat.HANDLE.invokeExact(s.callState, directory, path, openFlags, mode));
     }
 
     @Override
@@ -341,8 +376,10 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
         int create = flags.createExclusive();
-        long fd = answer("openat(O_CREAT|O_EXCL)",
-                () -> (int) Openat.HANDLE.invokeExact(s.callState, directory, path, create, mode), Errno.EEXIST);
+        long fd = answer(
+                "openat(O_CREAT|O_EXCL)",
+                () -> (int) Openat.HANDLE.invokeExact(s.callState, directory, path, create, mode),
+                Errno.EEXIST);
         return fd < 0 ? ALREADY_EXISTS : (int) fd;
     }
 
@@ -371,8 +408,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
     public boolean tryLock(int fd) throws NativeException {
         Scratch s = scratch();
         int operation = Kernel.LOCK_EX | Kernel.LOCK_NB;
-        return answer("flock(LOCK_EX|LOCK_NB)", () -> (int) Flock.HANDLE.invokeExact(s.callState, fd, operation),
-                Errno.EAGAIN) >= 0;
+        return answer(
+                        "flock(LOCK_EX|LOCK_NB)",
+                        () -> (int) Flock.HANDLE.invokeExact(s.callState, fd, operation),
+                        Errno.EAGAIN)
+                >= 0;
     }
 
     // ---- names in a directory
@@ -382,8 +422,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment empty = s.allocate(1);
         MemorySegment raw = s.allocate(Statx.SIZE);
-        call("statx", () -> (int) StatxCall.HANDLE.invokeExact(s.callState, fd, empty, Kernel.AT_EMPTY_PATH,
-                Kernel.STATX_BASIC_STATS, raw));
+        call("statx", () -> (int) StatxCall.HANDLE.invokeExact(
+                s.callState, fd, empty, Kernel.AT_EMPTY_PATH, Kernel.STATX_BASIC_STATS, raw));
         return Structs.fileStatus(view(raw));
     }
 
@@ -393,8 +433,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
         MemorySegment path = s.name(name);
         MemorySegment raw = s.allocate(Statx.SIZE);
         int statFlags = followLinks ? 0 : Kernel.AT_SYMLINK_NOFOLLOW;
-        long result = answer("statx", () -> (int) StatxCall.HANDLE.invokeExact(s.callState, directory, path, statFlags,
-                Kernel.STATX_BASIC_STATS, raw), Errno.ENOENT);
+        long result = answer(
+                "statx",
+                () -> (int) StatxCall.HANDLE.invokeExact(
+                        s.callState, directory, path, statFlags, Kernel.STATX_BASIC_STATS, raw),
+                Errno.ENOENT);
         return result < 0 ? null : Structs.fileStatus(view(raw));
     }
 
@@ -402,8 +445,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
     public int inodeFlags(int fd) throws NativeException {
         Scratch s = scratch();
         MemorySegment inodeFlags = s.allocate(Long.BYTES);
-        call("ioctl(FS_IOC_GETFLAGS)",
-                () -> (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, fd, FS_IOC_GETFLAGS, inodeFlags));
+        call("ioctl(FS_IOC_GETFLAGS)", () ->
+                (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, fd, FS_IOC_GETFLAGS, inodeFlags));
         return inodeFlags.get(JAVA_INT, 0);
     }
 
@@ -441,8 +484,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
     public boolean makeDirectory(int directory, byte[] name, int mode) throws NativeException {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
-        return answer("mkdirat", () -> (int) Mkdirat.HANDLE.invokeExact(s.callState, directory, path, mode),
-                Errno.EEXIST) >= 0;
+        return answer(
+                        "mkdirat",
+                        () -> (int) Mkdirat.HANDLE.invokeExact(s.callState, directory, path, mode),
+                        Errno.EEXIST)
+                >= 0;
     }
 
     @Override
@@ -467,8 +513,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         for (long size = 256; ; size *= 4) {
             MemorySegment buffer = s.allocate(size);
             long capacity = size;
-            long n = call("readlinkat",
-                    () -> (long) Readlinkat.HANDLE.invokeExact(s.callState, directory, path, buffer, capacity));
+            long n = call("readlinkat", () ->
+                    (long) Readlinkat.HANDLE.invokeExact(s.callState, directory, path, buffer, capacity));
             if (n < capacity) {
                 return buffer.asSlice(0, n).toArray(JAVA_BYTE);
             }
@@ -480,8 +526,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment from = s.name(("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII));
         MemorySegment to = s.name(name);
-        call("linkat", () -> (int) Linkat.HANDLE.invokeExact(s.callState, AT_FDCWD, from, directory, to,
-                Kernel.AT_SYMLINK_FOLLOW));
+        call("linkat", () ->
+                (int) Linkat.HANDLE.invokeExact(s.callState, AT_FDCWD, from, directory, to, Kernel.AT_SYMLINK_FOLLOW));
     }
 
     @Override
@@ -489,7 +535,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment source = s.name(from);
         MemorySegment target = s.name(to);
-        call("linkat", () -> (int) Linkat.HANDLE.invokeExact(s.callState, fromDirectory, source, toDirectory, target, 0));
+        call("linkat", () ->
+                (int) Linkat.HANDLE.invokeExact(s.callState, fromDirectory, source, toDirectory, target, 0));
     }
 
     @Override
@@ -505,23 +552,24 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment source = s.name(from);
         MemorySegment target = s.name(to);
-        call("renameat", () -> (int) Renameat.HANDLE.invokeExact(s.callState, fromDirectory, source, toDirectory, target));
+        call("renameat", () ->
+                (int) Renameat.HANDLE.invokeExact(s.callState, fromDirectory, source, toDirectory, target));
     }
 
     @Override
     public void changeModeAt(int directory, byte[] name, int mode) throws NativeException {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
-        call("fchmodat", () -> (int) Fchmodat.HANDLE.invokeExact(s.callState, directory, path, mode,
-                Kernel.AT_SYMLINK_NOFOLLOW));
+        call("fchmodat", () ->
+                (int) Fchmodat.HANDLE.invokeExact(s.callState, directory, path, mode, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     @Override
     public void changeLinkOwner(int directory, byte[] name, int uid, int gid) throws NativeException {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
-        call("fchownat", () -> (int) Fchownat.HANDLE.invokeExact(s.callState, directory, path, uid, gid,
-                Kernel.AT_SYMLINK_NOFOLLOW));
+        call("fchownat", () ->
+                (int) Fchownat.HANDLE.invokeExact(s.callState, directory, path, uid, gid, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     @Override
@@ -530,8 +578,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment path = s.name(name);
         MemorySegment times = times(s, access, modify);
-        call("utimensat", () -> (int) Utimensat.HANDLE.invokeExact(s.callState, directory, path, times,
-                Kernel.AT_SYMLINK_NOFOLLOW));
+        call("utimensat", () ->
+                (int) Utimensat.HANDLE.invokeExact(s.callState, directory, path, times, Kernel.AT_SYMLINK_NOFOLLOW));
     }
 
     private static MemorySegment times(Scratch s, FileStatus.Timestamp access, FileStatus.Timestamp modify) {
@@ -556,8 +604,8 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment range = s.allocate(Layouts.FileCloneRange.SIZE);
         Structs.putCloneRange(view(range), sourceFd, sourceOffset, length, targetOffset);
-        call("ioctl(FICLONERANGE)",
-                () -> (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, targetFd, FICLONERANGE, range));
+        call("ioctl(FICLONERANGE)", () ->
+                (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, targetFd, FICLONERANGE, range));
     }
 
     @Override
@@ -569,15 +617,17 @@ final class ForeignSyscalls extends RetryingSyscalls {
         in.set(JAVA_LONG, 0, sourceOffset);
         out.set(JAVA_LONG, 0, targetOffset);
         // the kernel advances both offsets; a retry after EINTR continues from where it left them
-        return call("copy_file_range",
-                () -> (long) CopyFileRange.HANDLE.invokeExact(s.callState, sourceFd, in, targetFd, out, length, 0));
+        return call("copy_file_range", () ->
+                (long) CopyFileRange.HANDLE.invokeExact(s.callState, sourceFd, in, targetFd, out, length, 0));
     }
 
     @Override
     public long seek(int fd, long offset, int whence) throws NativeException {
         Scratch s = scratch();
-        long result = answer(whence == SEEK_DATA ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)",
-                () -> (long) Lseek.HANDLE.invokeExact(s.callState, fd, offset, whence), Errno.ENXIO);
+        long result = answer(
+                whence == SEEK_DATA ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)",
+                () -> (long) Lseek.HANDLE.invokeExact(s.callState, fd, offset, whence),
+                Errno.ENXIO);
         return result < 0 ? -1 : result;
     }
 
@@ -650,20 +700,21 @@ final class ForeignSyscalls extends RetryingSyscalls {
         Scratch s = scratch();
         MemorySegment request = s.allocate(Structs.fiemapSize(maxExtents));
         Structs.putFiemapRequest(view(request), start, maxExtents);
-        call("ioctl(FS_IOC_FIEMAP)",
-                () -> (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, fd, FS_IOC_FIEMAP, request));
+        call("ioctl(FS_IOC_FIEMAP)", () ->
+                (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, fd, FS_IOC_FIEMAP, request));
         return Structs.fiemapExtents(view(request));
     }
 
     @Override
-    public DedupeOutcome[] dedupeRange(int sourceFd, long sourceOffset, long length, int[] targetFds,
-                                       long[] targetOffsets) throws NativeException {
+    public DedupeOutcome[] dedupeRange(
+            int sourceFd, long sourceOffset, long length, int[] targetFds, long[] targetOffsets)
+            throws NativeException {
         int count = Structs.dedupeTargets(targetFds, targetOffsets);
         Scratch s = scratch();
         MemorySegment request = s.allocate(Structs.dedupeSize(count));
         Structs.putDedupeRequest(view(request), sourceOffset, length, targetFds, targetOffsets);
-        call("ioctl(FIDEDUPERANGE)",
-                () -> (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, sourceFd, FIDEDUPERANGE, request));
+        call("ioctl(FIDEDUPERANGE)", () ->
+                (int) IoctlWithPointer.HANDLE.invokeExact(s.callState, sourceFd, FIDEDUPERANGE, request));
         return Structs.dedupeOutcomes(view(request), count);
     }
 
@@ -690,14 +741,16 @@ final class ForeignSyscalls extends RetryingSyscalls {
 
     @Override
     public List<byte[]> listExtendedAttributes(int fd) throws NativeException {
-        for (;;) {
+        for (; ; ) {
             Scratch s = scratch();
-            long size = call("flistxattr",
-                    () -> (long) Flistxattr.HANDLE.invokeExact(s.callState, fd, MemorySegment.NULL, 0L));
+            long size = call(
+                    "flistxattr", () -> (long) Flistxattr.HANDLE.invokeExact(s.callState, fd, MemorySegment.NULL, 0L));
             MemorySegment list = s.allocate(Math.max(size, 1));
             long capacity = size;
-            long actual = answer("flistxattr",
-                    () -> (long) Flistxattr.HANDLE.invokeExact(s.callState, fd, list, capacity), Errno.ERANGE);
+            long actual = answer(
+                    "flistxattr",
+                    () -> (long) Flistxattr.HANDLE.invokeExact(s.callState, fd, list, capacity),
+                    Errno.ERANGE);
             if (actual < 0 || actual > capacity) {
                 continue; // grew between the two calls (from nothing, the second call answers with the size)
             }
@@ -707,10 +760,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
 
     @Override
     public byte[] getExtendedAttribute(int fd, byte[] name) throws NativeException {
-        for (;;) {
+        for (; ; ) {
             Scratch s = scratch();
             MemorySegment key = s.name(name);
-            long size = answer("fgetxattr",
+            long size = answer(
+                    "fgetxattr",
                     () -> (long) Fgetxattr.HANDLE.invokeExact(s.callState, fd, key, MemorySegment.NULL, 0L),
                     Errno.ENODATA);
             if (size < 0) {
@@ -718,9 +772,11 @@ final class ForeignSyscalls extends RetryingSyscalls {
             }
             MemorySegment value = s.allocate(Math.max(size, 1));
             long capacity = size;
-            long actual = answer("fgetxattr",
+            long actual = answer(
+                    "fgetxattr",
                     () -> (long) Fgetxattr.HANDLE.invokeExact(s.callState, fd, key, value, capacity),
-                    Errno.ERANGE, Errno.ENODATA);
+                    Errno.ERANGE,
+                    Errno.ENODATA);
             if (actual == -Errno.ENODATA.value()) {
                 return null;
             }

@@ -57,8 +57,7 @@ class LayoutsTest {
             """;
 
     /** One number: the C expression that computes it, reflink4j's value, and the value the header gives. */
-    record Pinned(String c, long java, long header) {
-    }
+    record Pinned(String c, long java, long header) {}
 
     /** Builds the table: a structure's size, its members' offsets and widths, constants. */
     private static final class Table {
@@ -106,23 +105,23 @@ class LayoutsTest {
     private static final List<Pinned> WRITTEN_OUT = new Table()
             // <linux/stat.h>, struct statx
             .size(STATX, Statx.SIZE, 256)
-            .member(STATX, "stx_blksize", Statx.STX_BLKSIZE, 4, 4)         // __u32
-            .member(STATX, "stx_nlink", Statx.STX_NLINK, 16, 4)            // __u32
-            .member(STATX, "stx_uid", Statx.STX_UID, 20, 4)                // __u32
-            .member(STATX, "stx_gid", Statx.STX_GID, 24, 4)                // __u32
-            .member(STATX, "stx_mode", Statx.STX_MODE, 28, 2)              // __u16
-            .member(STATX, "stx_ino", Statx.STX_INO, 32, 8)                // __u64
-            .member(STATX, "stx_size", Statx.STX_SIZE, 40, 8)              // __u64
-            .member(STATX, "stx_blocks", Statx.STX_BLOCKS, 48, 8)          // __u64
-            .member(STATX, "stx_atime", Statx.STX_ATIME, 64, 16)           // struct statx_timestamp
-            .member(STATX, "stx_ctime", Statx.STX_CTIME, 96, 16)           // struct statx_timestamp
-            .member(STATX, "stx_mtime", Statx.STX_MTIME, 112, 16)          // struct statx_timestamp
+            .member(STATX, "stx_blksize", Statx.STX_BLKSIZE, 4, 4) // __u32
+            .member(STATX, "stx_nlink", Statx.STX_NLINK, 16, 4) // __u32
+            .member(STATX, "stx_uid", Statx.STX_UID, 20, 4) // __u32
+            .member(STATX, "stx_gid", Statx.STX_GID, 24, 4) // __u32
+            .member(STATX, "stx_mode", Statx.STX_MODE, 28, 2) // __u16
+            .member(STATX, "stx_ino", Statx.STX_INO, 32, 8) // __u64
+            .member(STATX, "stx_size", Statx.STX_SIZE, 40, 8) // __u64
+            .member(STATX, "stx_blocks", Statx.STX_BLOCKS, 48, 8) // __u64
+            .member(STATX, "stx_atime", Statx.STX_ATIME, 64, 16) // struct statx_timestamp
+            .member(STATX, "stx_ctime", Statx.STX_CTIME, 96, 16) // struct statx_timestamp
+            .member(STATX, "stx_mtime", Statx.STX_MTIME, 112, 16) // struct statx_timestamp
             .member(STATX, "stx_rdev_major", Statx.STX_RDEV_MAJOR, 128, 4) // __u32
             .member(STATX, "stx_rdev_minor", Statx.STX_RDEV_MINOR, 132, 4) // __u32
-            .member(STATX, "stx_dev_major", Statx.STX_DEV_MAJOR, 136, 4)   // __u32
-            .member(STATX, "stx_dev_minor", Statx.STX_DEV_MINOR, 140, 4)   // __u32
+            .member(STATX, "stx_dev_major", Statx.STX_DEV_MAJOR, 136, 4) // __u32
+            .member(STATX, "stx_dev_minor", Statx.STX_DEV_MINOR, 140, 4) // __u32
             // <linux/stat.h>, struct statx_timestamp
-            .member(STATX_TIMESTAMP, "tv_sec", StatxTimestamp.TV_SEC, 0, 8)   // __s64
+            .member(STATX_TIMESTAMP, "tv_sec", StatxTimestamp.TV_SEC, 0, 8) // __s64
             .member(STATX_TIMESTAMP, "tv_nsec", StatxTimestamp.TV_NSEC, 8, 4) // __u32
             // <linux/stat.h>, the statx mask; <linux/fcntl.h> (and glibc's <fcntl.h>), the *at flags
             .constant("STATX_BASIC_STATS", Kernel.STATX_BASIC_STATS, 0x7ff)
@@ -141,19 +140,19 @@ class LayoutsTest {
             .constant("UTIME_OMIT", Kernel.UTIME_OMIT, (1L << 30) - 2)
             // <time.h>: utimensat and futimens take the times as long[] {seconds, nanoseconds, ...}
             .size("struct timespec", 2 * Long.BYTES, 16)
-            .member("struct timespec", "tv_nsec", Long.BYTES, 8, 8)        // long
+            .member("struct timespec", "tv_nsec", Long.BYTES, 8, 8) // long
             // <sys/vfs.h>, glibc's struct statfs, which its fstatfs fills
             .size(STATFS, Statfs.SIZE, 120)
-            .member(STATFS, "f_type", Statfs.F_TYPE, 0, 8)                 // __fsword_t
-            .member(STATFS, "f_bsize", Statfs.F_BSIZE, 8, 8)               // __fsword_t
+            .member(STATFS, "f_type", Statfs.F_TYPE, 0, 8) // __fsword_t
+            .member(STATFS, "f_bsize", Statfs.F_BSIZE, 8, 8) // __fsword_t
             // <linux/magic.h>
             .constant("BTRFS_SUPER_MAGIC", Syscalls.BTRFS_SUPER_MAGIC, 0x9123683eL)
             .constant("XFS_SUPER_MAGIC", Syscalls.XFS_SUPER_MAGIC, 0x58465342L)
             // <dirent.h>, glibc's struct dirent64: the kernel's linux_dirent64 (not exported) as getdents64 writes it
-            .member(DIRENT64, "d_ino", Dirent64.D_INO, 0, 8)               // __ino64_t
-            .member(DIRENT64, "d_reclen", Dirent64.D_RECLEN, 16, 2)        // unsigned short
-            .member(DIRENT64, "d_type", Dirent64.D_TYPE, 18, 1)            // unsigned char
-            .offset(DIRENT64, "d_name", Dirent64.D_NAME, 19)               // char[], NUL-terminated
+            .member(DIRENT64, "d_ino", Dirent64.D_INO, 0, 8) // __ino64_t
+            .member(DIRENT64, "d_reclen", Dirent64.D_RECLEN, 16, 2) // unsigned short
+            .member(DIRENT64, "d_type", Dirent64.D_TYPE, 18, 1) // unsigned char
+            .offset(DIRENT64, "d_name", Dirent64.D_NAME, 19) // char[], NUL-terminated
             .constant("DT_UNKNOWN", DirectoryEntry.Type.DT_UNKNOWN, 0)
             .constant("DT_DIR", DirectoryEntry.Type.DT_DIR, 4)
             .constant("DT_REG", DirectoryEntry.Type.DT_REG, 8)
@@ -167,8 +166,8 @@ class LayoutsTest {
             .constant("LOCK_NB", Kernel.LOCK_NB, 4)
             .constant("SEEK_HOLE", Syscalls.SEEK_HOLE, 4)
             // <linux/fs.h>: the ioctls, _IOW/_IOWR(type, number, argument)
-            .constant("FICLONE", Syscalls.FICLONE, 0x40049409L)             // _IOW(0x94, 9, int)
-            .constant("FICLONERANGE", Syscalls.FICLONERANGE, 0x4020940dL)   // _IOW(0x94, 13, struct file_clone_range)
+            .constant("FICLONE", Syscalls.FICLONE, 0x40049409L) // _IOW(0x94, 9, int)
+            .constant("FICLONERANGE", Syscalls.FICLONERANGE, 0x4020940dL) // _IOW(0x94, 13, struct file_clone_range)
             .constant("FIDEDUPERANGE", Syscalls.FIDEDUPERANGE, 0xc0189436L) // _IOWR(0x94, 54, struct file_dedupe_range)
             .constant("FS_IOC_FIEMAP", Syscalls.FS_IOC_FIEMAP, 0xc020660bL) // _IOWR('f', 11, struct fiemap)
             .constant("FS_IOC_GETFLAGS", Syscalls.FS_IOC_GETFLAGS, 0x80086601L) // _IOR('f', 1, long)
@@ -176,35 +175,35 @@ class LayoutsTest {
             .constant("FS_APPEND_FL", Syscalls.FS_APPEND_FL, 0x20)
             // <linux/fs.h>, struct file_clone_range
             .size(CLONE_RANGE, FileCloneRange.SIZE, 32)
-            .member(CLONE_RANGE, "src_fd", FileCloneRange.SRC_FD, 0, 8)            // __s64
-            .member(CLONE_RANGE, "src_offset", FileCloneRange.SRC_OFFSET, 8, 8)    // __u64
-            .member(CLONE_RANGE, "src_length", FileCloneRange.SRC_LENGTH, 16, 8)   // __u64
+            .member(CLONE_RANGE, "src_fd", FileCloneRange.SRC_FD, 0, 8) // __s64
+            .member(CLONE_RANGE, "src_offset", FileCloneRange.SRC_OFFSET, 8, 8) // __u64
+            .member(CLONE_RANGE, "src_length", FileCloneRange.SRC_LENGTH, 16, 8) // __u64
             .member(CLONE_RANGE, "dest_offset", FileCloneRange.DEST_OFFSET, 24, 8) // __u64
             // <linux/fs.h>, struct file_dedupe_range, then struct file_dedupe_range_info
             .size(DEDUPE_RANGE, FileDedupeRange.SIZE, 24)
-            .member(DEDUPE_RANGE, "src_offset", FileDedupeRange.SRC_OFFSET, 0, 8)  // __u64
-            .member(DEDUPE_RANGE, "src_length", FileDedupeRange.SRC_LENGTH, 8, 8)  // __u64
+            .member(DEDUPE_RANGE, "src_offset", FileDedupeRange.SRC_OFFSET, 0, 8) // __u64
+            .member(DEDUPE_RANGE, "src_length", FileDedupeRange.SRC_LENGTH, 8, 8) // __u64
             .member(DEDUPE_RANGE, "dest_count", FileDedupeRange.DEST_COUNT, 16, 2) // __u16
-            .offset(DEDUPE_RANGE, "info", FileDedupeRange.INFO, 24)                // struct file_dedupe_range_info[]
+            .offset(DEDUPE_RANGE, "info", FileDedupeRange.INFO, 24) // struct file_dedupe_range_info[]
             .size(DEDUPE_INFO, FileDedupeRangeInfo.SIZE, 32)
-            .member(DEDUPE_INFO, "dest_fd", FileDedupeRangeInfo.DEST_FD, 0, 8)             // __s64
-            .member(DEDUPE_INFO, "dest_offset", FileDedupeRangeInfo.DEST_OFFSET, 8, 8)     // __u64
+            .member(DEDUPE_INFO, "dest_fd", FileDedupeRangeInfo.DEST_FD, 0, 8) // __s64
+            .member(DEDUPE_INFO, "dest_offset", FileDedupeRangeInfo.DEST_OFFSET, 8, 8) // __u64
             .member(DEDUPE_INFO, "bytes_deduped", FileDedupeRangeInfo.BYTES_DEDUPED, 16, 8) // __u64
-            .member(DEDUPE_INFO, "status", FileDedupeRangeInfo.STATUS, 24, 4)              // __s32
+            .member(DEDUPE_INFO, "status", FileDedupeRangeInfo.STATUS, 24, 4) // __s32
             .constant("FILE_DEDUPE_RANGE_DIFFERS", Kernel.FILE_DEDUPE_RANGE_DIFFERS, 1)
             // <linux/fiemap.h>, struct fiemap, then struct fiemap_extent
             .size(FIEMAP, Fiemap.SIZE, 32)
-            .member(FIEMAP, "fm_start", Fiemap.FM_START, 0, 8)                     // __u64
-            .member(FIEMAP, "fm_length", Fiemap.FM_LENGTH, 8, 8)                   // __u64
-            .member(FIEMAP, "fm_flags", Fiemap.FM_FLAGS, 16, 4)                    // __u32
-            .member(FIEMAP, "fm_mapped_extents", Fiemap.FM_MAPPED_EXTENTS, 20, 4)  // __u32
-            .member(FIEMAP, "fm_extent_count", Fiemap.FM_EXTENT_COUNT, 24, 4)      // __u32
-            .offset(FIEMAP, "fm_extents", Fiemap.FM_EXTENTS, 32)                   // struct fiemap_extent[]
+            .member(FIEMAP, "fm_start", Fiemap.FM_START, 0, 8) // __u64
+            .member(FIEMAP, "fm_length", Fiemap.FM_LENGTH, 8, 8) // __u64
+            .member(FIEMAP, "fm_flags", Fiemap.FM_FLAGS, 16, 4) // __u32
+            .member(FIEMAP, "fm_mapped_extents", Fiemap.FM_MAPPED_EXTENTS, 20, 4) // __u32
+            .member(FIEMAP, "fm_extent_count", Fiemap.FM_EXTENT_COUNT, 24, 4) // __u32
+            .offset(FIEMAP, "fm_extents", Fiemap.FM_EXTENTS, 32) // struct fiemap_extent[]
             .size(FIEMAP_EXTENT, FiemapExtent.SIZE, 56)
-            .member(FIEMAP_EXTENT, "fe_logical", FiemapExtent.FE_LOGICAL, 0, 8)    // __u64
-            .member(FIEMAP_EXTENT, "fe_physical", FiemapExtent.FE_PHYSICAL, 8, 8)  // __u64
-            .member(FIEMAP_EXTENT, "fe_length", FiemapExtent.FE_LENGTH, 16, 8)     // __u64
-            .member(FIEMAP_EXTENT, "fe_flags", FiemapExtent.FE_FLAGS, 40, 4)       // __u32
+            .member(FIEMAP_EXTENT, "fe_logical", FiemapExtent.FE_LOGICAL, 0, 8) // __u64
+            .member(FIEMAP_EXTENT, "fe_physical", FiemapExtent.FE_PHYSICAL, 8, 8) // __u64
+            .member(FIEMAP_EXTENT, "fe_length", FiemapExtent.FE_LENGTH, 16, 8) // __u64
+            .member(FIEMAP_EXTENT, "fe_flags", FiemapExtent.FE_FLAGS, 40, 4) // __u32
             .constant("FIEMAP_FLAG_SYNC", Kernel.FIEMAP_FLAG_SYNC, 0x1)
             .constant("FIEMAP_EXTENT_LAST", Extent.LAST, 0x1)
             .constant("FIEMAP_EXTENT_SHARED", Extent.SHARED, 0x2000)
@@ -224,8 +223,16 @@ class LayoutsTest {
         for (Errno errno : Errno.values()) {
             rows.add(new Pinned(errno.name(), errno.value(), errno.value()));
         }
-        for (OpenFlags flag : List.of(OpenFlags.O_RDONLY, OpenFlags.O_WRONLY, OpenFlags.O_RDWR, OpenFlags.O_CREAT,
-                OpenFlags.O_EXCL, OpenFlags.O_NOFOLLOW, OpenFlags.O_DIRECTORY, OpenFlags.O_NONBLOCK, OpenFlags.O_NOCTTY,
+        for (OpenFlags flag : List.of(
+                OpenFlags.O_RDONLY,
+                OpenFlags.O_WRONLY,
+                OpenFlags.O_RDWR,
+                OpenFlags.O_CREAT,
+                OpenFlags.O_EXCL,
+                OpenFlags.O_NOFOLLOW,
+                OpenFlags.O_DIRECTORY,
+                OpenFlags.O_NONBLOCK,
+                OpenFlags.O_NOCTTY,
                 OpenFlags.O_CLOEXEC)) {
             rows.add(new Pinned(flag.name(), flag.intValue(), flag.intValue()));
         }
@@ -250,7 +257,9 @@ class LayoutsTest {
     void theOpenFlagsWrittenOutForThisArchitecture_areJnrConstantsValues() {
         String architecture = System.getProperty("os.arch");
         assumeTrue(Kernel.OpenFlags.of(architecture) != null, "no open flags written out for " + architecture);
-        List<Pinned> own = fromThePlatform().stream().filter(row -> row.c().startsWith("O_")).toList();
+        List<Pinned> own = fromThePlatform().stream()
+                .filter(row -> row.c().startsWith("O_"))
+                .toList();
         assertEquals(20, own.size(), "jnr-constants' ten flags and the written-out ten: " + own);
         assertAll(own.stream().map(row -> (Executable) () -> assertEquals(row.header(), row.java(), row.c())));
     }
@@ -261,7 +270,9 @@ class LayoutsTest {
         rows.addAll(fromThePlatform());
         StringBuilder program = new StringBuilder(HEADERS).append("int main(void) {\n");
         for (Pinned row : rows) {
-            program.append("    printf(\"%lld\\n\", (long long) (").append(row.c()).append("));\n");
+            program.append("    printf(\"%lld\\n\", (long long) (")
+                    .append(row.c())
+                    .append("));\n");
         }
         Path source = Files.writeString(dir.resolve("layouts.c"), program.append("    return 0;\n}\n"));
         Path binary = dir.resolve("layouts");
@@ -284,7 +295,8 @@ class LayoutsTest {
         Process cc;
         try {
             cc = new ProcessBuilder("cc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             unavailable("no C compiler (cc) to check the layouts against the headers (Debian: apt-get install -y gcc"
                     + " linux-libc-dev): " + e.getMessage());

@@ -32,8 +32,7 @@ import java.util.function.Consumer;
 
 /** A valid argument of each parameter type of the NIO API, for calls that make one other argument null. */
 final class Arguments {
-    private Arguments() {
-    }
+    private Arguments() {}
 
     /** A valid value for a parameter of {@code type} of {@code method}; {@code pathIndex} counts the Path parameters before it. */
     static Object valid(Fixture f, Method method, Class<?> type, int pathIndex) throws IOException {
@@ -73,8 +72,7 @@ final class Arguments {
             return name.contains("View") ? BasicFileAttributeView.class : BasicFileAttributes.class;
         }
         if (type == FileVisitor.class) {
-            return new SimpleFileVisitor<Path>() {
-            };
+            return new SimpleFileVisitor<Path>() {};
         }
         if (type == Set.class) {
             return switch (name) {
@@ -102,7 +100,7 @@ final class Arguments {
             return (DirectoryStream.Filter<Path>) entry -> true;
         }
         if (type == Consumer.class) {
-            return (Consumer<Object>) x -> { };
+            return (Consumer<Object>) x -> {};
         }
         if (type == URI.class) {
             return f.path("file").toUri();

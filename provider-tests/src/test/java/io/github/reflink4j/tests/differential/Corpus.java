@@ -33,7 +33,6 @@ import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.SimpleFileVisitor;
@@ -78,20 +77,48 @@ final class Corpus {
     }
 
     /** A named operation; {@code changes} ones get a fresh fixture and are compared by their listing too. */
-    record Operation(String name, boolean changes, Action action) {
-    }
+    record Operation(String name, boolean changes, Action action) {}
 
-    private static final List<CopyOption[]> COPY_OPTIONS = List.of(new CopyOption[0],
-            new CopyOption[] {REPLACE_EXISTING}, new CopyOption[] {COPY_ATTRIBUTES},
-            new CopyOption[] {NOFOLLOW_LINKS}, new CopyOption[] {REPLACE_EXISTING, NOFOLLOW_LINKS, COPY_ATTRIBUTES},
+    private static final List<CopyOption[]> COPY_OPTIONS = List.of(
+            new CopyOption[0],
+            new CopyOption[] {REPLACE_EXISTING},
+            new CopyOption[] {COPY_ATTRIBUTES},
+            new CopyOption[] {NOFOLLOW_LINKS},
+            new CopyOption[] {REPLACE_EXISTING, NOFOLLOW_LINKS, COPY_ATTRIBUTES},
             new CopyOption[] {ATOMIC_MOVE});
-    private static final List<CopyOption[]> MOVE_OPTIONS = List.of(new CopyOption[0],
-            new CopyOption[] {REPLACE_EXISTING}, new CopyOption[] {ATOMIC_MOVE},
-            new CopyOption[] {NOFOLLOW_LINKS}, new CopyOption[] {COPY_ATTRIBUTES});
-    private static final List<String> COPY_SOURCES = List.of("file", "empty", "dir", "emptydir", "link", "dirlink",
-            "dangling", "loop", "secret", "\u00fcn\u00efc\u00f8d\u00e9", Fixture.NON_UTF8, "missing", "locked");
-    private static final List<String> COPY_TARGETS = List.of("new", "file", "emptydir", "dir", "link", "dangling",
-            "dirlink", "missing/child", "rodir/new", "locked/new", "readonly", "dir/sub/new");
+    private static final List<CopyOption[]> MOVE_OPTIONS = List.of(
+            new CopyOption[0],
+            new CopyOption[] {REPLACE_EXISTING},
+            new CopyOption[] {ATOMIC_MOVE},
+            new CopyOption[] {NOFOLLOW_LINKS},
+            new CopyOption[] {COPY_ATTRIBUTES});
+    private static final List<String> COPY_SOURCES = List.of(
+            "file",
+            "empty",
+            "dir",
+            "emptydir",
+            "link",
+            "dirlink",
+            "dangling",
+            "loop",
+            "secret",
+            "\u00fcn\u00efc\u00f8d\u00e9",
+            Fixture.NON_UTF8,
+            "missing",
+            "locked");
+    private static final List<String> COPY_TARGETS = List.of(
+            "new",
+            "file",
+            "emptydir",
+            "dir",
+            "link",
+            "dangling",
+            "dirlink",
+            "missing/child",
+            "rodir/new",
+            "locked/new",
+            "readonly",
+            "dir/sub/new");
 
     private final List<Operation> operations = new ArrayList<>();
     private final List<String> names;
@@ -124,7 +151,9 @@ final class Corpus {
     }
 
     private List<String> names() {
-        return names.stream().filter(n -> realFileSystem || !n.equals(Fixture.NON_UTF8)).toList();
+        return names.stream()
+                .filter(n -> realFileSystem || !n.equals(Fixture.NON_UTF8))
+                .toList();
     }
 
     // ------------------------------------------------------------------ queries
@@ -149,15 +178,18 @@ final class Corpus {
             query("getLastModifiedTime" + on, f -> Files.getLastModifiedTime(f.path(n)));
             query("getLastModifiedTime-nofollow" + on, f -> Files.getLastModifiedTime(f.path(n), NOFOLLOW_LINKS));
             query("getPosixFilePermissions" + on, f -> Files.getPosixFilePermissions(f.path(n)));
-            query("getPosixFilePermissions-nofollow" + on,
+            query(
+                    "getPosixFilePermissions-nofollow" + on,
                     f -> Files.getPosixFilePermissions(f.path(n), NOFOLLOW_LINKS));
             query("getOwner" + on, f -> Files.getOwner(f.path(n)));
             query("readAttributes-basic" + on, f -> Files.readAttributes(f.path(n), BasicFileAttributes.class));
-            query("readAttributes-posix-nofollow" + on,
+            query(
+                    "readAttributes-posix-nofollow" + on,
                     f -> Files.readAttributes(f.path(n), PosixFileAttributes.class, NOFOLLOW_LINKS));
             query("readAttributes-star" + on, f -> Files.readAttributes(f.path(n), "*"));
             query("readAttributes-posix-star" + on, f -> Files.readAttributes(f.path(n), "posix:*"));
-            query("readAttributes-unix-star-nofollow" + on,
+            query(
+                    "readAttributes-unix-star-nofollow" + on,
                     f -> Files.readAttributes(f.path(n), "unix:*", NOFOLLOW_LINKS));
             query("readAttributes-some" + on, f -> Files.readAttributes(f.path(n), "basic:size,isDirectory"));
             query("readAttributes-unknown-view" + on, f -> Files.readAttributes(f.path(n), "bogus:*"));
@@ -192,9 +224,11 @@ final class Corpus {
             query("newDirectoryStream" + on, f -> Files.newDirectoryStream(f.path(n)));
             query("newDirectoryStream-glob" + on, f -> Files.newDirectoryStream(f.path(n), "*e*"));
             query("newDirectoryStream-bad-glob" + on, f -> Files.newDirectoryStream(f.path(n), "[z"));
-            query("newDirectoryStream-throwing-filter" + on, f -> Files.newDirectoryStream(f.path(n), p -> {
-                throw new IOException("filter refused " + p.getFileName());
-            }));
+            query(
+                    "newDirectoryStream-throwing-filter" + on,
+                    f -> Files.newDirectoryStream(f.path(n), p -> {
+                        throw new IOException("filter refused " + p.getFileName());
+                    }));
             query("secureDirectoryStream" + on, f -> secureQueries(f.path(n)));
             query("isSameFile-file" + on, f -> Files.isSameFile(f.path(n), f.path("file")));
             query("isSameFile-link" + on, f -> Files.isSameFile(f.path(n), f.path("link")));
@@ -205,7 +239,8 @@ final class Corpus {
             query("toRealPath-nofollow" + on, f -> f.path(n).toRealPath(NOFOLLOW_LINKS));
             query("getFileStore" + on, f -> Files.getFileStore(f.path(n)));
             query("newByteChannel-read" + on, f -> read(Files.newByteChannel(f.path(n))));
-            query("newByteChannel-read-nofollow" + on,
+            query(
+                    "newByteChannel-read-nofollow" + on,
                     f -> read(Files.newByteChannel(f.path(n), Set.of(READ, NOFOLLOW_LINKS))));
             query("FileChannel.open" + on, f -> read(FileChannel.open(f.path(n))));
             query("AsynchronousFileChannel.open" + on, f -> {
@@ -213,24 +248,35 @@ final class Corpus {
                     return channel.size();
                 }
             });
-            for (AccessMode[] modes : List.of(new AccessMode[0], new AccessMode[] {AccessMode.READ},
-                    new AccessMode[] {AccessMode.WRITE}, new AccessMode[] {AccessMode.EXECUTE})) {
+            for (AccessMode[] modes : List.of(
+                    new AccessMode[0],
+                    new AccessMode[] {AccessMode.READ},
+                    new AccessMode[] {AccessMode.WRITE},
+                    new AccessMode[] {AccessMode.EXECUTE})) {
                 query("checkAccess" + Arrays.toString(modes) + on, f -> {
                     f.path(n).getFileSystem().provider().checkAccess(f.path(n), modes);
                     return "accessible";
                 });
             }
-            query("posixView" + on, f -> Files.getFileAttributeView(f.path(n), PosixFileAttributeView.class)
-                    .readAttributes());
-            query("posixView-nofollow" + on, f -> Files.getFileAttributeView(f.path(n),
-                    PosixFileAttributeView.class, NOFOLLOW_LINKS).readAttributes());
+            query(
+                    "posixView" + on,
+                    f -> Files.getFileAttributeView(f.path(n), PosixFileAttributeView.class)
+                            .readAttributes());
+            query(
+                    "posixView-nofollow" + on,
+                    f -> Files.getFileAttributeView(f.path(n), PosixFileAttributeView.class, NOFOLLOW_LINKS)
+                            .readAttributes());
             query("provider.exists" + on, f -> jdk20(f, "exists", n, new LinkOption[0]));
             query("provider.exists-nofollow" + on, f -> jdk20(f, "exists", n, new LinkOption[] {NOFOLLOW_LINKS}));
-            query("provider.readAttributesIfExists" + on, f -> jdk20(f, "readAttributesIfExists", n,
-                    new LinkOption[0]));
-            query("provider.readAttributesIfExists-nofollow" + on, f -> jdk20(f, "readAttributesIfExists", n,
-                    new LinkOption[] {NOFOLLOW_LINKS}));
-            query("toUri-round-trip" + on, f -> Path.of(f.path(n).toUri()).equals(f.path(n).toAbsolutePath()));
+            query(
+                    "provider.readAttributesIfExists" + on,
+                    f -> jdk20(f, "readAttributesIfExists", n, new LinkOption[0]));
+            query(
+                    "provider.readAttributesIfExists-nofollow" + on,
+                    f -> jdk20(f, "readAttributesIfExists", n, new LinkOption[] {NOFOLLOW_LINKS}));
+            query(
+                    "toUri-round-trip" + on,
+                    f -> Path.of(f.path(n).toUri()).equals(f.path(n).toAbsolutePath()));
             query("toFile" + on, f -> f.path(n).toFile().getPath());
         }
     }
@@ -261,13 +307,15 @@ final class Corpus {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) {
-                events.add("failed " + start.relativize(file) + " " + e.getClass().getSimpleName());
+                events.add(
+                        "failed " + start.relativize(file) + " " + e.getClass().getSimpleName());
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) {
-                events.add("leave " + start.relativize(dir) + (e == null ? "" : " " + e.getClass().getSimpleName()));
+                events.add("leave " + start.relativize(dir)
+                        + (e == null ? "" : " " + e.getClass().getSimpleName()));
                 return FileVisitResult.CONTINUE;
             }
         });
@@ -285,8 +333,10 @@ final class Corpus {
             for (Path entry : secure) {
                 Path name = entry.getFileName();
                 seen.put(name + " path", entry);
-                seen.put(name + " attributes", secure.getFileAttributeView(name, BasicFileAttributeView.class,
-                        NOFOLLOW_LINKS).readAttributes());
+                seen.put(
+                        name + " attributes",
+                        secure.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW_LINKS)
+                                .readAttributes());
                 if (name.toString().equals("dir")) {
                     try (SecureDirectoryStream<Path> inner = secure.newDirectoryStream(name)) {
                         for (Path innerEntry : inner) {
@@ -295,7 +345,9 @@ final class Corpus {
                     }
                 }
             }
-            seen.put(". attributes", secure.getFileAttributeView(BasicFileAttributeView.class).readAttributes());
+            seen.put(
+                    ". attributes",
+                    secure.getFileAttributeView(BasicFileAttributeView.class).readAttributes());
             return seen;
         }
     }
@@ -306,10 +358,12 @@ final class Corpus {
         FileSystemProvider provider = path.getFileSystem().provider();
         try {
             if (method.equals("exists")) {
-                return FileSystemProvider.class.getMethod(method, Path.class, LinkOption[].class)
+                return FileSystemProvider.class
+                        .getMethod(method, Path.class, LinkOption[].class)
                         .invoke(provider, path, options);
             }
-            return FileSystemProvider.class.getMethod(method, Path.class, Class.class, LinkOption[].class)
+            return FileSystemProvider.class
+                    .getMethod(method, Path.class, Class.class, LinkOption[].class)
                     .invoke(provider, path, BasicFileAttributes.class, options);
         } catch (NoSuchMethodException e) {
             return "absent before JDK 20";
@@ -330,12 +384,17 @@ final class Corpus {
             });
             change("deleteIfExists" + on, f -> Files.deleteIfExists(f.path(n)));
             change("createFile" + on, f -> Files.createFile(f.path(n)));
-            change("createFile-mode" + on, f -> Files.createFile(f.path(n),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
+            change(
+                    "createFile-mode" + on,
+                    f -> Files.createFile(
+                            f.path(n),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
             change("createDirectory" + on, f -> Files.createDirectory(f.path(n)));
             change("createDirectories" + on, f -> Files.createDirectories(f.path(n)));
-            change("createSymbolicLink" + on, f -> Files.createSymbolicLink(f.path(n),
-                    f.path(n).getFileSystem().getPath("file")));
+            change(
+                    "createSymbolicLink" + on,
+                    f -> Files.createSymbolicLink(
+                            f.path(n), f.path(n).getFileSystem().getPath("file")));
             change("createLink-to-file" + on, f -> Files.createLink(f.path(n), f.path("file")));
             change("createLink-of" + on, f -> Files.createLink(f.path("hardlink"), f.path(n)));
             change("write" + on, f -> Files.write(f.path(n), bytes("written\n")));
@@ -357,43 +416,59 @@ final class Corpus {
                 }
                 return "written";
             });
-            change("newByteChannel-create-new-mode" + on, f -> write(Files.newByteChannel(f.path(n),
-                    Set.of(CREATE_NEW, WRITE), PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")))));
-            change("newByteChannel-truncate" + on, f -> write(Files.newByteChannel(f.path(n),
-                    Set.of(WRITE, TRUNCATE_EXISTING))));
-            change("newByteChannel-delete-on-close" + on, f -> read(Files.newByteChannel(f.path(n),
-                    Set.of(READ, DELETE_ON_CLOSE))));
+            change(
+                    "newByteChannel-create-new-mode" + on,
+                    f -> write(Files.newByteChannel(
+                            f.path(n),
+                            Set.of(CREATE_NEW, WRITE),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))));
+            change(
+                    "newByteChannel-truncate" + on,
+                    f -> write(Files.newByteChannel(f.path(n), Set.of(WRITE, TRUNCATE_EXISTING))));
+            change(
+                    "newByteChannel-delete-on-close" + on,
+                    f -> read(Files.newByteChannel(f.path(n), Set.of(READ, DELETE_ON_CLOSE))));
             change("FileChannel-read-write" + on, f -> write(FileChannel.open(f.path(n), READ, WRITE)));
-            change("setPosixFilePermissions" + on, f -> Files.setPosixFilePermissions(f.path(n),
-                    PosixFilePermissions.fromString("rwx------")));
+            change(
+                    "setPosixFilePermissions" + on,
+                    f -> Files.setPosixFilePermissions(f.path(n), PosixFilePermissions.fromString("rwx------")));
             change("setLastModifiedTime" + on, f -> Files.setLastModifiedTime(f.path(n), later));
             change("setTimes-nofollow" + on, f -> {
                 Files.getFileAttributeView(f.path(n), BasicFileAttributeView.class, NOFOLLOW_LINKS)
                         .setTimes(later, null, null);
                 return "set";
             });
-            change("setAttribute-permissions" + on, f -> Files.setAttribute(f.path(n), "posix:permissions",
-                    PosixFilePermissions.fromString("rw-rw-rw-")));
-            change("setAttribute-mode-nofollow" + on, f -> Files.setAttribute(f.path(n), "unix:mode", 0600,
-                    NOFOLLOW_LINKS));
+            change(
+                    "setAttribute-permissions" + on,
+                    f -> Files.setAttribute(
+                            f.path(n), "posix:permissions", PosixFilePermissions.fromString("rw-rw-rw-")));
+            change(
+                    "setAttribute-mode-nofollow" + on,
+                    f -> Files.setAttribute(f.path(n), "unix:mode", 0600, NOFOLLOW_LINKS));
             change("setOwner-same" + on, f -> Files.setOwner(f.path(n), Files.getOwner(f.path("file"))));
             change("createTempFile" + on, f -> temporary(Files.createTempFile(f.path(n), "pre", ".suf")));
             change("createTempDirectory" + on, f -> temporary(Files.createTempDirectory(f.path(n), "pre")));
-            change("secure-deleteFile" + on, f -> secure(f.root(), s -> {
-                s.deleteFile(relative(f, n));
-                return null;
-            }));
-            change("secure-deleteDirectory" + on, f -> secure(f.root(), s -> {
-                s.deleteDirectory(relative(f, n));
-                return null;
-            }));
-            change("secure-move" + on, f -> secure(f.root(), s -> {
-                s.move(relative(f, n), s, relative(f, "moved"));
-                return null;
-            }));
-            change("secure-newByteChannel-write" + on, f -> secure(f.root(), s -> write(s.newByteChannel(
-                    relative(f, n), Set.of(WRITE, CREATE)))));
+            change(
+                    "secure-deleteFile" + on,
+                    f -> secure(f.root(), s -> {
+                        s.deleteFile(relative(f, n));
+                        return null;
+                    }));
+            change(
+                    "secure-deleteDirectory" + on,
+                    f -> secure(f.root(), s -> {
+                        s.deleteDirectory(relative(f, n));
+                        return null;
+                    }));
+            change(
+                    "secure-move" + on,
+                    f -> secure(f.root(), s -> {
+                        s.move(relative(f, n), s, relative(f, "moved"));
+                        return null;
+                    }));
+            change(
+                    "secure-newByteChannel-write" + on,
+                    f -> secure(f.root(), s -> write(s.newByteChannel(relative(f, n), Set.of(WRITE, CREATE)))));
             change("MoreFiles.deleteRecursively" + on, f -> {
                 MoreFiles.deleteRecursively(f.path(n));
                 return "deleted";
@@ -412,7 +487,8 @@ final class Corpus {
                 seen.add(signalled == key);
                 for (WatchEvent<?> event : signalled.pollEvents()) {
                     seen.add(event.kind().name() + " " + event.context());
-                    seen.add(event.context() instanceof Path p && p.getFileSystem() == f.root().getFileSystem());
+                    seen.add(event.context() instanceof Path p
+                            && p.getFileSystem() == f.root().getFileSystem());
                 }
                 seen.add(signalled.watchable());
                 return seen;
@@ -433,7 +509,10 @@ final class Corpus {
 
     /** A temporary file's directory and that it exists; its name is random. */
     private static List<Object> temporary(Path created) {
-        return List.of(created.getParent(), Files.exists(created), created.getFileName().toString().startsWith("pre"));
+        return List.of(
+                created.getParent(),
+                Files.exists(created),
+                created.getFileName().toString().startsWith("pre"));
     }
 
     private static Path relative(Fixture f, String name) throws IOException {
@@ -464,30 +543,38 @@ final class Corpus {
             }
             for (String target : COPY_TARGETS) {
                 for (CopyOption[] options : COPY_OPTIONS) {
-                    change("copy(" + source + ", " + target + ", " + Arrays.toString(options) + ")",
+                    change(
+                            "copy(" + source + ", " + target + ", " + Arrays.toString(options) + ")",
                             f -> Files.copy(f.path(source), f.path(target), options));
                 }
                 for (CopyOption[] options : MOVE_OPTIONS) {
-                    change("move(" + source + ", " + target + ", " + Arrays.toString(options) + ")",
+                    change(
+                            "move(" + source + ", " + target + ", " + Arrays.toString(options) + ")",
                             f -> Files.move(f.path(source), f.path(target), options));
                 }
             }
         }
-        for (CopyOption[] options : List.of(new CopyOption[] {ExtendedCopyOption.INTERRUPTIBLE},
-                new CopyOption[] {null}, new CopyOption[] {REPLACE_EXISTING, REPLACE_EXISTING},
+        for (CopyOption[] options : List.of(
+                new CopyOption[] {ExtendedCopyOption.INTERRUPTIBLE},
+                new CopyOption[] {null},
+                new CopyOption[] {REPLACE_EXISTING, REPLACE_EXISTING},
                 new CopyOption[] {REPLACE_EXISTING, ExtendedCopyOption.INTERRUPTIBLE, COPY_ATTRIBUTES})) {
             for (String target : List.of("new", "file")) {
-                change("copy(file, " + target + ", " + Arrays.toString(options) + ")",
+                change(
+                        "copy(file, " + target + ", " + Arrays.toString(options) + ")",
                         f -> Files.copy(f.path("file"), f.path(target), options));
-                change("move(file, " + target + ", " + Arrays.toString(options) + ")",
+                change(
+                        "move(file, " + target + ", " + Arrays.toString(options) + ")",
                         f -> Files.move(f.path("file"), f.path(target), options));
             }
         }
         change("copy(file, file)", f -> Files.copy(f.path("file"), f.path("file")));
-        change("copy(file, link, REPLACE_EXISTING) same file", f -> Files.copy(f.path("file"), f.path("link"),
-                REPLACE_EXISTING));
-        change("copy(link, file, NOFOLLOW_LINKS, REPLACE_EXISTING)", f -> Files.copy(f.path("link"),
-                f.path("file"), NOFOLLOW_LINKS, REPLACE_EXISTING));
+        change(
+                "copy(file, link, REPLACE_EXISTING) same file",
+                f -> Files.copy(f.path("file"), f.path("link"), REPLACE_EXISTING));
+        change(
+                "copy(link, file, NOFOLLOW_LINKS, REPLACE_EXISTING)",
+                f -> Files.copy(f.path("link"), f.path("file"), NOFOLLOW_LINKS, REPLACE_EXISTING));
         change("move(dir, dir/sub/moved)", f -> Files.move(f.path("dir"), f.path("dir/sub/moved")));
         change("copy(InputStream, new)", f -> {
             try (InputStream in = Files.newInputStream(f.path("file"))) {
@@ -511,8 +598,19 @@ final class Corpus {
     // ------------------------------------------------------------------ paths
 
     private void paths() {
-        List<String> texts = List.of("", "/", "a", "a/b", "/a/b/", "a//b", "./a/../b", "..", "/x/..",
-                "\u00fcn\u00efc\u00f8d\u00e9/\u65e5\u672c", "a b/c%20d", "#?");
+        List<String> texts = List.of(
+                "",
+                "/",
+                "a",
+                "a/b",
+                "/a/b/",
+                "a//b",
+                "./a/../b",
+                "..",
+                "/x/..",
+                "\u00fcn\u00efc\u00f8d\u00e9/\u65e5\u672c",
+                "a b/c%20d",
+                "#?");
         for (String s : texts) {
             String on = "(\"" + Describe.escape(s) + "\")";
             query("getPath" + on, f -> p(f, s));
@@ -569,25 +667,53 @@ final class Corpus {
         query("getSeparator", f -> f.root().getFileSystem().getSeparator());
         query("isOpen", f -> f.root().getFileSystem().isOpen());
         query("isReadOnly", f -> f.root().getFileSystem().isReadOnly());
-        query("getRootDirectories", f -> java.util.stream.StreamSupport.stream(
-                f.root().getFileSystem().getRootDirectories().spliterator(), false).toList());
-        query("getFileStores-any", f -> f.root().getFileSystem().getFileStores().iterator().hasNext());
-        query("supportedFileAttributeViews", f -> f.root().getFileSystem().supportedFileAttributeViews().stream()
-                .sorted().toList());
-        for (String pattern : List.of("glob:*", "glob:**", "glob:*.txt", "glob:{a,b}*", "glob:[", "regex:a.*",
-                "regex:(", "GLOB:*", "bogus:x", "nocolon", "glob:")) {
+        query(
+                "getRootDirectories",
+                f -> java.util.stream.StreamSupport.stream(
+                                f.root().getFileSystem().getRootDirectories().spliterator(), false)
+                        .toList());
+        query(
+                "getFileStores-any",
+                f -> f.root().getFileSystem().getFileStores().iterator().hasNext());
+        query(
+                "supportedFileAttributeViews",
+                f -> f.root().getFileSystem().supportedFileAttributeViews().stream()
+                        .sorted()
+                        .toList());
+        for (String pattern : List.of(
+                "glob:*",
+                "glob:**",
+                "glob:*.txt",
+                "glob:{a,b}*",
+                "glob:[",
+                "regex:a.*",
+                "regex:(",
+                "GLOB:*",
+                "bogus:x",
+                "nocolon",
+                "glob:")) {
             for (String path : List.of("a", "a.txt", "dir/a.txt", "b")) {
-                query("getPathMatcher(" + pattern + ").matches(" + path + ")",
+                query(
+                        "getPathMatcher(" + pattern + ").matches(" + path + ")",
                         f -> f.root().getFileSystem().getPathMatcher(pattern).matches(p(f, path)));
             }
-            query("getPathMatcher(" + pattern + ").matches(foreign)",
+            query(
+                    "getPathMatcher(" + pattern + ").matches(foreign)",
                     f -> f.root().getFileSystem().getPathMatcher(pattern).matches(foreign(f)));
         }
         for (String user : List.of("root", "nobody", "no-such-user-here", "0", "65534")) {
-            query("lookupPrincipalByName(" + user + ")", f -> f.root().getFileSystem()
-                    .getUserPrincipalLookupService().lookupPrincipalByName(user));
-            query("lookupPrincipalByGroupName(" + user + ")", f -> f.root().getFileSystem()
-                    .getUserPrincipalLookupService().lookupPrincipalByGroupName(user));
+            query(
+                    "lookupPrincipalByName(" + user + ")",
+                    f -> f.root()
+                            .getFileSystem()
+                            .getUserPrincipalLookupService()
+                            .lookupPrincipalByName(user));
+            query(
+                    "lookupPrincipalByGroupName(" + user + ")",
+                    f -> f.root()
+                            .getFileSystem()
+                            .getUserPrincipalLookupService()
+                            .lookupPrincipalByGroupName(user));
         }
         query("provider.getFileSystem(own URI)", f -> provider(f).getFileSystem(rootUri(f)));
         query("provider.newFileSystem(own URI)", f -> {
@@ -596,8 +722,11 @@ final class Corpus {
             }
         });
         query("provider.getPath(toUri)", f -> provider(f).getPath(f.path("file").toUri()));
-        query("provider.getPath(toUri).equals", f -> provider(f).getPath(f.path("file").toUri())
-                .equals(f.path("file").toAbsolutePath()));
+        query(
+                "provider.getPath(toUri).equals",
+                f -> provider(f)
+                        .getPath(f.path("file").toUri())
+                        .equals(f.path("file").toAbsolutePath()));
         query("provider.newFileSystem(path)", f -> provider(f).newFileSystem(f.path("file"), Map.of()));
         query("provider.isSameFile(link, file)", f -> provider(f).isSameFile(f.path("link"), f.path("file")));
         query("provider.isSameFile(file, foreign)", f -> provider(f).isSameFile(f.path("file"), foreign(f)));
@@ -618,8 +747,12 @@ final class Corpus {
         });
         change("getFileStore-attributes", f -> {
             var store = Files.getFileStore(f.root());
-            return List.of(store.type(), store.isReadOnly(), store.supportsFileAttributeView("posix"),
-                    store.supportsFileAttributeView(BasicFileAttributeView.class), store.getTotalSpace() > 0);
+            return List.of(
+                    store.type(),
+                    store.isReadOnly(),
+                    store.supportsFileAttributeView("posix"),
+                    store.supportsFileAttributeView(BasicFileAttributeView.class),
+                    store.getTotalSpace() > 0);
         });
     }
 
@@ -662,7 +795,8 @@ final class Corpus {
         List<Method> methods = new ArrayList<>();
         for (Method method : type.getMethods()) {
             boolean isStatic = java.lang.reflect.Modifier.isStatic(method.getModifiers());
-            if (method.getDeclaringClass() == Object.class || (receiver == null) != isStatic
+            if (method.getDeclaringClass() == Object.class
+                    || (receiver == null) != isStatic
                     || Arrays.stream(method.getParameterTypes()).allMatch(Class::isPrimitive)
                     || Set.of("close", "installedProviders").contains(method.getName())) {
                 continue;
@@ -672,8 +806,9 @@ final class Corpus {
         methods.sort((a, b) -> a.toGenericString().compareTo(b.toGenericString()));
         for (Method method : methods) {
             Class<?>[] parameters = method.getParameterTypes();
-            String signature = prefix + method.getName() + Arrays.stream(parameters).map(Class::getSimpleName)
-                    .toList();
+            String signature = prefix
+                    + method.getName()
+                    + Arrays.stream(parameters).map(Class::getSimpleName).toList();
             for (int i = 0; i < parameters.length; i++) {
                 // a null Modifier array, or a null in it, makes the JDK's own watch service hang in
                 // register (its poller thread dies), so those two are left out
@@ -715,7 +850,9 @@ final class Corpus {
         }
         if (result instanceof Path created && method.getName().startsWith("createTemp")) {
             List<Object> what = temporary(created);
-            Files.walk(created).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            Files.walk(created)
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
             return what;
         }
         return result;
@@ -739,7 +876,8 @@ final class Corpus {
         query("after close: newWatchService", f -> f.root().getFileSystem().newWatchService());
         query("after close: getRootDirectories", f -> f.root().getFileSystem().getRootDirectories());
         query("after close: getPathMatcher", f -> f.root().getFileSystem().getPathMatcher("glob:*"));
-        query("after close: getUserPrincipalLookupService",
+        query(
+                "after close: getUserPrincipalLookupService",
                 f -> f.root().getFileSystem().getUserPrincipalLookupService());
         query("after close: close again", f -> {
             f.root().getFileSystem().close();

@@ -74,8 +74,13 @@ final class Describe {
         }
         StringBuilder out = new StringBuilder("throws ").append(e.getClass().getName());
         if (e instanceof FileSystemException fs) {
-            out.append("(file=").append(text(fs.getFile())).append(", other=").append(text(fs.getOtherFile()))
-                    .append(", reason=").append(fs.getReason()).append(')');
+            out.append("(file=")
+                    .append(text(fs.getFile()))
+                    .append(", other=")
+                    .append(text(fs.getOtherFile()))
+                    .append(", reason=")
+                    .append(fs.getReason())
+                    .append(')');
         } else if (!(e instanceof NullPointerException)) {
             // a NullPointerException's message is the JVM's description of the code that dereferenced
             out.append('(').append(text(e.getMessage())).append(')');
@@ -117,7 +122,9 @@ final class Describe {
         if (result instanceof String s) {
             return '"' + text(s) + '"';
         }
-        if (result instanceof Boolean || result instanceof Number || result instanceof Character
+        if (result instanceof Boolean
+                || result instanceof Number
+                || result instanceof Character
                 || result instanceof Enum<?>) {
             return result.toString();
         }
@@ -166,7 +173,8 @@ final class Describe {
             return "list" + entries;
         }
         if (result instanceof FileSystem fileSystem) {
-            return fileSystem == base.getFileSystem() ? "filesystem(under test)"
+            return fileSystem == base.getFileSystem()
+                    ? "filesystem(under test)"
                     : "filesystem(other: " + fileSystem.provider().getScheme() + ")";
         }
         if (result instanceof FileStore store) {
@@ -211,13 +219,21 @@ final class Describe {
 
     private String attributes(BasicFileAttributes attributes) {
         StringBuilder out = new StringBuilder("attributes(");
-        out.append(attributes.isRegularFile() ? "file" : attributes.isDirectory() ? "dir"
-                : attributes.isSymbolicLink() ? "link" : attributes.isOther() ? "other" : "?");
+        out.append(
+                attributes.isRegularFile()
+                        ? "file"
+                        : attributes.isDirectory()
+                                ? "dir"
+                                : attributes.isSymbolicLink() ? "link" : attributes.isOther() ? "other" : "?");
         out.append(", size=").append(attributes.isRegularFile() ? attributes.size() : -1);
         out.append(", mtime=").append(value(attributes.lastModifiedTime()));
         if (attributes instanceof PosixFileAttributes posix) {
-            out.append(", ").append(value(posix.permissions())).append(", ").append(value(posix.owner()))
-                    .append(", ").append(value(posix.group()));
+            out.append(", ")
+                    .append(value(posix.permissions()))
+                    .append(", ")
+                    .append(value(posix.owner()))
+                    .append(", ")
+                    .append(value(posix.group()));
         }
         return out.append(')').toString();
     }
@@ -226,7 +242,7 @@ final class Describe {
     private String attributeValue(String name, Object value) {
         return switch (name) {
             case "fileKey", "ino", "dev", "ctime", "creationTime", "lastAccessTime", "rdev" ->
-                    value == null ? "null" : value.getClass().getSimpleName();
+                value == null ? "null" : value.getClass().getSimpleName();
             default -> value(value);
         };
     }

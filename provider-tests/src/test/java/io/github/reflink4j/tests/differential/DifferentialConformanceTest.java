@@ -38,13 +38,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DifferentialConformanceTest extends RealFileSystemTest {
     private static final int NOBODY = 65534;
-    private static final Pattern EXCEPTION = Pattern.compile("throws ([\\w.$]+)(?:\\((.*?)\\))?(?: caused by (throws .*))?");
+    private static final Pattern EXCEPTION =
+            Pattern.compile("throws ([\\w.$]+)(?:\\((.*?)\\))?(?: caused by (throws .*))?");
     /** Exceptions whose message is not compared: reflink4j's advice, the JVM's class names, the JVM's code description. */
-    private static final Set<String> MESSAGE_NOT_COMPARED = Set.of("java.nio.file.ProviderMismatchException",
-            "java.lang.ClassCastException", "java.lang.NullPointerException");
+    private static final Set<String> MESSAGE_NOT_COMPARED = Set.of(
+            "java.nio.file.ProviderMismatchException",
+            "java.lang.ClassCastException",
+            "java.lang.NullPointerException");
+
     private static final Pattern FILE_SYSTEM_EXCEPTION = Pattern.compile("file=(.*?), other=(.*?), reason=(.*)");
 
-    enum User { ROOT, NOBODY }
+    enum User {
+        ROOT,
+        NOBODY
+    }
 
     @ParameterizedTest(name = "{0}, as root")
     @EnumSource(value = TestFileSystem.class)
@@ -73,13 +80,15 @@ class DifferentialConformanceTest extends RealFileSystemTest {
         Map<Variant, CompletableFuture<Map<String, String>>> runs = new LinkedHashMap<>();
         for (int i = 0; i < all.size(); i++) {
             Variant variant = all.get(i);
-            Path workspace = Files.createDirectory(directory.resolve(variant.name().toLowerCase()));
+            Path workspace =
+                    Files.createDirectory(directory.resolve(variant.name().toLowerCase()));
             if (user == User.NOBODY) {
                 Files.setAttribute(workspace, "unix:uid", NOBODY);
                 Files.setAttribute(workspace, "unix:gid", NOBODY);
             }
             // two at a time: this machine has two cores
-            CompletableFuture<Map<String, String>> run = CompletableFuture.supplyAsync(() -> run(variant, workspace, user));
+            CompletableFuture<Map<String, String>> run =
+                    CompletableFuture.supplyAsync(() -> run(variant, workspace, user));
             runs.put(variant, run);
             if (i % 2 == 1) {
                 run.join();
@@ -95,22 +104,29 @@ class DifferentialConformanceTest extends RealFileSystemTest {
     private static Map<String, String> run(Variant variant, Path workspace, User user) {
         ForkedJvm jvm = ForkedJvm.of(DifferentialMain.class);
         if (variant == Variant.DEFAULT_PROVIDER) {
-            jvm = jvm.jvmOptions("-Djava.nio.file.spi.DefaultFileSystemProvider=io.github.reflink4j.ReflinkFileSystemProvider");
+            jvm = jvm.jvmOptions(
+                    "-Djava.nio.file.spi.DefaultFileSystemProvider=io.github.reflink4j.ReflinkFileSystemProvider");
         }
         if (user == User.NOBODY) {
             jvm = jvm.asUser(NOBODY);
         }
-        ForkedJvm.Result result = workspace == null ? jvm.run(600, variant.name())
-                : jvm.run(600, variant.name(), workspace.toString());
+        ForkedJvm.Result result =
+                workspace == null ? jvm.run(600, variant.name()) : jvm.run(600, variant.name(), workspace.toString());
         String output = result.output();
         assertEquals(0, result.exitCode(), variant + " did not finish: " + tail(output));
         assertTrue(output.contains("\n# end"), variant + " did not reach the end: " + tail(output));
-        String provider = output.lines().filter(l -> l.startsWith("# provider ")).findFirst().orElse("");
+        String provider = output.lines()
+                .filter(l -> l.startsWith("# provider "))
+                .findFirst()
+                .orElse("");
         boolean reflink = variant != Variant.PLATFORM && variant != Variant.JIMFS;
-        assertEquals(reflink, provider.contains("provider io.github.reflink4j.ReflinkFileSystemProvider"),
+        assertEquals(
+                reflink,
+                provider.contains("provider io.github.reflink4j.ReflinkFileSystemProvider"),
                 variant + " ran on the wrong provider: " + provider);
         if (variant == Variant.DEFAULT_PROVIDER) {
-            assertTrue(provider.endsWith("default io.github.reflink4j.ReflinkFileSystemProvider"),
+            assertTrue(
+                    provider.endsWith("default io.github.reflink4j.ReflinkFileSystemProvider"),
                     "reflink4j was not the JVM's default provider: " + provider);
         }
         Map<String, String> outcomes = new LinkedHashMap<>();
@@ -129,8 +145,8 @@ class DifferentialConformanceTest extends RealFileSystemTest {
      * Every variant gives every operation's reference outcome, or one that differs only as
      * {@link IntendedDifferences} says; and every listed difference for these variants occurs.
      */
-    private static void assertConforms(Map<String, String> reference, Map<Variant, Map<String, String>> variants,
-                                       User user) {
+    private static void assertConforms(
+            Map<String, String> reference, Map<Variant, Map<String, String>> variants, User user) {
         boolean unprivileged = user == User.NOBODY;
         assertTrue(reference.size() > 5000, "the corpus ran only " + reference.size() + " operations");
         List<String> failures = new ArrayList<>();
@@ -198,7 +214,8 @@ class DifferentialConformanceTest extends RealFileSystemTest {
         Matcher af = FILE_SYSTEM_EXCEPTION.matcher(actualDetail);
         if (ef.matches() && af.matches()) {
             String reason = ef.group(3).split(" or ")[0];
-            return ef.group(1).equals(af.group(1)) && (ef.group(2).equals("null") || ef.group(2).equals(af.group(2)))
+            return ef.group(1).equals(af.group(1))
+                    && (ef.group(2).equals("null") || ef.group(2).equals(af.group(2)))
                     && (reason.equals("null") || af.group(3).contains(reason));
         }
         return MESSAGE_NOT_COMPARED.contains(ee.group(1)) || expectedDetail.equals(actualDetail);

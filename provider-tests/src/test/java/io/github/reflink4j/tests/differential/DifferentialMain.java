@@ -41,15 +41,14 @@ public final class DifferentialMain {
         }
     }
 
-    private DifferentialMain() {
-    }
+    private DifferentialMain() {}
 
     public static void main(String[] args) throws Exception {
         Variant variant = Variant.valueOf(args[0]);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         Path base = base(variant, args.length > 1 ? args[1] : null);
-        out.println("# provider " + base.getFileSystem().provider().getClass().getName()
-                + " default " + FileSystems.getDefault().provider().getClass().getName());
+        out.println("# provider " + base.getFileSystem().provider().getClass().getName() + " default "
+                + FileSystems.getDefault().provider().getClass().getName());
         Describe describe = new Describe(base);
         Path nonUtf8 = variant.onJimfs() ? null : Fixture.makeNonUtf8File(base.resolve("template"));
         Path shared = base.resolve("shared");
@@ -89,10 +88,14 @@ public final class DifferentialMain {
             case WRAP:
                 return Reflink.wrap(Path.of(directory));
             case SCHEME:
-                return Path.of(URI.create("reflink://" + Path.of(directory).toUri().getRawPath()));
+                return Path.of(
+                        URI.create("reflink://" + Path.of(directory).toUri().getRawPath()));
             default:
-                FileSystem jimfs = Jimfs.newFileSystem("differential", Configuration.unix().toBuilder()
-                        .setAttributeViews("basic", "owner", "posix", "unix").build());
+                FileSystem jimfs = Jimfs.newFileSystem(
+                        "differential",
+                        Configuration.unix().toBuilder()
+                                .setAttributeViews("basic", "owner", "posix", "unix")
+                                .build());
                 Path root = Files.createDirectories(jimfs.getPath("/work"));
                 return variant == Variant.JIMFS ? root : Reflink.wrap(root);
         }

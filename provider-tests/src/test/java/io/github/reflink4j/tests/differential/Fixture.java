@@ -34,9 +34,28 @@ final class Fixture {
 
     /** Names an operation may be given: the fixture's entries and some that do not exist. */
     static List<String> names(boolean realFileSystem) {
-        List<String> names = new ArrayList<>(List.of("file", "empty", "dir", "dir/inner", "emptydir", "link",
-                "dirlink", "dangling", "loop", "\u00fcn\u00efc\u00f8d\u00e9", "secret", "locked", "locked/inside", "readonly",
-                "rodir", "rodir/f", "missing", "missing/child", "file/child", "dir/..", "."));
+        List<String> names = new ArrayList<>(List.of(
+                "file",
+                "empty",
+                "dir",
+                "dir/inner",
+                "emptydir",
+                "link",
+                "dirlink",
+                "dangling",
+                "loop",
+                "\u00fcn\u00efc\u00f8d\u00e9",
+                "secret",
+                "locked",
+                "locked/inside",
+                "readonly",
+                "rodir",
+                "rodir/f",
+                "missing",
+                "missing/child",
+                "file/child",
+                "dir/..",
+                "."));
         if (realFileSystem) {
             names.add(NON_UTF8);
         }
@@ -63,10 +82,14 @@ final class Fixture {
         write(platform, "dir/inner", "inner\n", "rw-r--r--");
         Files.createDirectory(platform.resolve("dir/sub"));
         Files.createDirectory(platform.resolve("emptydir"));
-        Files.createSymbolicLink(platform.resolve("link"), platform.getFileSystem().getPath("file"));
-        Files.createSymbolicLink(platform.resolve("dirlink"), platform.getFileSystem().getPath("dir"));
-        Files.createSymbolicLink(platform.resolve("dangling"), platform.getFileSystem().getPath("nowhere"));
-        Files.createSymbolicLink(platform.resolve("loop"), platform.getFileSystem().getPath("loop"));
+        Files.createSymbolicLink(
+                platform.resolve("link"), platform.getFileSystem().getPath("file"));
+        Files.createSymbolicLink(
+                platform.resolve("dirlink"), platform.getFileSystem().getPath("dir"));
+        Files.createSymbolicLink(
+                platform.resolve("dangling"), platform.getFileSystem().getPath("nowhere"));
+        Files.createSymbolicLink(
+                platform.resolve("loop"), platform.getFileSystem().getPath("loop"));
         write(platform, "\u00fcn\u00efc\u00f8d\u00e9", "unicode\n", "rw-r--r--");
         write(platform, "secret", "secret\n", "---------");
         Files.createDirectory(platform.resolve("locked"));
@@ -92,7 +115,9 @@ final class Fixture {
         Path platform = platformView(directory);
         Files.createDirectories(platform);
         Process shell = new ProcessBuilder("sh", "-c", "printf 'bytes\\n' > \"$(printf 'bad\\377')\"")
-                .directory(new java.io.File(platform.toString())).inheritIO().start();
+                .directory(new java.io.File(platform.toString()))
+                .inheritIO()
+                .start();
         try {
             if (shell.waitFor() != 0) {
                 throw new IOException("sh could not create the non-UTF-8 name in " + directory);
@@ -123,7 +148,8 @@ final class Fixture {
         if (!name.equals(NON_UTF8)) {
             return root.resolve(name);
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> p.toString().endsWith("\uFFFD"))) {
+        try (DirectoryStream<Path> entries =
+                Files.newDirectoryStream(root, p -> p.toString().endsWith("\uFFFD"))) {
             for (Path entry : entries) {
                 return entry;
             }
@@ -138,7 +164,9 @@ final class Fixture {
     /** The same directory seen through the file system a reflink file system wraps, or itself. */
     static Path platformView(Path path) {
         FileSystem fileSystem = path.getFileSystem();
-        return fileSystem instanceof ReflinkFileSystem reflink ? reflink.delegate().getPath(path.toString()) : path;
+        return fileSystem instanceof ReflinkFileSystem reflink
+                ? reflink.delegate().getPath(path.toString())
+                : path;
     }
 
     /**
@@ -150,7 +178,8 @@ final class Fixture {
         TreeMap<String, String> entries = new TreeMap<>();
         list(platformView(directory), "", entries);
         StringBuilder out = new StringBuilder();
-        entries.forEach((name, what) -> out.append(name).append('=').append(what).append(' '));
+        entries.forEach(
+                (name, what) -> out.append(name).append('=').append(what).append(' '));
         return out.toString().trim();
     }
 
@@ -158,21 +187,29 @@ final class Fixture {
         try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
             for (Path child : children) {
                 String name = prefix + Describe.escape(child.getFileName().toString());
-                PosixFileAttributes attributes = Files.readAttributes(child, PosixFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
+                PosixFileAttributes attributes =
+                        Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 String permissions = PosixFilePermissions.toString(attributes.permissions());
                 if (attributes.isSymbolicLink()) {
-                    entries.put(name, "link->" + Describe.escape(Files.readSymbolicLink(child).toString()));
+                    entries.put(
+                            name,
+                            "link->"
+                                    + Describe.escape(
+                                            Files.readSymbolicLink(child).toString()));
                 } else if (attributes.isDirectory()) {
                     entries.put(name, "dir:" + permissions);
                     list(child, name + "/", entries);
                 } else {
-                    entries.put(name, "file:" + permissions + ":" + attributes.size() + ":" + checksum(child)
-                            + (attributes.lastModifiedTime().equals(EPOCH) ? ":epoch" : ":written"));
+                    entries.put(
+                            name,
+                            "file:" + permissions + ":" + attributes.size() + ":" + checksum(child)
+                                    + (attributes.lastModifiedTime().equals(EPOCH) ? ":epoch" : ":written"));
                 }
             }
         } catch (IOException e) {
-            entries.put(prefix.isEmpty() ? "." : prefix, "unlistable(" + e.getClass().getSimpleName() + ")");
+            entries.put(
+                    prefix.isEmpty() ? "." : prefix,
+                    "unlistable(" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -193,8 +230,12 @@ final class Fixture {
             return;
         }
         if (Files.isDirectory(platform, LinkOption.NOFOLLOW_LINKS)) {
-            Files.setPosixFilePermissions(platform, Set.of(PosixFilePermission.OWNER_READ,
-                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
+            Files.setPosixFilePermissions(
+                    platform,
+                    Set.of(
+                            PosixFilePermission.OWNER_READ,
+                            PosixFilePermission.OWNER_WRITE,
+                            PosixFilePermission.OWNER_EXECUTE));
             try (DirectoryStream<Path> children = Files.newDirectoryStream(platform)) {
                 for (Path child : children) {
                     delete(child);

@@ -13,8 +13,7 @@ import com.google.common.jimfs.Jimfs;
 final class ForeignPaths {
     private static final FileSystem FOREIGN = create();
 
-    private ForeignPaths() {
-    }
+    private ForeignPaths() {}
 
     private static FileSystem create() {
         FileSystem fileSystem = Jimfs.newFileSystem("foreign", Configuration.unix());

@@ -15,8 +15,7 @@ import java.util.Random;
 public final class Contents {
     private static final int BLOCK = 1 << 20;
 
-    private Contents() {
-    }
+    private Contents() {}
 
     /** Writes {@code size} reproducible pseudo-random bytes (no holes: every block allocated). */
     public static Path writeRandom(Path file, long size, long seed) {

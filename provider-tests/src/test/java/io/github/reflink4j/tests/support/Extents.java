@@ -25,6 +25,7 @@ public final class Extents {
     /** "   3:     100..     109:   123456..   123465:     10:     123400: last,shared,eof". */
     private static final Pattern EXTENT = Pattern.compile(
             "^\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+):\\s*(?:\\d+:)?\\s*([a-z_,]*)$");
+
     private static final Pattern HEADER = Pattern.compile("^\\s*ext:\\s+logical_offset:.*flags:$");
     private static final Pattern COUNT = Pattern.compile("^.*: (\\d+) extents? found$");
     private static final String UNSUPPORTED = "FIBMAP/FIEMAP unsupported";
@@ -48,8 +49,7 @@ public final class Extents {
         }
     }
 
-    private Extents() {
-    }
+    private Extents() {}
 
     /** The extents; none on tmpfs, which has no FIEMAP (and where nothing can be shared). */
     public static List<Extent> of(Path file) {
@@ -77,9 +77,11 @@ public final class Extents {
         if (!report.mapped()) {
             return false;
         }
-        return report.ofData().stream().filter(e -> e.firstBlock() <= block && block <= e.lastBlock())
-                .findFirst().orElseThrow(() -> new AssertionError("block " + block + " of " + file
-                        + " lies in no extent filefrag reports:\n" + report.output()))
+        return report.ofData().stream()
+                .filter(e -> e.firstBlock() <= block && block <= e.lastBlock())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "block " + block + " of " + file + " lies in no extent filefrag reports:\n" + report.output()))
                 .shared();
     }
 
@@ -105,8 +107,8 @@ public final class Extents {
             if (count.matches()) {
                 int found = Integer.parseInt(count.group(1));
                 if ((found == 0) != extents.isEmpty() || extents.size() < found) {
-                    throw new AssertionError("filefrag counts " + found + " extents, the table lists "
-                            + extents.size() + ":\n" + output);
+                    throw new AssertionError("filefrag counts " + found + " extents, the table lists " + extents.size()
+                            + ":\n" + output);
                 }
                 return extents;
             }
@@ -147,7 +149,8 @@ public final class Extents {
     /** Runs a command, returns its output, fails on a non-zero exit. */
     public static String run(String... command) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int exit = process.waitFor();
             if (exit != 0) {

@@ -23,13 +23,13 @@ public final class FileMetadata {
     private static final Pattern XATTR = Pattern.compile("([a-z]+\\.[^=]+)(?:=0x([0-9a-f]*))?");
     private static final Pattern ACL_ENTRY = Pattern.compile("(user|group|mask|other):([0-9]*):([r-][w-][x-])");
 
-    private FileMetadata() {
-    }
+    private FileMetadata() {}
 
     /** Skips the test (with the reason) where getfattr or getfacl is missing. */
     public static void assumeTools() {
         if (Shell.exec("command -v getfattr && command -v getfacl && command -v setfattr && command -v setfacl")
-                .exitCode() != 0) {
+                        .exitCode()
+                != 0) {
             TestFileSystem.unavailable("getfattr/setfattr or getfacl/setfacl are missing "
                     + "(Debian packages attr and acl: apt-get install -y attr acl)");
         }

@@ -35,8 +35,11 @@ public final class FileSystemTally implements TestExecutionListener {
     @Override
     public void executionFinished(TestIdentifier test, TestExecutionResult result) {
         if (test.isTest()) {
-            count(test, result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? 0
-                    : result.getStatus() == TestExecutionResult.Status.ABORTED ? 2 : 1);
+            count(
+                    test,
+                    result.getStatus() == TestExecutionResult.Status.SUCCESSFUL
+                            ? 0
+                            : result.getStatus() == TestExecutionResult.Status.ABORTED ? 2 : 1);
         }
     }
 
@@ -62,9 +65,10 @@ public final class FileSystemTally implements TestExecutionListener {
         if (counts.isEmpty()) {
             return;
         }
-        StringBuilder text = new StringBuilder("reflink4j tests per file system (java "
-                + Runtime.version().feature() + "):\n");
-        counts.forEach((fs, c) -> text.append(String.format("  %-13s %4d passed, %d failed, %d skipped%n", fs, c[0], c[1], c[2])));
+        StringBuilder text = new StringBuilder(
+                "reflink4j tests per file system (java " + Runtime.version().feature() + "):\n");
+        counts.forEach((fs, c) ->
+                text.append(String.format("  %-13s %4d passed, %d failed, %d skipped%n", fs, c[0], c[1], c[2])));
         try {
             Files.writeString(Path.of("target", "filesystem-tally.txt"), text);
         } catch (IOException e) {

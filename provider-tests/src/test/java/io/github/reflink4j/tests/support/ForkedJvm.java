@@ -7,10 +7,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ForkedJvm {
     /** What the forked JVM did: its exit code and its stdout and stderr, merged. */
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 
     private final Class<?> main;
     private final String java;
@@ -35,13 +34,24 @@ public final class ForkedJvm {
     private final Map<String, String> environment;
     private final String classPath;
 
-    private ForkedJvm(Class<?> main, String java, String shellSetup, List<String> launcher, List<String> jvmOptions,
-                      Map<String, String> environment) {
+    private ForkedJvm(
+            Class<?> main,
+            String java,
+            String shellSetup,
+            List<String> launcher,
+            List<String> jvmOptions,
+            Map<String, String> environment) {
         this(main, java, shellSetup, launcher, jvmOptions, environment, System.getProperty("java.class.path"));
     }
 
-    private ForkedJvm(Class<?> main, String java, String shellSetup, List<String> launcher, List<String> jvmOptions,
-                      Map<String, String> environment, String classPath) {
+    private ForkedJvm(
+            Class<?> main,
+            String java,
+            String shellSetup,
+            List<String> launcher,
+            List<String> jvmOptions,
+            Map<String, String> environment,
+            String classPath) {
         this.classPath = classPath;
         this.main = main;
         this.java = java;
@@ -53,8 +63,13 @@ public final class ForkedJvm {
 
     /** {@code main} run by the java that runs the tests. */
     public static ForkedJvm of(Class<?> main) {
-        return new ForkedJvm(main, ProcessHandle.current().info().command().orElse("java"), "", List.of(),
-                List.of("--enable-native-access=ALL-UNNAMED"), Map.of());
+        return new ForkedJvm(
+                main,
+                ProcessHandle.current().info().command().orElse("java"),
+                "",
+                List.of(),
+                List.of("--enable-native-access=ALL-UNNAMED"),
+                Map.of());
     }
 
     /** Another java executable (e.g. plain {@code java}, found on PATH). */
@@ -94,8 +109,8 @@ public final class ForkedJvm {
      * jars that user cannot read (under /root) copied where it can, once per test JVM.
      */
     public ForkedJvm asUser(int uid) {
-        return classPath(ReadableClassPath.get()).launcher("setpriv", "--reuid=" + uid, "--regid=" + uid,
-                "--clear-groups");
+        return classPath(ReadableClassPath.get())
+                .launcher("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups");
     }
 
     /** The test class path, readable by every user: made on first use, removed when the test JVM exits. */
@@ -108,7 +123,8 @@ public final class ForkedJvm {
 
         private static String create() {
             try {
-                Path directory = Files.createTempDirectory("reflink4j-readable-cp",
+                Path directory = Files.createTempDirectory(
+                        "reflink4j-readable-cp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
                 List<String> entries = new ArrayList<>();
                 List<Path> copies = new ArrayList<>();

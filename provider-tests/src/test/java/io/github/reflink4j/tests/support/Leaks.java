@@ -12,8 +12,7 @@ import java.util.stream.Stream;
  * temporary files.
  */
 public final class Leaks {
-    private Leaks() {
-    }
+    private Leaks() {}
 
     /** This JVM's open descriptors that point into one of the test file systems. */
     public static List<String> openDescriptorsOnTestFileSystems() {
@@ -66,7 +65,8 @@ public final class Leaks {
     public static List<String> temporaryFiles(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
             return files.filter(p -> p.getFileName().toString().contains(".reflink4j-"))
-                    .map(p -> directory.relativize(p).toString()).toList();
+                    .map(p -> directory.relativize(p).toString())
+                    .toList();
         } catch (IOException e) {
             throw new AssertionError(e);
         }

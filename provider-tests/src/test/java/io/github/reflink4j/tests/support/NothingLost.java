@@ -40,8 +40,7 @@ import java.util.stream.Stream;
 public final class NothingLost {
     /** One entry as it was: its type, size, inode and, for a regular file, the hash of its bytes. */
     /** What must not change: for a file also its permissions and modification time, for a directory its permissions. */
-    public record Entry(String type, long size, Object inode, String sha256, String permissions, Object modified) {
-    }
+    public record Entry(String type, long size, Object inode, String sha256, String permissions, Object modified) {}
 
     private final List<Path> roots;
     private final Map<Path, Entry> entries;
@@ -148,9 +147,13 @@ public final class NothingLost {
     }
 
     private static boolean isTheJvmsOwn(String target) {
-        return target.endsWith(".jar") || target.endsWith(".so") || target.endsWith("/lib/modules")
+        return target.endsWith(".jar")
+                || target.endsWith(".so")
+                || target.endsWith("/lib/modules")
                 || target.startsWith("/proc/") && target.endsWith("/fd") // the listing being read
-                || target.startsWith("anon_inode:") || target.startsWith("pipe:") || target.startsWith("socket:");
+                || target.startsWith("anon_inode:")
+                || target.startsWith("pipe:")
+                || target.startsWith("socket:");
     }
 
     private static Map<String, String> openDescriptors() {
@@ -158,7 +161,9 @@ public final class NothingLost {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
-                    open.put(fd.getFileName().toString(), Files.readSymbolicLink(fd).toString());
+                    open.put(
+                            fd.getFileName().toString(),
+                            Files.readSymbolicLink(fd).toString());
                 } catch (IOException e) {
                     // closed while listed: the listing's own descriptor
                 }
@@ -187,19 +192,25 @@ public final class NothingLost {
     }
 
     private static Entry entry(Path path) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes attributes =
+                Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Object inode = Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
         String permissions = java.nio.file.attribute.PosixFilePermissions.toString(attributes.permissions());
         if (attributes.isRegularFile()) {
-            return new Entry("file", attributes.size(), inode, sha256(path), permissions, attributes.lastModifiedTime());
+            return new Entry(
+                    "file", attributes.size(), inode, sha256(path), permissions, attributes.lastModifiedTime());
         }
         if (attributes.isDirectory()) {
             // a directory's size and times vary with its entries (a temporary file made and removed)
             return new Entry("directory", 0, inode, null, permissions, null);
         }
         if (attributes.isSymbolicLink()) {
-            return new Entry("link -> " + Files.readSymbolicLink(path), attributes.size(), inode, null, null,
+            return new Entry(
+                    "link -> " + Files.readSymbolicLink(path),
+                    attributes.size(),
+                    inode,
+                    null,
+                    null,
                     attributes.lastModifiedTime());
         }
         return new Entry("special", attributes.size(), inode, null, permissions, attributes.lastModifiedTime());

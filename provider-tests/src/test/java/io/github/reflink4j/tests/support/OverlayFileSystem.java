@@ -29,7 +29,8 @@ import java.util.Optional;
  * }</pre>
  */
 public enum OverlayFileSystem {
-    OVERLAY_XFS(TestFileSystem.XFS), OVERLAY_BTRFS(TestFileSystem.BTRFS);
+    OVERLAY_XFS(TestFileSystem.XFS),
+    OVERLAY_BTRFS(TestFileSystem.BTRFS);
 
     /** How the overlays' names in {@code REFLINK4J_TEST_FS} begin. */
     public static final String PREFIX = "overlay-";
@@ -57,7 +58,8 @@ public enum OverlayFileSystem {
 
     /** Where {@code REFLINK4J_TEST_FS} says it is mounted, unchecked. */
     Optional<Path> configuredMount() {
-        return Optional.ofNullable(TestFileSystem.entries(System.getenv(TestFileSystem.VARIABLE)).get(label()));
+        return Optional.ofNullable(
+                TestFileSystem.entries(System.getenv(TestFileSystem.VARIABLE)).get(label()));
     }
 
     /** A new empty directory on this overlay (in its upper layer), for one test. */
@@ -84,7 +86,9 @@ public enum OverlayFileSystem {
         }
         Path upper = upperDirectory(mount);
         try {
-            assertEquals(layers.label(), Files.getFileStore(upper).type(),
+            assertEquals(
+                    layers.label(),
+                    Files.getFileStore(upper).type(),
                     "the upper layer " + upper + " of " + mount + " is not on " + layers.label());
         } catch (IOException e) {
             fail("the upper layer " + upper + " of " + mount + " cannot be read: " + e);

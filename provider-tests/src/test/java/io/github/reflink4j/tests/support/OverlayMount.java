@@ -66,8 +66,12 @@ public final class OverlayMount implements AutoCloseable {
 
     /** Mounts the overlay; returns its root. */
     public Path mount() {
-        Shell result = Shell.exec("mount -t overlay reflink4j-test-overlay -o \"lowerdir=$1,upperdir=$2,workdir=$3\" \"$4\"",
-                lower.toString(), upper.toString(), work.toString(), merged.toString());
+        Shell result = Shell.exec(
+                "mount -t overlay reflink4j-test-overlay -o \"lowerdir=$1,upperdir=$2,workdir=$3\" \"$4\"",
+                lower.toString(),
+                upper.toString(),
+                work.toString(),
+                merged.toString());
         if (result.exitCode() != 0) {
             TestFileSystem.unavailable("cannot mount an overlayfs (lower " + lower + ", upper " + upper + "): "
                     + result.stderr().strip());
@@ -96,9 +100,12 @@ public final class OverlayMount implements AutoCloseable {
         Shell unmounted = Shell.exec("umount \"$1\"", merged.toString());
         if (unmounted.exitCode() != 0) {
             Shell detached = Shell.exec("umount -l \"$1\"", merged.toString());
-            throw new AssertionError("cannot unmount the overlay at " + merged + ": " + unmounted.stderr().strip()
-                    + (detached.exitCode() == 0 ? "; detached it (umount -l), it goes once the last user closes it"
-                            : "; nor detach it (umount -l): " + detached.stderr().strip()));
+            throw new AssertionError("cannot unmount the overlay at " + merged + ": "
+                    + unmounted.stderr().strip()
+                    + (detached.exitCode() == 0
+                            ? "; detached it (umount -l), it goes once the last user closes it"
+                            : "; nor detach it (umount -l): "
+                                    + detached.stderr().strip()));
         }
     }
 }

@@ -89,8 +89,8 @@ public abstract class RealFileSystemTest {
     }
 
     public static void assertSameContent(Path expected, Path actual) throws IOException {
-        assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(actual),
-                actual + " differs from " + expected);
+        assertArrayEquals(
+                Files.readAllBytes(expected), Files.readAllBytes(actual), actual + " differs from " + expected);
     }
 
     public static Object inode(Path file) throws IOException {

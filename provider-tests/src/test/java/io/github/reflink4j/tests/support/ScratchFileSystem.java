@@ -59,14 +59,17 @@ public final class ScratchFileSystem implements AutoCloseable {
         }
         Path directory;
         try {
-            directory = Files.createTempDirectory(Path.of("/var/tmp"), "reflink4j-scratch-" + type.name().toLowerCase() + "-");
+            directory = Files.createTempDirectory(
+                    Path.of("/var/tmp"), "reflink4j-scratch-" + type.name().toLowerCase() + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ScratchFileSystem fs = new ScratchFileSystem(directory);
         try {
             Files.createDirectory(fs.mountPoint);
-            Shell.run("truncate -s \"$1\"M \"$2\" && " + type.mkfs + " \"$2\"", Integer.toString(mebibytes),
+            Shell.run(
+                    "truncate -s \"$1\"M \"$2\" && " + type.mkfs + " \"$2\"",
+                    Integer.toString(mebibytes),
                     fs.image.toString());
             fs.mount();
             return fs;

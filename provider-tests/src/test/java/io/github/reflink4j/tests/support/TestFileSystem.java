@@ -21,7 +21,10 @@ import java.util.Map;
  * every one of these do not run on them too.
  */
 public enum TestFileSystem {
-    BTRFS(true), XFS(true), EXT4(false), TMPFS(false);
+    BTRFS(true),
+    XFS(true),
+    EXT4(false),
+    TMPFS(false);
 
     public static final String VARIABLE = "REFLINK4J_TEST_FS";
     private static final Map<TestFileSystem, Path> MOUNTS = parse(System.getenv(VARIABLE));
@@ -60,7 +63,8 @@ public enum TestFileSystem {
     public Path mountPoint() {
         Path mount = MOUNTS.get(this);
         if (mount == null) {
-            unavailable(label() + " is not in " + VARIABLE + " (run src/test-filesystems.sh as root and export what it prints)");
+            unavailable(label() + " is not in " + VARIABLE
+                    + " (run src/test-filesystems.sh as root and export what it prints)");
         }
         try {
             assertEquals(label(), Files.getFileStore(mount).type(), mount + " is not a " + label() + " mount");
