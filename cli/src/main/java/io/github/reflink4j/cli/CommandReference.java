@@ -81,7 +81,11 @@ public final class CommandReference {
     }
 
     private static void writeFile(Path file, String text) throws IOException {
-        Files.createDirectories(file.getParent());
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent == null) {
+            throw new IOException(file + ": not a file below a directory");
+        }
+        Files.createDirectories(parent);
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
