@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
 /**
  * COPY_ATTRIBUTES when reading the source's extended attributes, or giving the copy its owner,
  * fails in ways the kernel cannot be made to fail on demand here (listxattr or getxattr with
- * EIO, an attribute gone between its listing and its reading, fchown with EIO, and fchown
+ * EIO, an attribute gone between its listing and its reading, an access ACL in a format other
+ * than version 2, which the kernel never returns today, fchown with EIO, and fchown
  * refused with EPERM, which root never is): injected (see {@link FaultySyscalls}), on ext4.
  * An ACL that cannot be read counts as one that grants the owner alone; an attribute that
  * cannot be read is left out; an owner that cannot be given drops setuid and setgid; any other
@@ -140,6 +141,25 @@ class AttributeFaultsTest extends RealFileSystemTest {
         assertEquals(hex("one"), copied.get("user.first"));
         assertEquals(hex("two"), copied.get("user.second"));
         assertTrue(accessAcl(source).contains("user:65534:r--"), "the source keeps its ACL");
+    }
+
+    @Test
+    void injectedAclInAFormatNotVersion2_countsAsUnreadable_andGivesTheCopyItsOwnersBitsOnly() throws Exception {
+        Shell.run("setfacl -m u:65534:r-- \"$1\"", source.toString());
+        byte[] access = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
+        // a version 3 header with one entry: a format the engine cannot vouch for
+        byte[] unknown = {3, 0, 0, 0, 1, 0, 6, 0, -1, -1, -1, -1};
+        FaultySyscalls faults = new FaultySyscalls().on("getExtendedAttribute", call -> {
+            Object value = call.proceed();
+            return Arrays.equals(access, (byte[]) call.args()[1]) ? unknown : value;
+        });
+
+        copyWithAttributes(faults);
+
+        assertSameContent(source, target);
+        assertEquals(0600, mode(target));
+        assertEquals(List.of("user::rw-", "group::---", "other::---"), accessAcl(target));
+        assertEquals(hex("one"), extendedAttributes(target).get("user.first"));
     }
 
     @Test
