@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * {@link FaultySyscalls}) by writing the other file just before the real create, which the
  * kernel then refuses with EEXIST. Also a directory whose inode flags cannot be read
  * (FS_IOC_GETFLAGS answering ENOTTY, as on a file system without them): injected on ext4, which
- * has them. Without REPLACE_EXISTING the other writer's file wins and stays; with it, it is
+ * has them. And the reverse race: an existing target removed between the refused create and the
+ * look at it, after which the name is simply created. Without REPLACE_EXISTING the other writer's file wins and stays; with it, it is
  * replaced like any existing target.
  */
 class TargetNameRacesTest extends RealFileSystemTest {
@@ -111,6 +112,30 @@ class TargetNameRacesTest extends RealFileSystemTest {
         assertEquals(CopyMethod.CLONE, result.method());
         assertEquals(SIZE, result.bytes());
         assertEquals(2, faults.calls("createExclusive"), "the target's name, then the temporary file's");
+        assertSameContent(source, target);
+        assertEquals(List.of("source", "target"), names());
+        assertEquals(descriptors, Leaks.openDescriptorsBelow(dir));
+        assertEquals(List.of(), faults.closedTwice());
+    }
+
+    @Test
+    void injectedTargetRemovedAfterTheCreateFoundIt_withoutReplaceExisting_isSimplyCreated() throws Exception {
+        sourceOn(TestFileSystem.XFS);
+        writeRandomFile(target, 3000, 15);
+        List<String> descriptors = Leaks.openDescriptorsBelow(dir);
+        // the create finds the old target; another process removes it before the copy looks at it
+        FaultySyscalls faults = new FaultySyscalls().on("createExclusive", call -> {
+            Object result = call.proceed();
+            if (call.n() == 1) {
+                Files.delete(target);
+            }
+            return result;
+        });
+
+        CopyResult result = copy(faults, false);
+
+        assertEquals(SIZE, result.bytes());
+        assertEquals(2, faults.calls("createExclusive"), "refused while the old file was there, then created");
         assertSameContent(source, target);
         assertEquals(List.of("source", "target"), names());
         assertEquals(descriptors, Leaks.openDescriptorsBelow(dir));
