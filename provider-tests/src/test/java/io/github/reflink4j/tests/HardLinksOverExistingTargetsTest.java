@@ -102,4 +102,34 @@ class HardLinksOverExistingTargetsTest extends RealFileSystemTest {
         assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(target.resolve("a/file")));
         sourceBefore.assertUnchanged();
     }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(
+            value = TestFileSystem.class,
+            names = {"BTRFS", "EXT4"})
+    void copyTree_keepingHardLinks_whenTheFirstNameCannotBeCopied_copiesTheOtherNameAsAFileOfItsOwn(TestFileSystem fs)
+            throws IOException {
+        Path dir = directoryOn(fs);
+        Path source = Files.createDirectories(dir.resolve("source/a")).getParent();
+        Files.createDirectory(source.resolve("b"));
+        Path first = writeRandomFile(source.resolve("a/file"), 2 * 4096 + 1, 6);
+        Files.createLink(source.resolve("b/other-name"), first);
+        Path target = dir.resolve("target");
+        Files.createDirectories(target.resolve("b"));
+        Path taken =
+                writeRandomFile(Files.createDirectories(target.resolve("a")).resolve("file"), 300, 7);
+        byte[] old = Files.readAllBytes(taken);
+
+        TreeCopySummary summary =
+                Reflink.copyTree(source, target, TreeCopy.options().preserveHardLinks(true));
+
+        assertEquals(1, summary.failures().size(), TreeCopySafetyTest.failures(summary));
+        TreeCopyFailure failure = summary.failures().get(0);
+        assertInstanceOf(FileAlreadyExistsException.class, failure.error());
+        assertEquals(source.resolve("a/file"), failure.source());
+        assertArrayEquals(old, Files.readAllBytes(taken), "the taken name's file changed");
+        Path other = target.resolve("b/other-name");
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(other));
+        assertEquals(1, Files.getAttribute(other, "unix:nlink", LinkOption.NOFOLLOW_LINKS), "no link to the old file");
+    }
 }
