@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,7 +65,16 @@ final class FaultySyscalls {
     private final Set<Integer> everOpened = ConcurrentHashMap.newKeySet();
     private final List<String> closedTwice = new CopyOnWriteArrayList<>();
 
+    /**
+     * Puts {@code fault} in front of every call of {@code method}. A name that is no method of
+     * {@link Syscalls} (a typo, or a method since renamed) is refused: its fault would never run,
+     * and a test expecting the fault's outcome could pass on the fault-free path.
+     */
     FaultySyscalls on(String method, Fault fault) {
+        if (Arrays.stream(Syscalls.class.getMethods())
+                .noneMatch(m -> m.getName().equals(method))) {
+            throw new IllegalArgumentException("Syscalls has no method " + method + ": nothing would be injected");
+        }
         faults.put(method, fault);
         return this;
     }
