@@ -37,7 +37,7 @@ class TreeCopyWithoutEntryTypesTest extends RealFileSystemTest {
     }
 
     @Test
-    void aListingWithoutEntryTypes_copiesFilesDirectoriesLinksAndFifos_asTheyAre() throws IOException {
+    void injectedListingsWithoutEntryTypes_copyFilesDirectoriesLinksAndFifos_asTheyAre() throws IOException {
         Path dir = directoryOn(TestFileSystem.BTRFS);
         Path source = Files.createDirectories(dir.resolve("source/sub"));
         source = source.getParent();
