@@ -24,11 +24,12 @@ import org.junit.jupiter.api.Test;
  * A clone into a new file costs about what it costs in C: open the source, create the target,
  * FICLONE, close both (5 system calls), plus at most one statx. Counted by strace in a forked
  * JVM, on the thread that copies, between two marker system calls (a stat of a unique name)
- * around one {@code Reflink.always} after a warm-up. The old engine made about 9.
+ * around one {@code Reflink.always} after a warm-up (futex calls, the JVM's own hand-offs between
+ * its threads, not counted). The old engine made about 9.
  */
 class SystemCallCountTest extends RealFileSystemTest {
     private static final int MOST = 6;
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 5;
 
     @Test
     void oneCloneIntoANewFile_btrfs_takesAtMostSixSystemCalls() throws IOException {
@@ -67,7 +68,8 @@ class SystemCallCountTest extends RealFileSystemTest {
                     .append(" calls:");
             rounds.get(round).forEach(call -> all.append("\n  ").append(call));
         }
-        // the fewest of three rounds, so that a stray futex of a safepoint does not count against the engine
+        // the fewest of the rounds, so that a stray call of the JVM's own (a page fault's mmap, a
+        // signal) does not count against the engine
         assertTrue(
                 fewest.size() <= MOST,
                 "at least " + fewest.size() + " system calls for one clone, not at most " + MOST
@@ -100,7 +102,13 @@ class SystemCallCountTest extends RealFileSystemTest {
             if (call.contains(end)) {
                 return calls;
             }
-            if (!call.startsWith("<...") && !call.startsWith("---") && !call.startsWith("+++")) {
+            // futex is the JVM's own hand-off between its threads (a method queued for the JIT
+            // compiler, a safepoint), which the engine never asks for; under load and with a
+            // coverage agent such hand-offs fell in every round, so they are not counted
+            if (!call.startsWith("<...")
+                    && !call.startsWith("---")
+                    && !call.startsWith("+++")
+                    && !call.startsWith("futex(")) {
                 calls.add(call);
             }
         }
